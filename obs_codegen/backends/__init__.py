@@ -1,0 +1,48 @@
+"""The backend registry: every output of obs-codegen is one pure function here.
+
+A backend is a module exposing `render(model: Model, templates: Templates) -> Files`
+that returns file contents keyed by a relative POSIX path under out/; it never
+touches the file system (templates are read through `Templates`). Adding an output
+is one module, one line in `BACKENDS`, and its golden files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import PurePosixPath
+from typing import Callable, Optional
+
+from ..model import Model
+from ..templating import Templates
+
+Files = dict[PurePosixPath, bytes]
+Render = Callable[[Model, Templates], Files]
+
+# name -> module (imported lazily, so `check` and `lint` do not pay for heavy libraries)
+BACKENDS: dict[str, str] = {
+    "catalog": "obs_codegen.backends.catalog",
+    "spec_schema": "obs_codegen.backends.spec_schema",
+}
+
+
+def backend(name: str) -> Render:
+    module = importlib.import_module(BACKENDS[name])
+    return module.render  # type: ignore[no-any-return]
+
+
+class BackendConflict(Exception):
+    """Two backends produced the same path."""
+
+
+def render_all(model: Model, templates: Optional[Templates] = None, only: Optional[list[str]] = None) -> Files:
+    """Run every registered backend (or those in `only`) and merge their files."""
+    templates = templates or Templates()
+    files: Files = {}
+    owner: dict[PurePosixPath, str] = {}
+    for name in sorted(BACKENDS) if only is None else only:
+        for path, data in backend(name)(model, templates).items():
+            if path in files:
+                raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
+            files[path] = data
+            owner[path] = name
+    return dict(sorted(files.items()))

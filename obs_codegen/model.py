@@ -1,0 +1,383 @@
+"""Stage 2 output: the resolved, immutable model that every check and backend reads.
+
+Every object is a frozen dataclass holding tuples, with references already
+resolved (a metric holds its `Tag` objects, an SLO its `Metric` objects) and
+its source position kept for diagnostics. Derived names (Prometheus names,
+label names, recording-rule names, anchors, dashboard uids) live in `naming`
+and are exposed here as properties so that every backend agrees on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Mapping, Optional
+
+from . import naming
+
+MetricType = Literal["counter", "gauge", "histogram"]
+TagKind = Literal["enum", "string", "hashed_id"]
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where an item is defined: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class PerEnv:
+    """A number per environment (all the same when the spec gave one number)."""
+
+    values: tuple[tuple[str, float], ...]
+
+    def get(self, env: str) -> float:
+        return dict(self.values)[env]
+
+    @property
+    def uniform(self) -> Optional[float]:
+        distinct = {v for _, v in self.values}
+        return distinct.pop() if len(distinct) == 1 else None
+
+
+@dataclass(frozen=True)
+class Hashing:
+    algorithm: str = "hmac-sha256"
+    hex_chars: int = 32
+    salt_env: str = "OBS_ID_HASH_SALT"
+    salt_rotation_days: int = 90
+
+    @property
+    def hex_pattern(self) -> str:
+        return f"[0-9a-f]{{{self.hex_chars}}}"
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    title: str
+    description: str
+    metric_prefix: str
+    environments: tuple[str, ...]
+    python_package: str
+    typescript_package: str
+    dashboards_folder: str
+    catalog_url: str
+    grafana_url: str
+    series_budget: int
+    hashing: Hashing
+    header_default_max_bytes: int
+    strip_unknown_headers: bool
+    forbidden_log_fields: tuple[str, ...]
+    log_retention_days: Optional[int]
+    redaction_description: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    title: str
+    description: str
+    dashboard_uid: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Hop:
+    name: str
+    description: str
+    source: str
+    target: str
+    external: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A dimension: a metric label, a log field type, a header value type."""
+
+    name: str
+    kind: TagKind
+    description: str
+    label: str
+    values: tuple[str, ...]
+    max_values: Optional[int]
+    pattern: Optional[str]
+    prefix: Optional[str]
+    opaque_pattern: Optional[str]
+    is_environment: bool
+    pos: Pos
+
+    @property
+    def bounded(self) -> bool:
+        """True when the tag may be a metric label (a known, small number of values)."""
+        return self.kind != "hashed_id" and self.cardinality is not None
+
+    @property
+    def cardinality(self) -> Optional[int]:
+        if self.kind == "enum":
+            return len(self.values)
+        if self.kind == "string":
+            return self.max_values
+        return None
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # spec name, e.g. "next.request.latency_ms"
+    name: str  # with the project prefix, e.g. "coachup.next.request.latency_ms"
+    service: str
+    family: str  # second segment: request, sse, provider, ...
+    type: MetricType
+    unit: str
+    description: str
+    tags: tuple[Tag, ...]
+    buckets: tuple[float, ...]
+    pos: Pos
+
+    @property
+    def base_name(self) -> str:
+        """Prometheus name without type suffixes (what prometheus_client is given)."""
+        return naming.prom_base(self.name)
+
+    @property
+    def prom_name(self) -> str:
+        """The name queries use: `_total` for counters, the base name otherwise (histograms: see series)."""
+        return naming.prom_series(self.name, self.type)[0]
+
+    @property
+    def series(self) -> tuple[str, ...]:
+        """Every series name the metric exposes (histograms: _bucket, _sum, _count)."""
+        return naming.prom_series(self.name, self.type)
+
+    @property
+    def bucket_series(self) -> str:
+        return self.base_name + "_bucket"
+
+    @property
+    def count_series(self) -> str:
+        return self.base_name + "_count"
+
+    @property
+    def sum_series(self) -> str:
+        return self.base_name + "_sum"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(t.label for t in self.tags)
+
+    @property
+    def anchor(self) -> str:
+        return naming.anchor("metric", self.key)
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    group: str
+    required: bool
+    description: str
+    format: str
+    tag: Optional[Tag]
+    value: Optional[str]
+    max_bytes: int
+    secret: bool
+    identity: bool
+    hops: tuple[str, ...]
+    pattern: str  # regular expression for a valid value (anchored)
+    pos: Pos
+
+    @property
+    def anchor(self) -> str:
+        return naming.anchor("header", self.name)
+
+
+@dataclass(frozen=True)
+class LogField:
+    name: str
+    type: str  # string integer number boolean datetime uuid enum service hashed_id object
+    required: bool
+    description: str
+    values: tuple[str, ...] = ()
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    max_length: Optional[int] = None
+    pattern: Optional[str] = None  # anchored regular expression for strings and hashed ids
+    unit: Optional[str] = None
+    tag: Optional[Tag] = None
+    object: Optional["LogObject"] = None
+    pos: Pos = Pos("", 0, 0)
+
+
+@dataclass(frozen=True)
+class LogObject:
+    name: str
+    description: str
+    fields: tuple[LogField, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    key: str  # "py.provider_call"
+    name: str  # "provider_call"
+    service: str
+    description: str
+    discriminator: str
+    fields: tuple[LogField, ...]  # the event's own fields; the envelope is separate
+    pos: Pos
+
+    @property
+    def discriminator_field(self) -> Optional[LogField]:
+        return next((f for f in self.fields if f.name == self.discriminator), None)
+
+    @property
+    def anchor(self) -> str:
+        return naming.anchor("log", self.key)
+
+
+@dataclass(frozen=True)
+class Logs:
+    description: str
+    envelope: tuple[LogField, ...]
+    objects: tuple[LogObject, ...]
+    events: tuple[LogEvent, ...]
+
+    def events_for(self, service: str) -> tuple[LogEvent, ...]:
+        return tuple(e for e in self.events if e.service == service)
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    description: str
+    unit: str
+    value: PerEnv
+    pos: Pos
+
+
+Filter = tuple[tuple[Tag, str], ...]
+
+
+@dataclass(frozen=True)
+class SLO:
+    name: str
+    service: str
+    description: str
+    period: str
+    objective: PerEnv  # percent
+    kind: Literal["ratio", "latency"]
+    errors: Optional[Metric]
+    total: Optional[Metric]
+    latency_metric: Optional[Metric]
+    threshold: Optional[float]
+    filter: Filter
+    min_requests_per_hour: float
+    absent_alert: bool
+    pos: Pos
+
+    @property
+    def anchor(self) -> str:
+        return naming.anchor("slo", self.name)
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return tuple(m for m in (self.errors, self.total, self.latency_metric) if m is not None)
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    service: str
+    severity: Literal["page", "ticket"]
+    description: str
+    summary: str
+    kind: Literal["quantile", "ratio", "cost_per_user"]
+    for_: str
+    threshold: PerEnv
+    budget: Optional[Budget]
+    pos: Pos
+    # quantile
+    metric: Optional[Metric] = None
+    q: Optional[float] = None
+    # ratio
+    numerator: Optional[Metric] = None
+    numerator_filter: Filter = ()
+    denominator: Optional[Metric] = None
+    # cost_per_user
+    cost: Optional[Metric] = None
+    users: Optional[Metric] = None
+    average_over: Optional[str] = None
+    # shared
+    filter: Filter = ()
+    by: tuple[Tag, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return naming.anchor("alert", self.name)
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        found = (self.metric, self.numerator, self.denominator, self.cost, self.users)
+        return tuple(m for m in found if m is not None)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The whole resolved spec. Collections are tuples in spec order; lookups by name below."""
+
+    spec_path: str
+    project: Project
+    services: tuple[Service, ...]
+    hops: tuple[Hop, ...]
+    tags: tuple[Tag, ...]
+    metrics: tuple[Metric, ...]
+    headers: tuple[Header, ...]
+    logs: Logs
+    budgets: tuple[Budget, ...]
+    slos: tuple[SLO, ...]
+    alerts: tuple[Alert, ...]
+    _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = {
+            "service": {s.name: s for s in self.services},
+            "tag": {t.name: t for t in self.tags},
+            "metric": {m.key: m for m in self.metrics},
+            "header": {h.name: h for h in self.headers},
+            "hop": {h.name: h for h in self.hops},
+        }
+        object.__setattr__(self, "_index", MappingProxyType({k: MappingProxyType(v) for k, v in index.items()}))
+
+    def service(self, name: str) -> Service:
+        return self._index["service"][name]  # type: ignore[return-value]
+
+    def tag(self, name: str) -> Tag:
+        return self._index["tag"][name]  # type: ignore[return-value]
+
+    def metric(self, key: str) -> Metric:
+        return self._index["metric"][key]  # type: ignore[return-value]
+
+    def header(self, name: str) -> Header:
+        return self._index["header"][name]  # type: ignore[return-value]
+
+    def metrics_for(self, service: str) -> tuple[Metric, ...]:
+        return tuple(m for m in self.metrics if m.service == service)
+
+    def headers_for_hop(self, hop: str) -> tuple[Header, ...]:
+        return tuple(h for h in self.headers if hop in h.hops)
+
+    def error_pair(self, metric: Metric) -> Optional[Metric]:
+        """For an `<x>.errors` counter, the `<x>.count` counter it is a share of (if the spec has one)."""
+        if metric.type != "counter" or not metric.key.endswith(".errors"):
+            return None
+        other = self._index["metric"].get(metric.key[: -len("errors")] + "count")
+        return other if isinstance(other, Metric) and other.type == "counter" else None
+
+    @property
+    def slo_overview_uid(self) -> str:
+        return naming.dashboard_uid(self.project.name, "slo-overview")

@@ -1,0 +1,43 @@
+"""The compiler pipeline in one place: load -> resolve -> check -> render.
+
+The CLI and the tests call these functions; none of them writes files or prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .diagnostics import Diagnostic, has_errors, normalize
+from .loader import Source, load
+from .model import Model
+
+
+@dataclass
+class Compiled:
+    """What a run of the pipeline produced: the model (if any) and every diagnostic."""
+
+    source: Source
+    model: Optional[Model]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not has_errors(self.diagnostics)
+
+
+def compile_spec(path: str | Path, display: Optional[str] = None, lint: bool = True) -> Compiled:
+    """Load, resolve and (optionally) lint the spec at `path`. OSError if unreadable."""
+    src, diags = load(path, display)
+    if src.data is None or not isinstance(src.data, dict):
+        return Compiled(src, None, normalize(diags))
+    from .resolve import resolve
+
+    model, more = resolve(src)
+    diags += more
+    if lint:
+        from .rules import run_rules
+
+        diags += run_rules(model, src)
+    return Compiled(src, model, normalize(diags))

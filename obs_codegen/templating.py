@@ -1,0 +1,86 @@
+"""Jinja2 templates for text outputs, with language-aware literal filters.
+
+Templates live in `templates/<backend>/` (shipped in the wheel as
+`obs_codegen/templates`); `--templates DIR` points at a user's own copies, which
+take precedence file by file. Every spec value that lands in generated code must
+pass through a literal filter (`ts_str`, `py_str`, `json`), never be interpolated raw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+
+def packaged_templates_dir() -> Path:
+    """templates/ next to the package in a checkout, or obs_codegen/templates in a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("obs-codegen templates directory not found")
+
+
+def ts_str(value: Any) -> str:
+    """A TypeScript string literal: JSON escaping plus U+2028/2029 and `</` made safe."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
+
+
+def py_str(value: Any) -> str:
+    """A Python string literal (repr), with U+2028/2029 escaped for editors."""
+    return repr(str(value)).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def comment_text(value: Any) -> str:
+    """Text safe inside a /* */ or # comment: one line, no comment terminators."""
+    text = " ".join(str(value).split())
+    return text.replace("*/", "* /").replace("\u2028", " ").replace("\u2029", " ")
+
+
+def to_json(value: Any, indent: Optional[int] = None) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+
+
+class Templates:
+    """Loads templates from an optional override directory, then the packaged ones."""
+
+    def __init__(self, override: Optional[Path] = None):
+        self.override = Path(override) if override else None
+        self._env: Any = None
+
+    def dirs(self) -> list[Path]:
+        return ([self.override] if self.override else []) + [packaged_templates_dir()]
+
+    @property
+    def env(self) -> Any:
+        if self._env is None:
+            import jinja2
+
+            self._env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader([str(d) for d in self.dirs()]),
+                undefined=jinja2.StrictUndefined,
+                autoescape=False,
+                keep_trailing_newline=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            self._env.filters.update(ts_str=ts_str, py_str=py_str, json=to_json, comment=comment_text)
+        return self._env
+
+    def render(self, name: str, **context: Any) -> bytes:
+        """Render template `name` (e.g. 'catalog/observability.md.j2') to LF-terminated UTF-8 bytes."""
+        text = self.env.get_template(name).render(**context)
+        text = text.replace("\r\n", "\n")
+        return (text.rstrip("\n") + "\n").encode("utf-8")
+
+    def fingerprint(self) -> str:
+        """Hash of every template file that could be used, for the freshness check."""
+        h = hashlib.sha256()
+        for d in self.dirs():
+            for p in sorted(d.rglob("*")):
+                if p.is_file():
+                    h.update(p.relative_to(d).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+        return h.hexdigest()
