@@ -40,6 +40,12 @@ def comment_text(value: Any) -> str:
     return text.replace("*/", "* /").replace("\u2028", " ").replace("\u2029", " ")
 
 
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes and HTML escaped."""
+    text = " ".join(str(value).split())
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def to_json(value: Any, indent: Optional[int] = None) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
 
@@ -67,7 +73,7 @@ class Templates:
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
-            self._env.filters.update(ts_str=ts_str, py_str=py_str, json=to_json, comment=comment_text)
+            self._env.filters.update(ts_str=ts_str, py_str=py_str, json=to_json, comment=comment_text, md=md_cell)
         return self._env
 
     def render(self, name: str, **context: Any) -> bytes:

@@ -1,0 +1,60 @@
+# obs-codegen: `make generate` then `make test` on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SPEC   ?= spec/observability.yaml
+OUT    ?= out
+
+.PHONY: generate check lint test golden e2e tools tools-prometheus clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime install (what `make generate` needs).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# Test extras (pytest, promql-parser, mypy, ruff, prometheus_client, ...).
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Pinned Node tools (typescript, @grafana/schema, ajv) from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# promtool and prometheus from Debian's `prometheus` package.
+tools-prometheus:
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's prometheus package (promtool + prometheus)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null; \
+	else \
+	  echo "promtool/prometheus not found: install Debian's 'prometheus' package (sudo apt-get install prometheus)"; \
+	  echo "or put promtool and prometheus (2.42+) on PATH, then re-run make test"; exit 2; \
+	fi
+
+tools: $(VENV)/.installed-test node_modules/.installed tools-prometheus
+
+generate: $(VENV)/.installed
+	$(BIN)/obs-codegen generate --spec $(SPEC) --out $(OUT)
+
+check: $(VENV)/.installed
+	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
+
+lint: $(VENV)/.installed
+	$(BIN)/obs-codegen lint --spec $(SPEC)
+
+test: tools
+	$(BIN)/python -m pytest -q
+	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
+
+# Accept reviewed changes to the golden files in tests/cases/*/expected/.
+golden: $(VENV)/.installed-test
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""The `obs-codegen` command line: generate, check, lint, schema (and validate-logs).
+
+The CLI is the only module that talks to the terminal. Exit codes: 0 clean,
+1 findings or drift, 2 usage or input errors (unreadable spec, bad options).
+Heavy libraries are imported by the commands that need them, so `check` on a
+fresh out/ stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+import click
+
+from . import __version__
+from .diagnostics import render as render_diagnostics
+
+DEFAULT_SPEC = "spec/observability.yaml"
+DEFAULT_OUT = "out"
+
+spec_option = click.option("--spec", "spec", default=DEFAULT_SPEC, show_default=True,
+                           type=click.Path(dir_okay=False, path_type=Path), help="The spec file.")
+out_option = click.option("--out", "out", default=DEFAULT_OUT, show_default=True,
+                          type=click.Path(file_okay=False, path_type=Path), help="The output directory.")
+templates_option = click.option("--templates", "templates", default=None,
+                                type=click.Path(file_okay=False, exists=True, path_type=Path),
+                                help="A directory of template overrides (same layout as templates/).")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+                             show_default=True, help="How diagnostics are printed.")
+
+
+def display_path(path: Path) -> str:
+    """The spec path as it appears in diagnostics and generated headers: relative to cwd when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"obs-codegen: {message}", err=True)
+    sys.exit(code)
+
+
+def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
+    from .pipeline import compile_spec
+
+    try:
+        compiled = compile_spec(spec, display_path(spec), lint=lint)
+    except OSError as exc:
+        _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
+    if compiled.diagnostics:
+        stream_fmt = fmt
+        click.echo(render_diagnostics(compiled.diagnostics, stream_fmt), nl=False, err=fmt == "text")
+    if not compiled.ok:
+        errors = sum(d.severity == "error" for d in compiled.diagnostics)
+        _fail(f"{errors} error(s) in {display_path(spec)}; nothing was generated", 1)
+    return compiled
+
+
+def _render(compiled: Any, templates: Optional[Path]) -> tuple[Any, bytes, Any]:
+    from .backends import BackendConflict, render_all
+    from .drift import inputs_hash
+    from .templating import Templates
+    from .writer import UnsafePath, manifest_bytes, safe_relpath
+
+    tpl = Templates(templates)
+    try:
+        files = render_all(compiled.model, tpl)
+        for path in files:
+            safe_relpath(path)
+    except (BackendConflict, UnsafePath) as exc:
+        _fail(str(exc), 1)
+    except Exception as exc:  # a template error or a backend bug: report it, never a traceback
+        _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
+    manifest = manifest_bytes(files, inputs_hash(compiled.source.raw, tpl), compiled.source.path, __version__)
+    return files, manifest, tpl
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="obs-codegen")
+def main() -> None:
+    """Compile one observability spec into dashboards, Prometheus rules, code and log schemas."""
+
+
+@main.command()
+@spec_option
+@out_option
+@templates_option
+@format_option
+def generate(spec: Path, out: Path, templates: Optional[Path], fmt: str) -> None:
+    """Render every output into --out (all or nothing)."""
+    from .writer import UnsafePath, write_tree
+
+    compiled = _compile(spec, fmt)
+    files, manifest, _ = _render(compiled, templates)
+    try:
+        changed = write_tree(out, files, manifest)
+    except UnsafePath as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc}; the previous output is intact", 2)
+    click.echo(f"obs-codegen: {len(files)} files in {out.as_posix()}/, {len(changed)} changed", err=True)
+
+
+@main.command()
+@spec_option
+@out_option
+@templates_option
+@click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
+def check(spec: Path, out: Path, templates: Optional[Path], full: bool) -> None:
+    """Fail (exit 1) when --out is not exactly what the spec generates."""
+    from .drift import compare, inputs_hash, is_fresh
+    from .templating import Templates
+
+    try:
+        raw = spec.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
+    if not full and is_fresh(out, inputs_hash(raw, Templates(templates))):
+        click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
+        return
+    compiled = _compile(spec, "text")
+    files, manifest, _ = _render(compiled, templates)
+    report = compare(out, files, manifest)
+    if report.clean:
+        click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
+        return
+    for d in report.differences:
+        click.echo(f"{d.kind}: {out.as_posix()}/{d.path}")
+        if d.diff:
+            click.echo(d.diff, nl=False)
+    fix = f"obs-codegen generate --spec {display_path(spec)} --out {out.as_posix()}"
+    if templates:
+        fix += f" --templates {templates.as_posix()}"
+    click.echo(f"\n{len(report.differences)} file(s) differ from what {display_path(spec)} generates.\n"
+               f"Fix: run `{fix}` (or `make generate`) and commit {out.as_posix()}/.", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@spec_option
+@format_option
+@click.option("--list-rules", is_flag=True, help="Print every rule id with its purpose and severity.")
+def lint(spec: Path, fmt: str, list_rules: bool) -> None:
+    """Check the spec: schema, references, naming and privacy rules."""
+    if list_rules:
+        from .rules import RULES
+
+        rows = sorted(RULES.values(), key=lambda r: r.id)
+        if fmt == "json":
+            click.echo(json.dumps([{"id": r.id, "severity": r.severity, "purpose": r.purpose} for r in rows], indent=2))
+        else:
+            width = max(len(r.id) for r in rows)
+            for r in rows:
+                click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.purpose}")
+        return
+    _compile(spec, fmt)
+    if fmt == "text":
+        click.echo(f"obs-codegen: {display_path(spec)} is clean", err=True)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec language (for editor autocompletion)."""
+    from .spec_schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
+
+
+def _register_optional_commands() -> None:
+    try:
+        from .cli_validate_logs import validate_logs
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return
+    main.add_command(validate_logs)
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONUTF8", "1")
+    main()

@@ -1,0 +1,123 @@
+"""The CI drift check: is out/ exactly what the spec generates?
+
+Two paths:
+  * fast: when the manifest's inputs hash equals the hash of the current inputs
+    (spec bytes, obs-codegen's own code, templates, output-shaping library versions)
+    and every listed file on disk still has its recorded sha256, out/ is fresh
+    without rendering anything (no Jinja2, grafanalib or jsonschema import);
+  * full: render in memory and compare file by file, classifying each difference
+    as changed, missing, orphaned or hand-edited, with a unified diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Optional
+
+from . import __version__
+from .templating import Templates
+from .writer import MANIFEST, Files, read_manifest, sha256
+
+SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
+
+
+def code_fingerprint() -> str:
+    """Hash of obs-codegen's own Python sources (a code change invalidates the fast path)."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def library_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in SHAPING_LIBRARIES:
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=?")
+    return ",".join(out)
+
+
+def inputs_hash(spec_bytes: bytes, templates: Templates) -> str:
+    h = hashlib.sha256()
+    for part in (__version__.encode(), spec_bytes, code_fingerprint().encode(),
+                 templates.fingerprint().encode(), library_versions().encode()):
+        h.update(sha256(part).encode())
+    return h.hexdigest()
+
+
+def is_fresh(out_dir: Path, inputs: str) -> bool:
+    """Fast path: the manifest vouches for the current inputs and every file is untouched."""
+    manifest = read_manifest(out_dir)
+    if manifest is None or manifest.get("inputs_sha256") != inputs:
+        return False
+    for rel, digest in manifest["files"].items():  # type: ignore[union-attr]
+        try:
+            if sha256((out_dir / rel).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class Difference:
+    path: str
+    kind: str  # changed | missing | orphaned | hand-edited
+    diff: str = ""
+
+
+@dataclass
+class DriftReport:
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences
+
+
+def compare(out_dir: Path, files: Files, manifest: bytes, max_diff_lines: int = 200) -> DriftReport:
+    """Full comparison of the rendered `files` (and manifest) with what is on disk."""
+    old = read_manifest(out_dir) or {"files": {}}
+    recorded: dict[str, str] = old["files"]  # type: ignore[assignment]
+    report = DriftReport()
+    wanted = dict(files)
+    wanted[PurePosixPath(MANIFEST)] = manifest
+    for path, data in sorted(wanted.items(), key=lambda kv: str(kv[0])):
+        rel = str(path)
+        on_disk = _read(out_dir / path)
+        if on_disk is None:
+            report.differences.append(Difference(rel, "missing"))
+        elif on_disk != data:
+            edited = rel in recorded and sha256(on_disk) != recorded[rel]
+            report.differences.append(
+                Difference(rel, "hand-edited" if edited else "changed", _diff(rel, on_disk, data, max_diff_lines))
+            )
+    for rel in sorted(set(recorded) - {str(p) for p in files}):
+        if (out_dir / rel).exists():
+            report.differences.append(Difference(rel, "orphaned"))
+    return report
+
+
+def _diff(rel: str, old: bytes, new: bytes, limit: int) -> str:
+    lines = list(difflib.unified_diff(
+        old.decode("utf-8", "replace").splitlines(True), new.decode("utf-8", "replace").splitlines(True),
+        f"a/{rel} (on disk)", f"b/{rel} (generated)",
+    ))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... {len(lines) - limit} more diff lines\n"]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _read(path: Path) -> Optional[bytes]:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
