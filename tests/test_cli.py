@@ -152,3 +152,26 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
     result = fn()
     assert result.returncode == 0, result.stdout + result.stderr
     return time.perf_counter() - start
+
+
+def test_templates_override_restyles_output_and_invalidates_fast_path(workdir: Path) -> None:
+    custom = workdir / "my-templates" / "catalog"
+    custom.mkdir(parents=True)
+    original = (ROOT / "templates" / "catalog" / "observability.md.j2").read_text()
+    (custom / "observability.md.j2").write_text(original.replace("observability catalog", "signal catalog"))
+    r = run("check", "--templates", "my-templates", cwd=workdir)
+    assert r.returncode == 1 and "+# Coach Up signal catalog" in r.stdout
+    assert run("generate", "--templates", "my-templates", cwd=workdir).returncode == 0
+    assert "# Coach Up signal catalog" in (workdir / "out" / "docs" / "observability.md").read_text()
+    assert run("check", "--templates", "my-templates", cwd=workdir).returncode == 0
+    assert run("check", cwd=workdir).returncode == 1
+
+
+def test_broken_template_is_reported_without_traceback(workdir: Path) -> None:
+    custom = workdir / "bad" / "catalog"
+    custom.mkdir(parents=True)
+    (custom / "observability.md.j2").write_text("{% for x in %}")
+    before = tree(workdir / "out")
+    r = run("generate", "--templates", "bad", cwd=workdir)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "TemplateSyntaxError" in r.stderr
+    assert tree(workdir / "out") == before
