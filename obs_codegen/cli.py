@@ -17,6 +17,7 @@ from typing import Any, NoReturn, Optional
 import click
 
 from . import __version__
+from .cli_validate_logs import validate_logs
 from .diagnostics import render as render_diagnostics
 
 DEFAULT_SPEC = "spec/observability.yaml"
@@ -172,15 +173,7 @@ def schema() -> None:
     click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
 
 
-def _register_optional_commands() -> None:
-    try:
-        from .cli_validate_logs import validate_logs
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return
-    main.add_command(validate_logs)
-
-
-_register_optional_commands()
+main.add_command(validate_logs)
 
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("PYTHONUTF8", "1")

@@ -1,0 +1,93 @@
+"""`obs-codegen validate-logs`: check JSON Lines log files against the log schemas.
+
+Registered in cli.py with `main.add_command(validate_logs)`. Prints one
+`file:line: $.path: message` per problem, then a summary (lines read, valid,
+invalid, per service and event kind). Exit codes: 0 every line valid, 1 some
+line invalid, 2 usage, spec or schema error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from .validate_logs import Finding, LogValidator, SchemaError, Stats
+
+
+class InputError(click.ClickException):
+    """A spec or schema problem: exit code 2, like a usage error."""
+
+    exit_code = 2
+
+
+def _load_validator(spec: str, schemas: str | None) -> LogValidator:
+    """The validator, from a schema directory or built in memory from the spec."""
+    if schemas is not None:
+        return LogValidator.from_dir(Path(schemas))
+    from .pipeline import compile_spec
+
+    try:
+        compiled = compile_spec(spec, spec, lint=False)
+    except OSError as exc:
+        raise InputError(f"cannot read spec {spec}: {exc.strerror or exc}") from exc
+    if not compiled.ok or compiled.model is None:
+        for d in compiled.diagnostics:
+            click.echo(d.text(), err=True)
+        raise InputError(f"{spec} has errors; fix them first")
+    return LogValidator.from_model(compiled.model)
+
+
+def _findings(validator: LogValidator, files: tuple[str, ...], stats: Stats) -> Iterator[Finding]:
+    for name in files:
+        if name == "-":
+            yield from validator.validate_lines(sys.stdin.buffer, "<stdin>", stats)
+            continue
+        with open(name, "rb") as stream:
+            yield from validator.validate_lines(stream, name, stats)
+
+
+def _summary_text(stats: Stats) -> list[str]:
+    rows = [("service", "kind", "valid", "invalid")] + [(s, k, str(v), str(i)) for s, k, v, i in stats.rows()]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    table = ["  " + "  ".join(r[c].ljust(widths[c]) if c < 2 else r[c].rjust(widths[c]) for c in range(4)).rstrip()
+             for r in rows]
+    return [f"{stats.lines} lines read: {stats.valid} valid, {stats.invalid} invalid"] + (table if stats.lines else [])
+
+
+def _run(validator: LogValidator, files: tuple[str, ...], fmt: str, out: IO[str]) -> Stats:
+    """Stream findings to `out` as they are found (constant memory), then the summary."""
+    stats = Stats()
+    if fmt == "text":
+        for f in _findings(validator, files, stats):
+            out.write(f.text() + "\n")
+        out.write("\n".join(_summary_text(stats)) + "\n")
+        return stats
+    out.write('{"findings": [')
+    for n, f in enumerate(_findings(validator, files, stats)):
+        out.write(("," if n else "") + "\n  " + json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True))
+    summary: dict[str, Any] = stats.to_dict()
+    out.write('\n], "summary": ' + json.dumps(summary, ensure_ascii=False, sort_keys=True) + "}\n")
+    return stats
+
+
+@click.command("validate-logs")
+@click.option("--spec", default="spec/observability.yaml", show_default=True,
+              help="Spec whose log events define the schemas (ignored with --schemas).")
+@click.option("--schemas", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Directory of <service>.schema.json files (e.g. out/schemas/logs) instead of the spec.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ...]) -> None:
+    """Validate JSON Lines log FILES (`-` for stdin) against each line's service schema."""
+    try:
+        validator = _load_validator(spec, schemas)
+    except SchemaError as exc:
+        raise InputError(str(exc)) from exc
+    stats = _run(validator, files, fmt, click.get_text_stream("stdout"))
+    sys.exit(1 if stats.invalid else 0)
+

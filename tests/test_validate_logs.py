@@ -1,0 +1,181 @@
+"""`obs-codegen validate-logs`: findings with file, line and JSON path; exit codes; stdin; streaming."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import ROOT, SPEC
+
+from obs_codegen.cli_validate_logs import validate_logs
+from obs_codegen.validate_logs import LogValidator, Stats, json_path
+
+LOGS = ROOT / "tests" / "fixtures" / "logs"
+GOOD, BAD, MIXED = LOGS / "good.jsonl", LOGS / "bad.jsonl", LOGS / "mixed.jsonl"
+FINDING = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<path>\$\S*): (?P<message>.+)$")
+
+
+def run(*args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(validate_logs, ["--spec", str(SPEC), *args], input=stdin, catch_exceptions=False)
+
+
+def findings(output: str) -> list[tuple[str, int, str, str]]:
+    return [(m["file"], int(m["line"]), m["path"], m["message"])
+            for m in map(FINDING.match, output.splitlines()) if m]
+
+
+def test_mixed_file_reports_exactly_the_bad_lines() -> None:
+    result = run(str(MIXED))
+    assert result.exit_code == 1, result.output
+    found = findings(result.output)
+    assert {(f, n) for f, n, _, _ in found} == {(str(MIXED), n) for n in (2, 5, 8, 11)}
+    paths = {(n, p) for _, n, p, _ in found}
+    assert paths == {(2, "$.text"), (5, "$.latencyMs"), (8, "$"), (11, "$")}
+    assert "10 lines read: 6 valid, 4 invalid" in result.output  # the blank line 4 is not a line of log
+
+
+def test_summary_counts_per_service_and_kind() -> None:
+    result = run(str(MIXED))
+    rows = {tuple(line.split()) for line in result.output.splitlines() if line.startswith("  ")}
+    assert ("py", "py.provider_call", "2", "1") in rows
+    assert ("py", "(unknown", "kind)", "0", "1") in rows
+    assert ("next", "next.api_request", "1", "1") in rows
+    assert ("(not", "json)", "-", "0", "1") in rows
+
+
+def test_good_file_exits_0() -> None:
+    result = run(str(GOOD))
+    assert result.exit_code == 0, result.output
+    assert findings(result.output) == []
+    assert result.output.startswith("6 lines read: 6 valid, 0 invalid")
+
+
+def test_stdin_and_files_together() -> None:
+    result = run("-", str(GOOD), stdin=BAD.read_text())
+    assert result.exit_code == 1
+    found = findings(result.output)
+    assert {f for f, *_ in found} == {"<stdin>"}
+    assert {n for _, n, _, _ in found} == set(range(1, 35))
+    assert "40 lines read: 6 valid, 34 invalid" in result.output
+
+
+def test_json_format_is_one_document() -> None:
+    result = run("--format", "json", str(MIXED))
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert [(f["line"], f["path"]) for f in doc["findings"]][:1] == [(2, "$.text")]
+    assert doc["summary"]["lines"] == 10 and doc["summary"]["invalid"] == 4
+    empty = json.loads(run("--format", "json", str(GOOD)).output)
+    assert empty["findings"] == [] and empty["summary"]["valid"] == 6
+
+
+def test_messages_never_echo_logged_values() -> None:
+    result = run(str(BAD))
+    for secret in ("salary negotiation", "alice@example.com", "user_2abcDEF", "/chat?userId=42", "Hello"):
+        assert secret not in result.output
+
+
+def test_schemas_dir_gives_the_same_findings(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    from obs_codegen.backends.log_schemas import render
+    from obs_codegen.templating import Templates
+
+    for path, data in render(model, Templates()).items():
+        (tmp_path / path.name).write_bytes(data)
+    from_spec, from_dir = run(str(BAD)), run("--schemas", str(tmp_path), str(BAD))
+    assert from_dir.exit_code == 1
+    assert from_dir.output == from_spec.output
+
+
+def test_usage_spec_and_schema_errors_exit_2(tmp_path: Path) -> None:
+    assert run().exit_code == 2  # no FILE
+    assert run(str(tmp_path / "missing.jsonl")).exit_code == 2
+    assert run("--format", "xml", str(GOOD)).exit_code == 2
+    bad_spec = tmp_path / "spec.yaml"
+    bad_spec.write_text("version: 1\nproject: {name: x}\nlogs: {events: {a.b: {service: nowhere}}}\n")
+    result = CliRunner().invoke(validate_logs, ["--spec", str(bad_spec), str(GOOD)])
+    assert result.exit_code == 2, result.output
+    result = CliRunner().invoke(validate_logs, ["--spec", str(tmp_path / "nope.yaml"), str(GOOD)])
+    assert result.exit_code == 2 and "cannot read spec" in result.output
+    (tmp_path / "schemas").mkdir()
+    assert run("--schemas", str(tmp_path / "schemas"), str(GOOD)).exit_code == 2  # empty directory
+    (tmp_path / "schemas" / "web.schema.json").write_text('{"type": "strnig"}')
+    result = run("--schemas", str(tmp_path / "schemas"), str(GOOD))
+    assert result.exit_code == 2 and "invalid" in result.output
+
+
+def test_garbage_is_a_finding_not_a_crash(model) -> None:  # type: ignore[no-untyped-def]
+    validator = LogValidator.from_model(model)
+    for raw in (b"\xff\xfe not utf-8", b"{", b"null", b"42", b'"text"', b'{"service": 7}', b"NaN"):
+        result = validator.check_line(raw)
+        assert not result.ok and result.errors[0][0] in ("$", "$.service"), raw
+
+
+def test_validation_streams_lazily(model) -> None:  # type: ignore[no-untyped-def]
+    """An endless input yields its first finding without being read to the end (constant memory)."""
+    validator = LogValidator.from_model(model)
+    good = GOOD.read_bytes().splitlines()[0]
+    endless = itertools.chain([good, b"not json"], itertools.repeat(good))
+    stats = Stats()
+    first = next(validator.validate_lines(endless, "endless", stats))
+    assert (first.line, first.path) == (2, "$") and stats.lines == 2
+
+
+def test_json_path_rendering() -> None:
+    assert json_path([]) == "$"
+    assert json_path(["sse", "firstTokenMs"]) == "$.sse.firstTokenMs"
+    assert json_path(["items", 0, "odd key"]) == '$.items[0]["odd key"]'
+
+
+MUTANTS = [None, True, False, 0, -1, 1.5, 1.0, 599, 600, 10**20, "", "x", "grp_1", "u:" + "a" * 32, "u:" + "A" * 32,
+           "2025-08-19T14:00:22Z", "2025-02-30T14:00:22Z", "b7c1a5f9-2b2e-4ac6-9f0d-9f6d2e0b7a6e", "openai",
+           "provider.chat", "POST /api/chat", "x" * 201, [], [1], {}, {"type": "timeout"}, {"attempt": 1, "max": 1,
+           "backoffMs": 0}, {"firstTokenMs": "1"}]
+
+
+def test_fast_path_agrees_with_jsonschema(model) -> None:  # type: ignore[no-untyped-def]
+    """The compiled predicate may only speed things up: on thousands of mutated lines its
+    verdict equals jsonschema's (with format checking) for every service schema."""
+    import random
+
+    from jsonschema import Draft202012Validator
+
+    validator = LogValidator.from_model(model)
+    assert all(c.fast is not None for c in validator.checkers.values())
+    rng = random.Random(7)
+    seeds = [json.loads(line) for line in GOOD.read_text().splitlines()]
+    keys = sorted({k for s in seeds for k in s} | {"text", "job", "span", "attempt"})
+    accepted = rejected = 0
+    for _ in range(4000):
+        line = dict(rng.choice(seeds))
+        for _ in range(rng.randint(1, 2)):
+            key = rng.choice(keys)
+            if rng.random() < 0.2:
+                line.pop(key, None)
+            else:
+                line[key] = rng.choice(MUTANTS)
+        service = line.get("service")
+        checker = validator.checkers.get(service) if isinstance(service, str) else None
+        if checker is None:
+            continue
+        slow = Draft202012Validator(checker.validator.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        assert checker.fast is not None
+        verdict = slow.is_valid(line)
+        assert checker.fast(line) == verdict, line
+        accepted, rejected = accepted + verdict, rejected + (not verdict)
+    assert accepted > 200 and rejected > 2000  # both verdicts were exercised
+
+
+def test_fast_path_refuses_keywords_it_does_not_know() -> None:
+    from obs_codegen.validate_logs import Unsupported, compile_fast
+
+    for schema in ({"oneOf": [{"type": "string"}]}, {"enum": [1, True]}, {"$ref": "other.json"}):
+        try:
+            compile_fast(schema, schema)
+        except Unsupported:
+            continue
+        raise AssertionError(f"compiled {schema}")
+    validator = LogValidator({"s": {"type": "object", "oneOf": [{"required": ["service"]}]}})
+    assert validator.checkers["s"].fast is None and validator.check_object({"service": "s"}).ok
