@@ -1,0 +1,174 @@
+"""Turn grafanalib 0.7.1 dashboard JSON into the JSON current Grafana (10.4, 11, 12) writes itself.
+
+grafanalib is a good builder for panel objects but serialises an old model:
+`schemaVersion: 12`, `null` everywhere, legacy keys (`rows`, `style`, `span`,
+`height`, `hideControls`, `timepicker.time_options`, targets' `query`/`step`/
+`metric`/`target`/`intervalFactor`), the pre-9 heatmap (`cards`, `dataFormat`,
+`options: []`), `maxDataPoints: 100` on every panel and the base threshold step
+as the string `"null"`. This module keeps only the keys the current classic (v1)
+model defines (allow-lists per object kind, so a new grafanalib field cannot
+leak through), rebuilds the heatmap in the current format, turns datasource
+strings into `{type, uid}` references, and drops every `None`.
+
+schemaVersion 39 is the newest version that Grafana 10.4 and 11.0-11.2 write
+natively; 11.3+ and 12 migrate it to 40/41, and both migrations are no-ops on
+this output (v40 only makes `refresh` a string, v41 only deletes
+`timepicker.time_options`), so every supported Grafana loads it unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_VERSION = 39
+
+# Grafana replaces the first threshold step's value with -Infinity when it loads a
+# panel (fieldOverrides.ts, "First value is always -Infinity / JSON saves it as null").
+# We write a number instead of null; every series on these dashboards is >= 0.
+BASE_STEP_VALUE = 0
+
+BUILTIN_ANNOTATION = {
+    "builtIn": 1,
+    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+    "enable": True,
+    "hide": True,
+    "iconColor": "rgba(0, 211, 255, 1)",
+    "name": "Annotations & Alerts",
+    "type": "dashboard",
+}
+
+_DASHBOARD_KEYS = frozenset({
+    "annotations", "description", "editable", "fiscalYearStartMonth", "graphTooltip", "links", "panels",
+    "refresh", "schemaVersion", "tags", "templating", "time", "timepicker", "timezone", "title", "uid",
+    "weekStart",
+})
+_PANEL_KEYS = frozenset({
+    "datasource", "description", "fieldConfig", "gridPos", "id", "interval", "links", "options", "targets",
+    "title", "transformations", "type",
+})
+_ROW_KEYS = frozenset({"collapsed", "gridPos", "id", "panels", "title", "type"})
+_TARGET_KEYS = frozenset({"datasource", "expr", "format", "instant", "legendFormat", "refId"})
+_VARIABLE_KEYS = frozenset({
+    "allValue", "datasource", "description", "hide", "includeAll", "label", "multi", "name", "options", "query",
+    "refresh", "regex", "skipUrlSync", "sort", "type",
+})
+_FIELD_DEFAULT_KEYS = frozenset({"color", "custom", "decimals", "mappings", "max", "min", "thresholds", "unit"})
+
+
+def prune(value: Any) -> Any:
+    """Drop `None` values from dicts (recursively); lists keep their order."""
+    if isinstance(value, dict):
+        return {k: prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [prune(v) for v in value if v is not None]
+    return value
+
+
+def datasource_ref(value: Any) -> Any:
+    """grafanalib writes the datasource as a string; current Grafana stores `{type, uid}`."""
+    if isinstance(value, str):
+        return {"type": "prometheus", "uid": value}
+    return value
+
+
+def normalize_dashboard(raw: dict[str, Any]) -> dict[str, Any]:
+    """The current-Grafana form of a grafanalib `Dashboard.to_json_data()` (already JSON-encoded)."""
+    out = {k: v for k, v in raw.items() if k in _DASHBOARD_KEYS}
+    out["schemaVersion"] = SCHEMA_VERSION
+    out["annotations"] = {"list": [dict(BUILTIN_ANNOTATION)]}
+    out["panels"] = [_panel(p) for p in raw.get("panels", [])]
+    out["templating"] = {"list": [_variable(v) for v in raw.get("templating", {}).get("list", [])]}
+    out["links"] = [{k: v for k, v in link.items() if v != "" or k == "tooltip"} for link in raw.get("links", [])]
+    picker = raw.get("timepicker") or {}
+    out["timepicker"] = {k: v for k, v in picker.items() if k in ("hidden", "refresh_intervals")}
+    return prune(out)
+
+
+def _panel(raw: dict[str, Any]) -> dict[str, Any]:
+    if raw.get("type") == "row":
+        row = {k: v for k, v in raw.items() if k in _ROW_KEYS}
+        row["panels"] = [_panel(p) for p in raw.get("panels", [])]
+        return row
+    out = {k: v for k, v in raw.items() if k in _PANEL_KEYS}
+    out["datasource"] = datasource_ref(raw.get("datasource"))
+    out["targets"] = [_target(t, raw.get("datasource")) for t in raw.get("targets", [])]
+    if not out.get("interval"):
+        out.pop("interval", None)
+    if raw.get("type") == "heatmap":
+        return _heatmap(raw, out)
+    defaults = {k: v for k, v in raw.get("fieldConfig", {}).get("defaults", {}).items() if k in _FIELD_DEFAULT_KEYS}
+    if "thresholds" in defaults:
+        defaults["thresholds"] = _thresholds(defaults["thresholds"])
+    custom = defaults.get("custom")
+    if isinstance(custom, dict):
+        custom.pop("axisSoftMax", None)
+        custom.pop("axisSoftMin", None)
+        if custom.get("stacking") == {}:
+            custom["stacking"] = {"group": "A", "mode": "none"}
+        if not custom:
+            defaults.pop("custom")
+    out["fieldConfig"] = {"defaults": defaults, "overrides": raw.get("fieldConfig", {}).get("overrides", [])}
+    return out
+
+
+def _target(raw: dict[str, Any], panel_datasource: Any) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k in _TARGET_KEYS}
+    out["datasource"] = datasource_ref(raw.get("datasource") or panel_datasource)
+    out["editorMode"] = "code"
+    out["range"] = not raw.get("instant", False)
+    if not out.get("legendFormat"):
+        out["legendFormat"] = "__auto"
+    return out
+
+
+def _thresholds(raw: dict[str, Any]) -> dict[str, Any]:
+    steps = [{"color": s["color"], "value": s["value"]} for s in raw.get("steps", [])]
+    if steps:
+        steps[0]["value"] = BASE_STEP_VALUE
+    for step in steps:
+        if not isinstance(step["value"], (int, float)):
+            raise TypeError(f"threshold value must be a number: {step!r}")
+    return {"mode": raw.get("mode", "absolute"), "steps": steps}
+
+
+def _heatmap(raw: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    """The heatmap panel as Grafana 9+ writes it: pre-bucketed Prometheus `le` series, no `cards`."""
+    unit = (raw.get("yAxis") or {}).get("format") or "short"
+    out["options"] = {
+        "calculate": False,
+        "cellGap": 1,
+        "color": {
+            "exponent": 0.5, "fill": "dark-orange", "mode": "scheme", "reverse": False, "scale": "exponential",
+            "scheme": "Oranges", "steps": 64,
+        },
+        "exemplars": {"color": "rgba(255,0,255,0.7)"},
+        "filterValues": {"le": 1e-9},
+        "legend": {"show": True},
+        "rowsFrame": {"layout": "auto"},
+        "tooltip": {"mode": "single", "showColorScale": False, "yHistogram": False},
+        "yAxis": {"axisPlacement": "left", "reverse": False, "unit": unit},
+    }
+    out["fieldConfig"] = {
+        "defaults": {
+            "custom": {
+                "hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                "scaleDistribution": {"type": "linear"},
+            },
+            "unit": unit,
+        },
+        "overrides": [],
+    }
+    return out
+
+
+def _variable(raw: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k in _VARIABLE_KEYS}
+    if out.get("type") == "datasource":
+        out.pop("datasource", None)
+    else:
+        out["datasource"] = datasource_ref(raw.get("datasource"))
+    if not out.get("regex"):
+        out["regex"] = ""
+    if not out.get("includeAll"):
+        out.pop("allValue", None)
+    return out
