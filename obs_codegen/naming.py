@@ -87,3 +87,13 @@ def daily_increase_record(base_name: str) -> str:
 def per_user_record(base_name: str) -> str:
     """Daily increase of a counter divided by daily active users, by env."""
     return f"env:{base_name}_per_active_user:ratio1d"
+
+
+def camel_case(name: str) -> str:
+    """`chat-availability` -> `ChatAvailability`."""
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", name) if w)
+
+
+def slo_alert_name(slo: str, suffix: str) -> str:
+    """Alert name of an SLO (`ChatAvailabilityBurnFast`), CamelCase and at most 40 characters."""
+    return camel_case(slo)[: 40 - len(suffix)] + suffix

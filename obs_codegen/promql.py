@@ -1,0 +1,114 @@
+"""PromQL text building shared by the Prometheus rules backend and the dashboards.
+
+Every spec value reaches a PromQL expression through `string()` (a double-quoted
+PromQL string literal with Go escapes), every regular expression through
+`regex_literal()`, and every number through `number()`; nothing is interpolated raw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+_RE2_META = frozenset("\\.+*?()|[]{}^$")
+_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def string(value: str) -> str:
+    """A PromQL double-quoted string literal: `POST /api/"x"` -> `"POST /api/\\"x\\""`."""
+    out = ['"']
+    for ch in str(value):
+        code = ord(ch)
+        if ch in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif ch in "\u2028\u2029":
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def regex_literal(value: str) -> str:
+    """`value` as an RE2 regular expression matching exactly that text."""
+    return "".join("\\" + ch if ch in _RE2_META else ch for ch in str(value))
+
+
+def eq(label: str, value: str) -> str:
+    return f"{label}={string(value)}"
+
+
+def re_match(label: str, pattern: str) -> str:
+    return f"{label}=~{string(pattern)}"
+
+
+def selector(name: str, matchers: Iterable[str] = ()) -> str:
+    """`name{m1, m2}` (or the bare name when there are no matchers)."""
+    inner = ", ".join(matchers)
+    return f"{name}{{{inner}}}" if inner else name
+
+
+def number(value: float) -> str:
+    """A number without float noise: 0.999 (not 0.9990000000000001), 2000 (not 2000.0)."""
+    rounded = round(float(value), 10)
+    if rounded == int(rounded) and abs(rounded) < 1e15:
+        return str(int(rounded))
+    return repr(rounded)
+
+
+def by(labels: Iterable[str]) -> str:
+    """`sum by (a, b) ` clause text (empty tuple -> plain `sum`)."""
+    names = list(dict.fromkeys(labels))
+    return f" by ({', '.join(names)})" if names else ""
+
+
+def go_float(value: float) -> str:
+    """Go's strconv.FormatFloat(v, 'g', -1, 64): shortest digits, exponent from 1e+06."""
+    d = Decimal(repr(float(value))).normalize()
+    sign, digits, exp = d.as_tuple()
+    assert isinstance(exp, int)
+    point = len(digits) + exp  # position of the decimal point after the first digit run
+    e10 = point - 1
+    text = "".join(map(str, digits))
+    if e10 < -4 or e10 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return ("-" if sign else "") + f"{mantissa}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
+    return ("-" if sign else "") + format(d, "f")
+
+
+def le_spellings(bound: float) -> tuple[str, ...]:
+    """How client libraries spell a bucket bound in `le`: Go/OTel `8000`, Python `8000.0`, JS `8000`."""
+    go = go_float(bound)
+    python = go if ("." in go or "e" in go) else go + ".0"
+    value = float(bound)
+    js = str(int(value)) if value == int(value) and abs(value) < 1e21 else repr(value)
+    return tuple(sorted({go, python, js}))
+
+
+def le_matcher(bound: float) -> str:
+    """`le=~"8000|8000\\\\.0"`: matches the bucket bound however the client formatted it."""
+    return re_match("le", "|".join(regex_literal(s) for s in le_spellings(bound)))
+
+
+def go_template_text(text: str) -> str:
+    """Literal text inside a Prometheus (Go text/template) annotation: `{{` cannot start an action."""
+    return str(text).replace("{{", '{{ "{{" }}')
+
+
+def duration(seconds: float) -> str:
+    """A Prometheus duration: 3600 -> `1h`, 90 -> `90s`, 86400 -> `1d`."""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds * 1000)}ms"
+
+
+def or_join(parts: list[str]) -> str | None:
+    """Several comparisons joined by `or`, each parenthesised when there are more than one."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return "\nor\n".join(f"(\n  {p.replace(chr(10), chr(10) + '  ')}\n)" for p in parts)
