@@ -34,6 +34,11 @@ def py_str(value: Any) -> str:
     return repr(str(value)).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def toml_str(value: Any) -> str:
+    """A TOML basic string: JSON escaping (no surrogate escapes) plus DEL, which TOML forbids raw."""
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def comment_text(value: Any) -> str:
     """Text safe inside a /* */ or # comment: one line, no comment terminators."""
     text = " ".join(str(value).split())
@@ -73,7 +78,8 @@ class Templates:
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
-            self._env.filters.update(ts_str=ts_str, py_str=py_str, json=to_json, comment=comment_text, md=md_cell)
+            self._env.filters.update(ts_str=ts_str, py_str=py_str, json=to_json, comment=comment_text, md=md_cell,
+                                     toml_str=toml_str)
         return self._env
 
     def render(self, name: str, **context: Any) -> bytes:

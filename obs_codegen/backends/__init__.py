@@ -21,7 +21,12 @@ Render = Callable[[Model, Templates], Files]
 # name -> module (imported lazily, so `check` and `lint` do not pay for heavy libraries)
 BACKENDS: dict[str, str] = {
     "catalog": "obs_codegen.backends.catalog",
+    "dashboards": "obs_codegen.backends.dashboards",
+    "log_schemas": "obs_codegen.backends.log_schemas",
+    "prometheus": "obs_codegen.backends.prometheus",
+    "python": "obs_codegen.backends.python_pkg",
     "spec_schema": "obs_codegen.backends.spec_schema",
+    "typescript": "obs_codegen.backends.typescript",
 }
 
 

@@ -1,0 +1,94 @@
+"""Python backend: `python/` installable package with header, metric, log-event and hashing helpers.
+
+Output: `python/pyproject.toml` and `python/<project.packages.python>/` (`__init__.py`,
+`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`),
+stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
+`obs_codegen.identifiers`; every spec value passes through the `py_str` / `comment` /
+`toml_str` filters of the templates in `templates/python/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from ..identifiers import check, is_py_identifier, view
+from ..model import LogField, Model
+from ..templating import Templates, py_str
+
+# Names each module template defines (re-exported by __init__); derived names must not take them.
+MODULE_BUILTINS = {
+    "hashing": ("HASH_ALGORITHM", "HASH_HEX_CHARS", "HASH_SALT_ENV", "HASH_SALT_ROTATION_DAYS", "HashedIdKind",
+                "HASHED_ID_PREFIXES", "hash_id"),
+    "headers": ("HeaderGroup", "HopName", "HeaderName", "HeaderSpec", "HopSpec", "HEADERS", "HEADER_GROUPS", "HOPS",
+                "STRIP_UNKNOWN_HEADERS", "SSE_HEADERS", "sse_request_headers", "sse_response_headers", "DropReason",
+                "DroppedHeader", "SanitizedHeaders", "HeaderInput", "sanitize_headers"),
+    "logs": ("LogEnvelope", "LogEvent", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "log_line"),
+    "metrics": ("MetricType", "MetricSpec", "TAG_VALUES", "METRICS"),
+}
+# Names the templates use internally at module level (imports, private helpers).
+PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "MappingProxyType", "Mapping", "Iterable",
+           "Sequence", "Final", "Literal", "NamedTuple", "Union", "NotRequired", "TypedDict", "_collect")
+
+_SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """isort's `order-by-type` (as ruff applies it): CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name.lower())
+
+
+def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
+    builtins = tuple(n for names in MODULE_BUILTINS.values() for n in names) + PRIVATE
+    ctx = view(model, "python", builtins)
+    names = ctx["names"]
+    package = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    typing_used: set[str] = set()
+    tag_types_used: set[str] = set()
+
+    def literal(values: tuple[str, ...] | list[str]) -> str:
+        typing_used.add("Literal")
+        return "Literal[" + ", ".join(py_str(v) for v in values) + "]"
+
+    def base_type(f: LogField, service: str | None) -> str:
+        if f.type == "object" and f.object is not None:
+            return names.objects[f.object.name]
+        if f.type == "service":
+            return literal([service] if service else ctx["services"])
+        if f.type == "enum":
+            if f.tag is not None and f.tag.name in names.tag_types:
+                tag_types_used.add(names.tag_types[f.tag.name])
+                return names.tag_types[f.tag.name]
+            return literal(f.values)
+        return _SCALARS.get(f.type, "str")
+
+    def type_of(f: LogField, service: str | None) -> str:
+        if f.required:
+            return base_type(f, service)
+        typing_used.add("NotRequired")
+        return f"NotRequired[{base_type(f, service)}]"
+
+    def py_tuple(items: object, quote: bool = True) -> str:
+        """A tuple literal; items are spec strings (through `py_str`) or identifiers/numbers (`quote=False`)."""
+        texts = [py_str(i) if quote else str(i) for i in items]  # type: ignore[attr-defined]
+        return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+
+    logs = model.logs
+    for event in logs.events:  # collect the imports logs.py needs before rendering it
+        for f in logs.envelope + event.fields:
+            type_of(f, event.service)
+    for f in logs.envelope + tuple(f for o in logs.objects for f in o.fields):
+        type_of(f, None)
+
+    derived = {
+        "headers": list(names.headers.values()),
+        "metrics": list(names.tag_types.values()) + list(names.metrics.values()),
+        "logs": list(names.objects.values()) + list(names.events.values()),
+    }
+    exports = [(m, sorted(MODULE_BUILTINS[m] + tuple(derived.get(m, ())), key=isort_key)) for m in sorted(MODULE_BUILTINS)]
+    ctx.update(type_of=type_of, py_tuple=py_tuple, is_ident=is_py_identifier, exports=exports,
+               all_names=sorted(n for _, members in exports for n in members),
+               typing_used=sorted(typing_used), tag_types_used=sorted(tag_types_used))
+    files = {PurePosixPath("python", "pyproject.toml"): templates.render("python/pyproject.toml.j2", **ctx)}
+    for module in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py", "py.typed"):
+        files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **ctx)
+    return dict(sorted(files.items()))

@@ -1,0 +1,74 @@
+"""TypeScript backend: `typescript/` ES modules with header, metric, log-event and hashing helpers.
+
+Output (an npm workspace package named `project.packages.typescript`, `.ts` sources
+exported directly): `package.json`, `index.ts`, `headers.ts`, `metrics.ts`, `logs.ts`,
+`hashing.ts`. Identifiers follow `obs_codegen.identifiers`; every spec value passes
+through the `ts_str` / `comment` / `json` filters of the templates in `templates/typescript/`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from ..identifiers import is_ts_identifier, view
+from ..model import LogField, Model
+from ..templating import Templates, ts_str
+
+MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
+
+# Names the templates define; spec-derived identifiers must not take them.
+BUILTINS = (
+    "HASH_ALGORITHM", "HASH_HEX_CHARS", "HASH_SALT_ENV", "HASH_SALT_ROTATION_DAYS", "HASHED_ID_PREFIXES",
+    "HASHED_ID_OPAQUE_PREFIXES", "HashedIdKind", "HashedId", "hashId",
+    "HeaderGroup", "HopName", "HeaderSpec", "HeaderName", "HEADERS", "HEADER_GROUPS", "HopSpec", "HOPS",
+    "STRIP_UNKNOWN_HEADERS", "SSE_HEADERS", "sseRequestHeaders", "sseResponseHeaders", "DropReason",
+    "DroppedHeader", "SanitizedHeaders", "HeaderInput", "sanitizeHeaders",
+    "MetricType", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
+    "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
+)
+
+_SCALARS = {"integer": "number", "number": "number", "boolean": "boolean"}
+
+
+def literal_prefix(regex: str) -> str:
+    """The literal text every match of an anchored `regex` starts with ('' if unknown): `^grp_[0-9]+$` -> `grp_`."""
+    if "|" in regex or not regex.startswith("^"):
+        return ""
+    m = re.match(r"[A-Za-z0-9_:-]*", regex[1:])
+    prefix = m.group(0) if m else ""
+    rest = regex[1 + len(prefix):]
+    return prefix[:-1] if rest[:1] in ("?", "*", "{") else prefix
+
+
+def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
+    ctx = view(model, "typescript", BUILTINS)
+    names = ctx["names"]
+    services = ctx["services"]
+    opaque = {t.name: p for t in ctx["hashed_tags"] if t.opaque_pattern and (p := literal_prefix(t.opaque_pattern))}
+
+    def union(values: tuple[str, ...] | list[str]) -> str:
+        return " | ".join(ts_str(v) for v in values) or "never"
+
+    def type_of(f: LogField, service: str | None) -> str:
+        if f.type == "object" and f.object is not None:
+            return names.objects[f.object.name]
+        if f.type == "service":
+            return ts_str(service) if service else union(services)
+        if f.type == "enum":
+            return names.tag_types[f.tag.name] if f.tag is not None and f.tag.name in names.tag_types else union(f.values)
+        if f.type == "hashed_id" and f.tag is not None:
+            if f.tag.opaque_pattern and f.tag.name not in opaque:
+                return "string"  # the opaque form has no literal prefix to type it by
+            hashed = f"HashedId<{ts_str(f.tag.name)}>"
+            if f.tag.name in opaque:
+                hashed += f" | `${{(typeof HASHED_ID_OPAQUE_PREFIXES)[{ts_str(f.tag.name)}]}}${{string}}`"
+            return hashed
+        return _SCALARS.get(f.type, "string")
+
+    def key(name: str) -> str:
+        return name if is_ts_identifier(name) else ts_str(name)
+
+    ctx.update(type_of=type_of, key=key, opaque_prefixes=opaque)
+    files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in MODULES}
+    return dict(sorted(files.items()))

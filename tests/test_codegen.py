@@ -1,0 +1,373 @@
+"""The `typescript` and `python` backends, proven by the programs that consume them.
+
+tsc (--strict) type-checks the generated TS and the fixtures in tests/fixtures/codegen,
+node runs the shared hash vectors and sanitize cases, mypy --strict / ruff / pip check
+the generated Python, and both languages must agree. The hash vectors are recomputed
+here with Python's `hmac` (independently of the generated code); rewrite the committed
+file with `UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_codegen.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CASES, ROOT, SPEC, node_tool
+
+from obs_codegen import identifiers
+from obs_codegen.backends import python_pkg, typescript
+from obs_codegen.identifiers import CodegenError, IdentifierError
+from obs_codegen.pipeline import compile_spec
+from obs_codegen.templating import Templates
+
+FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
+VECTORS = FIXTURES / "hash_vectors.json"
+SANITIZE = FIXTURES / "sanitize_cases.json"
+VENV_BIN = Path(sys.executable).parent
+RUFF_RULES = ["--select", "E,F,W,B,I,UP", "--ignore", "E501"]  # long lines: spec strings are one literal
+TSCONFIG = {
+    "compilerOptions": {
+        "strict": True, "noUnusedLocals": True, "exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True,
+        "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "lib": ["es2022"],
+        "types": ["node"], "typeRoots": [str(ROOT / "node_modules" / "@types")], "outDir": "js", "rootDir": ".",
+    },
+}
+
+
+def model_of(path: Path, lint: bool = True) -> Any:
+    compiled = compile_spec(path, path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name,
+                            lint=lint)
+    assert compiled.model is not None and (compiled.ok or not lint), [d.text() for d in compiled.diagnostics]
+    return compiled.model
+
+
+def write(model: Any, out: Path) -> Path:
+    for backend in (typescript, python_pkg):
+        for rel, data in backend.render(model, Templates()).items():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            (out / rel).write_bytes(data)
+    return out
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=300)
+
+
+def tsc(out: Path, files: list[str], emit: bool = False) -> subprocess.CompletedProcess[str]:
+    """Type-check (and optionally compile to out/js) the generated TS plus `files` (fixtures are copied in)."""
+    for name in files:
+        if (FIXTURES / name).exists():  # else written into `out` by the test
+            shutil.copy(FIXTURES / name, out / name)
+    config = {**TSCONFIG, "compilerOptions": {**TSCONFIG["compilerOptions"], "noEmit": not emit}}
+    (out / "tsconfig.json").write_text(json.dumps({**config, "files": files, "include": ["typescript/*.ts"]}))
+    (out / "package.json").write_text('{"type": "module"}')
+    return run([node_tool("tsc"), "-p", "tsconfig.json"], out)
+
+
+def mypy(out: Path, target: str) -> subprocess.CompletedProcess[str]:
+    return run([str(VENV_BIN / "mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull, target], out,
+               {"MYPYPATH": str(out / "python")})
+
+
+@pytest.fixture(scope="module")
+def coachup_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write(model_of(SPEC), tmp_path_factory.mktemp("coachup"))
+
+
+@pytest.fixture(scope="module")
+def escaping_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write(model_of(CASES / "escaping" / "spec.yaml"), tmp_path_factory.mktemp("escaping"))
+
+
+# --- identifiers -----------------------------------------------------------------------
+
+def test_identifier_rules() -> None:
+    assert identifiers.upper_snake("x-request-id") == "X_REQUEST_ID"
+    assert identifiers.upper_snake("next.request.latency_ms") == "NEXT_REQUEST_LATENCY_MS"
+    assert identifiers.upper_snake("userIdHash") == "USER_ID_HASH"
+    assert identifiers.pascal_case("py.provider_call", "Event") == "PyProviderCallEvent"
+    assert identifiers.pascal_case("webVitals", "Object") == "WebVitalsObject"
+
+
+@pytest.mark.parametrize(("ident", "language", "rule"), [
+    ("class", "typescript", "codegen-identifier-reserved"),
+    ("Error", "typescript", "codegen-identifier-reserved"),
+    ("None", "python", "codegen-identifier-reserved"),
+    ("lambda", "python", "codegen-identifier-reserved"),
+    ("1_UP", "python", "codegen-identifier-invalid"),
+    ("", "typescript", "codegen-identifier-invalid"),
+])
+def test_reserved_and_invalid_identifiers(ident: str, language: Any, rule: str) -> None:
+    with pytest.raises(IdentifierError) as err:
+        identifiers.check(ident, language, "test")
+    assert err.value.rule == rule and err.value.identifier == ident
+    assert identifiers.check("X_REQUEST_ID", language, "test") == "X_REQUEST_ID"
+
+
+MINIMAL = (CASES / "minimal" / "spec.yaml").read_text()
+
+
+def minimal_with(tmp_path: Path, edit: Any) -> Any:
+    data = yaml.safe_load(MINIMAL)
+    edit(data)
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return model_of(path, lint=False)
+
+
+@pytest.mark.parametrize("backend", [typescript, python_pkg])
+def test_metric_name_collision_is_an_error(tmp_path: Path, backend: Any) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["metrics"]["api.request_count"] = {"type": "counter", "unit": "requests", "tags": ["env"],
+                                            "description": "Collides with api.request.count."}
+    model = minimal_with(tmp_path, edit)
+    with pytest.raises(IdentifierError) as err:
+        backend.render(model, Templates())
+    assert err.value.rule == "codegen-identifier-collision"
+    assert "API_REQUEST_COUNT" in str(err.value) and "api.request.count" in str(err.value)
+    assert err.value.pos is not None and err.value.pos.line > 0
+
+
+@pytest.mark.parametrize("backend", [typescript, python_pkg])
+def test_header_named_like_a_module_builtin_collides(tmp_path: Path, backend: Any) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["headers"]["headers"] = {"group": "recommended", "description": "Named HEADERS.", "hops": ["client-api"]}
+    with pytest.raises(IdentifierError, match="HEADERS.*own 'HEADERS'"):
+        backend.render(minimal_with(tmp_path, edit), Templates())
+
+
+def test_python_package_name_that_is_a_keyword_is_an_error(tmp_path: Path) -> None:
+    model = minimal_with(tmp_path, lambda d: d["project"]["packages"].update(python="import"))
+    with pytest.raises(IdentifierError, match="reserved") as err:
+        python_pkg.render(model, Templates())
+    assert err.value.rule == "codegen-identifier-reserved"
+
+
+@pytest.mark.parametrize("pattern", ["^(?i)abc$", "^(?P<x>a)b$", r"^\Aabc$", "^a{,3}$", "^a++$", "^[]a]$", "^(ab$"])
+def test_non_portable_header_pattern_is_an_error(tmp_path: Path, pattern: str) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["tags"]["sku"] = {"type": "string", "description": "SKU.", "pattern": pattern, "max_values": 5}
+        d["headers"]["x-sku"] = {"group": "provider", "description": "SKU.", "format": "token", "tag": "sku",
+                                 "hops": ["client-api"]}
+    with pytest.raises(CodegenError) as err:
+        typescript.render(minimal_with(tmp_path, edit), Templates())
+    assert err.value.rule == "codegen-pattern-portability" and "x-sku" in err.value.message
+
+
+def test_portable_patterns_are_anchored() -> None:
+    assert identifiers.portable_pattern("^a$", "t") == "^a$"
+    assert identifiers.portable_pattern("a|b", "t") == "^(?:a|b)$"
+    assert identifiers.portable_pattern("^a|b$", "t") == "^(?:^a|b$)$"
+
+
+# --- output shape, determinism, templates ----------------------------------------------
+
+def test_file_sets() -> None:
+    model = model_of(SPEC)
+    assert sorted(p.as_posix() for p in typescript.render(model, Templates())) == [
+        f"typescript/{n}" for n in ("hashing.ts", "headers.ts", "index.ts", "logs.ts", "metrics.ts", "package.json")]
+    assert sorted(p.as_posix() for p in python_pkg.render(model, Templates())) == [
+        f"python/coachup_obs/{n}" for n in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py",
+                                            "py.typed")] + ["python/pyproject.toml"]
+    package = json.loads(typescript.render(model, Templates())[Path("typescript/package.json")])  # type: ignore[index]
+    assert package["name"] == "@coachup/obs" and package["type"] == "module"
+    assert package["exports"]["./headers"] == "./headers.ts"
+
+
+def test_deterministic_across_hash_seeds() -> None:
+    script = ("import hashlib,sys; from obs_codegen.backends import render_all; from obs_codegen.pipeline import "
+              "compile_spec; m=compile_spec(sys.argv[1]).model; fs=render_all(m, only=['typescript','python']); "
+              "print(hashlib.sha256(b''.join(str(p).encode()+d for p,d in fs.items())).hexdigest())")
+    digests = {run([sys.executable, "-c", script, str(SPEC)], ROOT, {"PYTHONHASHSEED": seed}).stdout
+               for seed in ("0", "1", "12345")}
+    assert len(digests) == 1 and len(next(iter(digests)).strip()) == 64
+
+
+def test_user_template_override_wins(tmp_path: Path) -> None:
+    (tmp_path / "typescript").mkdir()
+    (tmp_path / "typescript" / "index.ts.j2").write_text("// custom {{ project.title | comment }}\n")
+    files = typescript.render(model_of(SPEC), Templates(tmp_path))
+    assert files[Path("typescript/index.ts")] == b"// custom Coach Up\n"  # type: ignore[index]
+    assert b"sanitizeHeaders" in files[Path("typescript/headers.ts")]  # type: ignore[index]
+
+
+# --- TypeScript ----------------------------------------------------------------------------
+
+def test_typescript_strict_typecheck(coachup_out: Path) -> None:
+    result = tsc(coachup_out, ["logs_ok.ts", "use_headers.ts"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def broken_copy(out: Path, fixture: str, old: str, new: str) -> str:
+    """Write `fixture` with one edit (a negative test: the well-formed call minus one property)."""
+    text = (FIXTURES / fixture).read_text()
+    assert old in text
+    name = "broken_" + fixture
+    (out / name).write_text(text.replace(old, new))
+    return name
+
+
+# (text in logs_ok, its replacement, the error the checker must report)
+BAD_TS_LOGS = [
+    ('  requestId: "b7c1a5f9-2b2e-4ac6-9f0d-9f6d2e0b7a6e",\n', "", "requestId"),
+    ("  latencyMs: 842,\n", '  latencyMs: 842,\n  text: "my raw message",\n', "'text' does not exist"),
+    ('hashId("userIdHash", "user_1", "salt")', '"user_1"', "u:${string}"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "error"), BAD_TS_LOGS, ids=["missing-requestId", "raw-pii", "unhashed-id"])
+def test_typescript_rejects_bad_log_calls(tmp_path: Path, old: str, new: str, error: str) -> None:
+    out = write(model_of(SPEC), tmp_path)
+    result = tsc(out, [broken_copy(out, "logs_ok.ts", old, new)])
+    assert result.returncode != 0 and error in result.stdout, result.stdout
+
+
+def test_hash_vectors_file_is_independently_computed() -> None:
+    kinds = {"userIdHash": "u:", "sessionIdHash": "s:", "focusIdHash": "f:", "groupId": "g:"}
+    raws = ["user_2abc", "", "ünïcødé 🙂", "x" * 1000, "a\nb\u2028c"]
+    salts = ["s3cr3t", "salt with spaces", "🧂"]
+    vectors = [
+        {"kind": kind, "raw": raw, "salt": salt,
+         "expected": prefix + hmac.new(salt.encode(), raw.encode(), hashlib.sha256).hexdigest()[:32]}
+        for kind, prefix in kinds.items() for raw in raws for salt in salts
+    ]
+    text = json.dumps({"description": "HMAC-SHA256(salt, raw) hex[:32] with the kind's prefix; computed with "
+                       "Python hmac by tests/test_codegen.py", "vectors": vectors}, ensure_ascii=False, indent=1) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        VECTORS.write_text(text, encoding="utf-8")
+    assert VECTORS.read_text(encoding="utf-8") == text
+
+
+def expected_results() -> dict[str, Any]:
+    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))["vectors"]
+    cases = json.loads(SANITIZE.read_text(encoding="utf-8"))["cases"]
+    return {"hashes": [v["expected"] for v in vectors], "sanitized": [c["expected"] for c in cases]}
+
+
+def test_typescript_runs_vectors_and_sanitize_cases(coachup_out: Path) -> None:
+    result = tsc(coachup_out, ["run_vectors.ts"], emit=True)
+    assert result.returncode == 0, result.stdout
+    ran = run(["node", "js/run_vectors.js", str(VECTORS), str(SANITIZE)], coachup_out)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == expected_results()
+
+
+def test_typescript_escaping_case(escaping_out: Path) -> None:
+    result = tsc(escaping_out, ["escaping.ts"], emit=True)
+    assert result.returncode == 0, result.stdout
+    ran = run(["node", "js/escaping.js"], escaping_out)
+    assert ran.returncode == 0, ran.stderr
+    model = model_of(CASES / "escaping" / "spec.yaml")
+    got = json.loads(ran.stdout)
+    assert got["headers"] == {h.name: h.description for h in model.headers}
+    assert got["hops"] == {h.name: h.description for h in model.hops}
+    assert got["metrics"] == {m.key: m.description for m in model.metrics}
+    assert got["tags"] == {t.name: list(t.values) for t in model.tags if t.kind == "enum"}
+    assert "\u2028" in got["metrics"]["app.request.count"] and "*/" in got["tags"]["mode"][5]
+
+
+def test_typescript_literal_types_reject_a_changed_string(escaping_out: Path) -> None:
+    fixture = (FIXTURES / "escaping.ts").read_text().replace('"c\\\\d"', '"c\\\\\\\\d"')
+    assert fixture != (FIXTURES / "escaping.ts").read_text()
+    (escaping_out / "escaping_broken.ts").write_text(fixture)
+    config = {**TSCONFIG, "compilerOptions": {**TSCONFIG["compilerOptions"], "noEmit": True}}
+    (escaping_out / "tsconfig.broken.json").write_text(json.dumps({**config, "files": ["escaping_broken.ts"]}))
+    result = run([node_tool("tsc"), "-p", "tsconfig.broken.json"], escaping_out)
+    assert result.returncode != 0 and "escaping_broken.ts" in result.stdout
+
+
+# --- Python ---------------------------------------------------------------------------------
+
+def test_python_mypy_strict_and_ruff(coachup_out: Path, escaping_out: Path) -> None:
+    for out, package in ((coachup_out, "coachup_obs"), (escaping_out, "nasty_obs")):
+        checked = mypy(out / "python", package)
+        assert checked.returncode == 0, checked.stdout
+        linted = run([str(VENV_BIN / "ruff"), "check", "--isolated", *RUFF_RULES, package], out / "python")
+        assert linted.returncode == 0, linted.stdout
+
+
+def test_python_typecheck_fixtures(coachup_out: Path) -> None:
+    for name in ("logs_ok.py", "use_headers.py"):
+        shutil.copy(FIXTURES / name, coachup_out / name)
+        result = mypy(coachup_out, name)
+        assert result.returncode == 0, result.stdout
+
+
+BAD_PY_LOGS = [
+    ('    "requestId": "b7c1a5f9-2b2e-4ac6-9f0d-9f6d2e0b7a6e",\n', "", 'Missing key "requestId"'),
+    ('    "latencyMs": 842,\n', '    "latencyMs": 842,\n    "text": "my raw message",\n', 'Extra key "text"'),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "error"), BAD_PY_LOGS, ids=["missing-requestId", "raw-pii"])
+def test_python_rejects_bad_log_calls(coachup_out: Path, old: str, new: str, error: str) -> None:
+    result = mypy(coachup_out, broken_copy(coachup_out, "logs_ok.py", old, new))
+    assert result.returncode != 0 and error in result.stdout, result.stdout
+
+
+def test_python_runs_vectors_and_sanitize_cases(coachup_out: Path) -> None:
+    ran = run([sys.executable, str(FIXTURES / "run_vectors.py"), str(VECTORS), str(SANITIZE)], coachup_out,
+              {"PYTHONPATH": str(coachup_out / "python")})
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == expected_results()
+
+
+def test_python_escaping_case_carries_strings_unchanged(escaping_out: Path) -> None:
+    sys.path.insert(0, str(escaping_out / "python"))
+    try:
+        import nasty_obs  # type: ignore[import-not-found]
+        from nasty_obs import logs
+    finally:
+        sys.path.remove(str(escaping_out / "python"))
+    model = model_of(CASES / "escaping" / "spec.yaml")
+    assert {n: h.description for n, h in nasty_obs.HEADERS.items()} == {h.name: h.description for h in model.headers}
+    assert {k: m.description for k, m in nasty_obs.METRICS.items()} == {m.key: m.description for m in model.metrics}
+    assert {n: h.description for n, h in nasty_obs.HOPS.items()} == {h.name: h.description for h in model.hops}
+    assert dict(nasty_obs.TAG_VALUES) == {t.name: t.values for t in model.tags if t.kind == "enum"}
+    event = model.logs.events[0]
+    kind = next(f for f in event.fields if f.name == "kind")
+    annotations = logs.AppRequestEvent.__annotations__  # functional TypedDict: a field is named `from`
+    assert typing.get_args(annotations["kind"]) == kind.values
+    assert "from" in logs.AppRequestEvent.__optional_keys__
+
+
+def test_python_package_builds(coachup_out: Path, tmp_path: Path) -> None:
+    """`pip install out/python`: a real offline pip install (the test extras pin `wheel`, which
+    setuptools < 70.1 needs for bdist_wheel when build isolation is off)."""
+    project = shutil.copytree(coachup_out / "python", tmp_path / "project")
+    result = run([str(VENV_BIN / "pip"), "install", "--no-deps", "--no-build-isolation", "--no-index",
+                  "--disable-pip-version-check", "--target", str(tmp_path / "site"), str(project)], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = tmp_path / "site"
+    metadata = next(site.glob("coachup_obs-*.dist-info/METADATA")).read_text()
+    assert "Name: coachup-obs" in metadata and "Requires-Python: >=3.11" in metadata
+    assert (site / "coachup_obs" / "py.typed").exists()
+    ran = run([sys.executable, "-c", "import coachup_obs; print(coachup_obs.X_REQUEST_ID)"], tmp_path,
+              {"PYTHONPATH": str(site)})
+    assert ran.stdout.strip() == "x-request-id", ran.stderr
+
+
+# --- dropping a header from the spec breaks code that uses it (both languages) ------------------
+
+def test_dropping_a_header_breaks_fixtures(tmp_path: Path) -> None:
+    data = yaml.safe_load(SPEC.read_text())
+    del data["headers"]["x-model-id"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = write(model_of(spec, lint=False), tmp_path / "out")
+    ts = tsc(out, ["use_headers.ts"])
+    assert ts.returncode != 0 and "X_MODEL_ID" in ts.stdout, ts.stdout
+    shutil.copy(FIXTURES / "use_headers.py", out / "use_headers.py")
+    py = mypy(out, "use_headers.py")
+    assert py.returncode != 0 and "X_MODEL_ID" in py.stdout, py.stdout
