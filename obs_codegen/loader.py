@@ -17,6 +17,7 @@ from .diagnostics import Diagnostic
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
 MAX_NODES = 200_000
+MAX_DEPTH = 64
 
 PathT = tuple[Any, ...]
 
@@ -49,7 +50,50 @@ class _Bomb(Exception):
     pass
 
 
-def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budget: list[int]) -> Any:
+def _expanded_size(node: Any, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
+    """(nodes, depth) of `node` once aliases are copied; raises _Bomb when either is over its bound.
+
+    Aliases can nest deeper than the text does (`b: &b [[*a]]`, `c: &c [[*b]]`, ...), so the depth
+    is checked on the expansion too: later stages recurse over the data.
+    """
+    import yaml
+
+    if id(node) in memo:
+        return memo[id(node)]
+    if id(node) in active:  # `&a [*a]`: an alias inside its own anchor
+        raise _Bomb("a YAML alias refers to its own anchor; refusing to expand", node.start_mark)
+    active.add(id(node))
+    size, depth = 1, 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        for child in node.value:
+            for sub in child if isinstance(child, tuple) else (child,):
+                sub_size, sub_depth = _expanded_size(sub, memo, active)
+                size, depth = size + sub_size, max(depth, sub_depth + 1)
+                if size > MAX_NODES:
+                    raise _Bomb(f"spec expands to more than {MAX_NODES} nodes; refusing (YAML bomb?)",
+                                node.start_mark)
+                if depth > MAX_DEPTH:
+                    raise _Bomb(f"aliases nest the spec more than {MAX_DEPTH} levels deep; refusing",
+                                node.start_mark)
+    active.discard(id(node))
+    memo[id(node)] = (size, depth)
+    return size, depth
+
+
+def _scalar(node: Any, src: Source, diags: list[Diagnostic], constructor: Any) -> Any:
+    """The Python value of a scalar node; a value its tag cannot hold (`!!int abc`) is a diagnostic."""
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return str(node.value)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        diags.append(Diagnostic(src.path, line, col, "spec-yaml", "error",
+                                f"invalid YAML value {node.value!r} for tag {node.tag}"))
+        return str(node.value)
+
+
+def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budget: list[Any]) -> Any:
     import yaml
 
     budget[0] -= 1
@@ -60,7 +104,9 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                diags.append(src.diag(path, "spec-yaml", "YAML merge keys (<<) are not supported; use tag_sets"))
+                line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                diags.append(Diagnostic(src.path, line, col, "spec-yaml", "error",
+                                        "YAML merge keys (<<) are not supported; use tag_sets"))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -83,12 +129,7 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, src, path + (i,), diags, budget) for i, item in enumerate(node.value)]
-    constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
-    yaml.constructor.SafeConstructor.__init__(constructor)
-    value = constructor.construct_object(node, deep=True)
-    if node.tag == "tag:yaml.org,2002:timestamp":
-        return str(node.value)
-    return value
+    return _scalar(node, src, diags, budget[1])
 
 
 def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Diagnostic]]:
@@ -106,7 +147,8 @@ def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Dia
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters (as YAML marks do): decode the valid start of the line.
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8").lstrip("\ufeff")) + 1
         return src, [Diagnostic(name, line, col, "spec-encoding", "error",
                                 f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
     if text.startswith("\ufeff"):
@@ -119,21 +161,28 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
     import yaml
 
     diags: list[Diagnostic] = []
-    aliases = 0
+    aliases = depth = 0
     try:
         loader = yaml.SafeLoader(text)
         try:
             # Count alias events while composing: a billion-laughs spec fails here, before any expansion.
+            # Bound the nesting too: PyYAML composes recursively, so `[[[[...` would overflow the stack.
             original = loader.compose_node
 
             def compose_node(parent: Any, index: Any) -> Any:
-                nonlocal aliases
+                nonlocal aliases, depth
                 if loader.check_event(yaml.AliasEvent):
                     aliases += 1
                     if aliases > MAX_ALIASES:
                         event = loader.peek_event()
                         raise _AliasLimit(event.start_mark)
-                return original(parent, index)
+                depth += 1
+                try:
+                    if depth > MAX_DEPTH:
+                        raise _TooDeep(loader.peek_event().start_mark)
+                    return original(parent, index)
+                finally:
+                    depth -= 1
 
             loader.compose_node = compose_node  # type: ignore[method-assign]
             node = loader.get_single_node()
@@ -143,6 +192,15 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
         m = exc.args[0]
         return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml-aliases", "error",
                            f"more than {MAX_ALIASES} YAML aliases; refusing to expand (YAML bomb?)")]
+    except _TooDeep as exc:
+        m = exc.args[0]
+        return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml", "error",
+                           f"invalid YAML: nested more than {MAX_DEPTH} levels deep")]
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        return [Diagnostic(src.path, line, col, "spec-yaml", "error",
+                           f"invalid YAML: control character #x{exc.character:04x} is not allowed")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -152,12 +210,15 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
         return [Diagnostic(src.path, 1, 1, "spec-yaml", "error", f"invalid YAML: {exc}")]
     if node is None:
         return [Diagnostic(src.path, 1, 1, "spec-empty", "error", "spec is empty")]
+    constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
+    yaml.constructor.SafeConstructor.__init__(constructor)
     try:
-        src.data = _convert(node, src, (), diags, [MAX_NODES])
-    except _Bomb:
+        _expanded_size(node, {}, set())  # before any copying: billion laughs and `&a [*a]` stop here
+        src.data = _convert(node, src, (), diags, [MAX_NODES, constructor])
+    except _Bomb as exc:
         src.data = None
-        return [Diagnostic(src.path, 1, 1, "spec-yaml-aliases", "error",
-                           f"spec expands to more than {MAX_NODES} nodes; refusing (YAML bomb?)")]
+        message, m = exc.args
+        return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml-aliases", "error", message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -170,6 +231,10 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
 
 
 class _AliasLimit(Exception):
+    pass
+
+
+class _TooDeep(Exception):
     pass
 
 
@@ -203,10 +268,12 @@ def validate_shape(src: Source) -> list[Diagnostic]:
                 more = f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {', '.join(known)}"
                 diags.append(src.diag(path + (key,), rule, f"unknown key '{key}' in {where}{more}", key=True))
             continue
-        if err.validator == "propertyNames":
+        if "propertyNames" in err.relative_schema_path:
+            # jsonschema reports a bad name as a `pattern` error on the name itself, at the mapping's path.
             bad = err.instance
-            pattern = err.schema.get("propertyNames", {}).get("pattern", "")
-            diags.append(src.diag(path + (bad,), rule, f"name '{bad}' in {where} must match {pattern}", key=True))
+            pattern = err.schema.get("pattern", "")
+            diags.append(src.diag(path + (bad,), "spec-pattern", f"name '{bad}' in {where} must match {pattern}",
+                                  key=True))
             continue
         if err.validator == "required":
             diags.append(src.diag(path, rule, f"{where}: {err.message}", key=True))

@@ -53,6 +53,11 @@ def _s(data: dict[str, Any], key: str, default: str = "") -> str:
     return v if isinstance(v, str) else default
 
 
+def _l(data: dict[str, Any], key: str) -> list[Any]:
+    v = data.get(key)
+    return v if isinstance(v, list) else []
+
+
 def _num(v: Any) -> Optional[float]:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
@@ -71,13 +76,17 @@ class Resolver:
         line, col = self.src.pos(path, key=True)
         return Pos(self.src.path, line, col)
 
-    def error(self, path: tuple[Any, ...], rule: str, message: str) -> None:
-        self.diags.append(self.src.diag(path, rule, message))
+    def error(self, path: tuple[Any, ...], rule: str, message: str, key: bool = False) -> None:
+        """Report at the value at `path` (or, with `key`, at the key naming it)."""
+        self.diags.append(self.src.diag(path, rule, message, key=key))
 
-    def unknown(self, path: tuple[Any, ...], kind: str, name: Any, known: Iterable[str]) -> None:
-        hint = difflib.get_close_matches(str(name), list(known), n=1)
+    def unknown(self, path: tuple[Any, ...], kind: str, name: Any, known: Iterable[str], key: bool = False) -> None:
+        """Report a dangling reference. A name that is not a string was already reported by the schema."""
+        if not isinstance(name, str):
+            return
+        hint = difflib.get_close_matches(name, list(known), n=1)
         more = f"; did you mean '{hint[0]}'?" if hint else ""
-        self.error(path, f"ref-unknown-{kind}", f"unknown {kind} '{name}'{more}")
+        self.error(path, f"ref-unknown-{kind}", f"unknown {kind} '{name}'{more}", key=key)
 
     def per_env(self, value: Any, path: tuple[Any, ...]) -> Optional[PerEnv]:
         envs = self.parts["project"].environments
@@ -89,7 +98,7 @@ class Resolver:
         out = []
         for env in value:
             if env not in envs:
-                self.unknown(path + (env,), "environment", env, envs)
+                self.unknown(path + (env,), "environment", env, envs, key=True)
         for env in envs:
             v = _num(value.get(env))
             if v is None:
@@ -103,7 +112,7 @@ class Resolver:
         for name, value in (raw or {}).items() if isinstance(raw, dict) else ():
             tag = self.parts["tags"].get(name)
             if tag is None:
-                self.unknown(path + (name,), "tag", name, self.parts["tags"])
+                self.unknown(path + (name,), "tag", name, self.parts["tags"], key=True)
                 continue
             if tag.values and str(value) not in tag.values:
                 self.error(path + (name,), "ref-unknown-tag-value",
@@ -116,6 +125,8 @@ class Resolver:
         out: list[Tag] = []
         for i, name in enumerate(raw if isinstance(raw, list) else []):
             tags, sets = self.parts["tags"], self.parts["tag_sets"]
+            if not isinstance(name, str):
+                continue
             if name in sets:
                 out.extend(t for t in sets[name] if t not in out)
             elif name in tags:
@@ -126,13 +137,13 @@ class Resolver:
         return tuple(out)
 
     def metric_ref(self, name: Any, path: tuple[Any, ...]) -> Optional[Metric]:
-        m = self.parts["metrics"].get(name)
+        m = self.parts["metrics"].get(name) if isinstance(name, str) else None
         if m is None:
             self.unknown(path, "metric", name, self.parts["metrics"])
         return m
 
     def service_ref(self, name: Any, path: tuple[Any, ...]) -> str:
-        if name not in self.parts["services"]:
+        if not isinstance(name, str) or name not in self.parts["services"]:
             self.unknown(path, "service", name, self.parts["services"])
         return str(name)
 
@@ -141,7 +152,7 @@ class Resolver:
 
 def _project(r: Resolver) -> None:
     p = _d(r.data, "project")
-    envs = tuple(e for e in p.get("environments", []) if isinstance(e, str)) or ("production",)
+    envs = tuple(e for e in _l(p, "environments") if isinstance(e, str)) or ("production",)
     name = _s(p, "name", "project")
     h = _d(r.data, "hashing")
     hp = _d(r.data, "header_policy")
@@ -166,7 +177,7 @@ def _project(r: Resolver) -> None:
         ),
         header_default_max_bytes=hp.get("default_max_bytes", 256) if isinstance(hp.get("default_max_bytes"), int) else 256,
         strip_unknown_headers=bool(hp.get("strip_unknown", True)),
-        forbidden_log_fields=tuple(f for f in red.get("forbidden_fields", []) if isinstance(f, str)),
+        forbidden_log_fields=tuple(f for f in _l(red, "forbidden_fields") if isinstance(f, str)),
         log_retention_days=red.get("log_retention_days") if isinstance(red.get("log_retention_days"), int) else None,
         redaction_description=_s(red, "description"),
         pos=r.pos("project"),
@@ -190,7 +201,7 @@ def _hops(r: Resolver) -> None:
         if not isinstance(h, dict):
             continue
         for end in ("from", "to"):
-            if h.get(end) not in known:
+            if not isinstance(h.get(end), str) or h.get(end) not in known:
                 r.unknown(("hops", name, end), "service", h.get(end), known)
         hops[name] = Hop(name, _s(h, "description"), _s(h, "from"), _s(h, "to"), bool(h.get("external", False)),
                          r.pos("hops", name))
@@ -203,11 +214,11 @@ def _tags(r: Resolver) -> None:
         if not isinstance(t, dict):
             continue
         kind = _s(t, "type", "string")
-        values = tuple(str(v) for v in t.get("values", []) if isinstance(v, (str, int, float)))
+        values = tuple(str(v) for v in _l(t, "values") if isinstance(v, (str, int, float)))
         if kind == "environment":
             values = r.parts["project"].environments
         if kind in ("enum", "environment") and not values:
-            r.error(("tags", name), "ref-missing-values", f"enum tag '{name}' needs values")
+            r.error(("tags", name), "ref-missing-values", f"enum tag '{name}' needs values", key=True)
         tags[name] = Tag(
             name=name,
             kind="enum" if kind == "environment" else kind,  # type: ignore[arg-type]
@@ -225,10 +236,10 @@ def _tags(r: Resolver) -> None:
     sets: dict[str, tuple[Tag, ...]] = {}
     for name, members in _d(r.data, "tag_sets").items():
         if name in tags:
-            r.error(("tag_sets", name), "ref-ambiguous-tag-set", f"tag set '{name}' has the name of a tag")
+            r.error(("tag_sets", name), "ref-ambiguous-tag-set", f"tag set '{name}' has the name of a tag", key=True)
         found = []
         for i, m in enumerate(members if isinstance(members, list) else []):
-            if m in tags:
+            if isinstance(m, str) and m in tags:
                 found.append(tags[m])
             else:
                 r.unknown(("tag_sets", name, i), "tag", m, tags)
@@ -246,7 +257,7 @@ def _metrics(r: Resolver) -> None:
         parts = key.split(".")
         service = parts[0]
         if service not in r.parts["services"]:
-            r.unknown(("metrics", key), "service", service, r.parts["services"])
+            r.unknown(("metrics", key), "service", service, r.parts["services"], key=True)
         buckets: tuple[float, ...] = ()
         raw_b = m.get("buckets")
         if isinstance(raw_b, str):
@@ -307,12 +318,12 @@ def _headers(r: Resolver) -> None:
             continue
         tag = None
         if "tag" in h:
-            tag = r.parts["tags"].get(h["tag"])
+            tag = r.parts["tags"].get(h["tag"]) if isinstance(h["tag"], str) else None
             if tag is None:
                 r.unknown(("headers", name, "tag"), "tag", h["tag"], r.parts["tags"])
         hops = []
         for i, hop in enumerate(h.get("hops", []) if isinstance(h.get("hops"), list) else []):
-            if hop in r.parts["hops"]:
+            if isinstance(hop, str) and hop in r.parts["hops"]:
                 hops.append(hop)
             else:
                 r.unknown(("headers", name, "hops", i), "hop", hop, r.parts["hops"])
@@ -342,7 +353,7 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
         pos=r.pos(*path),
     )
     if "tag" in raw:
-        tag = r.parts["tags"].get(raw["tag"])
+        tag = r.parts["tags"].get(raw["tag"]) if isinstance(raw["tag"], str) else None
         if tag is None:
             r.unknown(path + ("tag",), "tag", raw["tag"], r.parts["tags"])
             return None
@@ -355,15 +366,15 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
         common["pattern"] = common["pattern"] or tag.pattern
         return LogField(type="string", **common)
     if "object" in raw:
-        obj = objects.get(raw["object"])
+        obj = objects.get(raw["object"]) if isinstance(raw["object"], str) else None
         if obj is None:
             r.unknown(path + ("object",), "object", raw["object"], objects)
             return None
         return LogField(type="object", object=obj, **common)
     ftype = _s(raw, "type", "string")
-    values = tuple(str(v) for v in raw.get("values", []) if isinstance(v, (str, int, float)))
+    values = tuple(str(v) for v in _l(raw, "values") if isinstance(v, (str, int, float)))
     if ftype == "enum" and not values:
-        r.error(path, "ref-missing-values", f"enum field '{name}' needs values")
+        r.error(path, "ref-missing-values", f"enum field '{name}' needs values", key=True)
     return LogField(type=ftype, values=values, **common)
 
 
@@ -433,7 +444,7 @@ def _slos(r: Resolver) -> None:
             threshold = _num(latency.get("threshold"))
             ok = lat is not None and threshold is not None
         else:
-            r.error(path, "ref-slo-kind", f"SLO '{name}' needs `ratio:` or `latency:`")
+            r.error(path, "ref-slo-kind", f"SLO '{name}' needs `ratio:` or `latency:`", key=True)
             ok = False
         flt = r.filter(s.get("filter"), path + ("filter",))
         if not ok or objective is None:
@@ -462,14 +473,14 @@ def _alerts(r: Resolver) -> None:
         extra: dict[str, Any] = {}
         budget = None
         if "above_budget" in a:
-            budget = r.parts["budgets"].get(a["above_budget"])
+            budget = r.parts["budgets"].get(a["above_budget"]) if isinstance(a["above_budget"], str) else None
             if budget is None:
                 r.unknown(path + ("above_budget",), "budget", a["above_budget"], r.parts["budgets"])
             threshold = budget.value if budget else None
         else:
             threshold = r.per_env(a.get("above"), path + ("above",))
             if "above" not in a:
-                r.error(path, "ref-alert-threshold", f"alert '{name}' needs `above:` or `above_budget:`")
+                r.error(path, "ref-alert-threshold", f"alert '{name}' needs `above:` or `above_budget:`", key=True)
         ok = True
         if "quantile" in a:
             kind, q = "quantile", _d(a, "quantile")
@@ -493,7 +504,8 @@ def _alerts(r: Resolver) -> None:
             extra["average_over"] = _s(q, "average_over", "3d")
             ok = extra["cost"] is not None and extra["users"] is not None
         else:
-            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:` or `cost_per_user:`")
+            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:` or `cost_per_user:`",
+                    key=True)
             continue
         if not ok or threshold is None:
             continue

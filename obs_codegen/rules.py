@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .diagnostics import Diagnostic, Severity
 from .loader import Source
@@ -122,7 +122,7 @@ def _metric_type(model: Model, src: Source) -> Iterator[Diagnostic]:
         if m.type == "counter" and m.unit in ("ms", "s"):
             yield src.diag(path + ("type",), "metric-type",
                            f"'{m.key}' measures a duration: make it a histogram, not a counter")
-        if m.type != "counter" and last in COUNTER_WORDS:
+        if m.type in ("gauge", "histogram") and last in COUNTER_WORDS:  # an invalid type is spec-enum's
             yield src.diag(path + ("type",), "metric-type",
                            f"'{m.key}' is named like a count; declare it as a counter, not a {m.type}")
         if m.type == "counter" and last.endswith("_total"):
@@ -340,9 +340,9 @@ def _slo_types(model: Model, src: Source) -> Iterator[Diagnostic]:
                                f"({', '.join(f'{b:g}' for b in m.buckets)})")
         for env, v in s.objective.values:
             if not 0 < v < 100:
-                yield src.diag(path + ("objective",), "slo-metric-types",
+                yield src.diag(path + ("objective", env), "slo-metric-types",
                                f"objective for {env} must be a percentage between 0 and 100, got {v:g}")
-        yield from _labels_exist(src, path + ("filter",), [t for t, _ in s.filter], s.metrics)
+        yield from _labels_exist(src, _filter_paths(path + ("filter",), s.filter), s.metrics)
 
 
 @rule("alert-metric-types", "Quantile alerts read histograms, ratio alerts counters, cost alerts a counter and a gauge.")
@@ -359,13 +359,12 @@ def _alert_types(model: Model, src: Source) -> Iterator[Diagnostic]:
         for kind, role, m, want in wanted:
             if m is not None and m.type != want:
                 yield src.diag(path + (kind, role), "alert-metric-types", f"'{m.key}' must be a {want}, not a {m.type}")
-        if a.q is not None and not 0 < a.q < 1:
-            yield src.diag(path + ("quantile", "q"), "alert-metric-types", "q must be between 0 and 1")
-        used = [t for t, _ in a.filter] + list(a.by)
-        yield from _labels_exist(src, path + (a.kind,), used, a.metrics if a.kind != "cost_per_user" else ())
+        # q outside (0, 1) is a schema error (spec-schema), reported by the loader.
+        used = _filter_paths(path + (a.kind, "filter"), a.filter) + _by_paths(src, path + (a.kind, "by"), a.by)
+        yield from _labels_exist(src, used, a.metrics if a.kind != "cost_per_user" else ())
         if a.numerator is not None:
-            only_numerator = [t for t, _ in a.numerator_filter]
-            yield from _labels_exist(src, path + (a.kind, "numerator_filter"), only_numerator, (a.numerator,))
+            only_numerator = _filter_paths(path + (a.kind, "numerator_filter"), a.numerator_filter)
+            yield from _labels_exist(src, only_numerator, (a.numerator,))
 
 
 @rule("alert-name", "Alert names are CamelCase and at most 40 characters.")
@@ -375,11 +374,25 @@ def _alert_name(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield src.diag(("alerts", a.name), "alert-name", f"alert name '{a.name}' is over 40 characters", key=True)
 
 
-def _labels_exist(src: Source, path: tuple[str, ...], tags: list[Tag], metrics: Iterable[Metric]) -> Iterator[Diagnostic]:
+TagAt = tuple[Tag, tuple[Any, ...], bool]  # a tag used by a query, the path naming it, and whether that is a key
+
+
+def _filter_paths(path: tuple[Any, ...], flt: Iterable[tuple[Tag, str]]) -> list[TagAt]:
+    return [(t, path + (t.name,), True) for t, _ in flt]
+
+
+def _by_paths(src: Source, path: tuple[Any, ...], by: Iterable[Tag]) -> list[TagAt]:
+    raw = _raw(src, *path)
+    sets = src.data.get("tag_sets", {}) if isinstance(src.data, dict) else {}
+    return [(t, path + (_index_of(raw, t.name, sets),), False) for t in by]
+
+
+def _labels_exist(src: Source, used: list[TagAt], metrics: Iterable[Metric]) -> Iterator[Diagnostic]:
     for m in metrics:
-        for t in tags:
+        for t, path, key in used:
             if t not in m.tags:
-                yield src.diag(path, "ref-unknown-label", f"'{m.key}' has no label '{t.label}' (tag '{t.name}')")
+                yield src.diag(path, "ref-unknown-label", f"'{m.key}' has no label '{t.label}' (tag '{t.name}')",
+                               key=key)
 
 
 _stage("ref-unknown-label", "A filter or `by` uses a tag that is not a label of the metric.")
@@ -387,16 +400,17 @@ _stage("ref-unknown-label", "A filter or `by` uses a tag that is not a label of 
 
 # --- helpers ----------------------------------------------------------------------------
 
-def _raw(src: Source, *path: str) -> list[str]:
+def _raw(src: Source, *path: Any) -> list[Any]:
     node = src.data
     for p in path:
         node = node.get(p) if isinstance(node, dict) else None
-    return [x for x in node if isinstance(x, str)] if isinstance(node, list) else []
+    return node if isinstance(node, list) else []
 
 
-def _index_of(raw: list[str], tag: str, sets: dict[str, list[str]]) -> int:
+def _index_of(raw: list[Any], tag: str, sets: dict[str, list[str]]) -> int:
+    """Index of `tag` in a raw tag list, directly or through a tag set (positions stay those of the file)."""
     for i, name in enumerate(raw):
-        if name == tag or (isinstance(sets.get(name), list) and tag in sets[name]):
+        if name == tag or (isinstance(name, str) and isinstance(sets.get(name), list) and tag in sets[name]):
             return i
     return 0
 
