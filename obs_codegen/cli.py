@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 
 import click
 
@@ -63,7 +63,7 @@ def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
     return compiled
 
 
-def _render(compiled: Any, templates: Optional[Path]) -> tuple[Any, bytes, Any]:
+def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
     from .backends import BackendConflict, render_all
     from .drift import inputs_hash
     from .templating import Templates
@@ -93,7 +93,7 @@ def main() -> None:
 @out_option
 @templates_option
 @format_option
-def generate(spec: Path, out: Path, templates: Optional[Path], fmt: str) -> None:
+def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
     """Render every output into --out (all or nothing)."""
     from .writer import UnsafePath, write_tree
 
@@ -113,7 +113,7 @@ def generate(spec: Path, out: Path, templates: Optional[Path], fmt: str) -> None
 @out_option
 @templates_option
 @click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
-def check(spec: Path, out: Path, templates: Optional[Path], full: bool) -> None:
+def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from .drift import compare, inputs_hash, is_fresh
     from .templating import Templates

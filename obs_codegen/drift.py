@@ -15,7 +15,6 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Optional
 
 from . import __version__
 from .templating import Templates
@@ -116,7 +115,7 @@ def _diff(rel: str, old: bytes, new: bytes, limit: int) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def _read(path: Path) -> Optional[bytes]:
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError:

@@ -134,7 +134,6 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
 
 def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Diagnostic]]:
     """Read and parse the spec at `path`. Raises OSError only when the file cannot be read."""
-    import yaml
 
     name = display or str(path)
     raw = Path(path).read_bytes()

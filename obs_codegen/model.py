@@ -9,9 +9,10 @@ and are exposed here as properties so that every backend agrees on them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Mapping, Optional
+from typing import Literal
 
 from . import naming
 
@@ -38,7 +39,7 @@ class PerEnv:
         return dict(self.values)[env]
 
     @property
-    def uniform(self) -> Optional[float]:
+    def uniform(self) -> float | None:
         distinct = {v for _, v in self.values}
         return distinct.pop() if len(distinct) == 1 else None
 
@@ -72,7 +73,7 @@ class Project:
     header_default_max_bytes: int
     strip_unknown_headers: bool
     forbidden_log_fields: tuple[str, ...]
-    log_retention_days: Optional[int]
+    log_retention_days: int | None
     redaction_description: str
     pos: Pos
 
@@ -105,10 +106,10 @@ class Tag:
     description: str
     label: str
     values: tuple[str, ...]
-    max_values: Optional[int]
-    pattern: Optional[str]
-    prefix: Optional[str]
-    opaque_pattern: Optional[str]
+    max_values: int | None
+    pattern: str | None
+    prefix: str | None
+    opaque_pattern: str | None
     is_environment: bool
     pos: Pos
 
@@ -118,7 +119,7 @@ class Tag:
         return self.kind != "hashed_id" and self.cardinality is not None
 
     @property
-    def cardinality(self) -> Optional[int]:
+    def cardinality(self) -> int | None:
         if self.kind == "enum":
             return len(self.values)
         if self.kind == "string":
@@ -182,8 +183,8 @@ class Header:
     required: bool
     description: str
     format: str
-    tag: Optional[Tag]
-    value: Optional[str]
+    tag: Tag | None
+    value: str | None
     max_bytes: int
     secret: bool
     identity: bool
@@ -203,13 +204,13 @@ class LogField:
     required: bool
     description: str
     values: tuple[str, ...] = ()
-    minimum: Optional[float] = None
-    maximum: Optional[float] = None
-    max_length: Optional[int] = None
-    pattern: Optional[str] = None  # anchored regular expression for strings and hashed ids
-    unit: Optional[str] = None
-    tag: Optional[Tag] = None
-    object: Optional["LogObject"] = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None  # anchored regular expression for strings and hashed ids
+    unit: str | None = None
+    tag: Tag | None = None
+    object: LogObject | None = None
     pos: Pos = Pos("", 0, 0)
 
 
@@ -232,7 +233,7 @@ class LogEvent:
     pos: Pos
 
     @property
-    def discriminator_field(self) -> Optional[LogField]:
+    def discriminator_field(self) -> LogField | None:
         return next((f for f in self.fields if f.name == self.discriminator), None)
 
     @property
@@ -271,10 +272,10 @@ class SLO:
     period: str
     objective: PerEnv  # percent
     kind: Literal["ratio", "latency"]
-    errors: Optional[Metric]
-    total: Optional[Metric]
-    latency_metric: Optional[Metric]
-    threshold: Optional[float]
+    errors: Metric | None
+    total: Metric | None
+    latency_metric: Metric | None
+    threshold: float | None
     filter: Filter
     min_requests_per_hour: float
     absent_alert: bool
@@ -299,19 +300,19 @@ class Alert:
     kind: Literal["quantile", "ratio", "cost_per_user"]
     for_: str
     threshold: PerEnv
-    budget: Optional[Budget]
+    budget: Budget | None
     pos: Pos
     # quantile
-    metric: Optional[Metric] = None
-    q: Optional[float] = None
+    metric: Metric | None = None
+    q: float | None = None
     # ratio
-    numerator: Optional[Metric] = None
+    numerator: Metric | None = None
     numerator_filter: Filter = ()
-    denominator: Optional[Metric] = None
+    denominator: Metric | None = None
     # cost_per_user
-    cost: Optional[Metric] = None
-    users: Optional[Metric] = None
-    average_over: Optional[str] = None
+    cost: Metric | None = None
+    users: Metric | None = None
+    average_over: str | None = None
     # shared
     filter: Filter = ()
     by: tuple[Tag, ...] = ()
@@ -371,7 +372,7 @@ class Model:
     def headers_for_hop(self, hop: str) -> tuple[Header, ...]:
         return tuple(h for h in self.headers if hop in h.hops)
 
-    def error_pair(self, metric: Metric) -> Optional[Metric]:
+    def error_pair(self, metric: Metric) -> Metric | None:
         """For an `<x>.errors` counter, the `<x>.count` counter it is a share of (if the spec has one)."""
         if metric.type != "counter" or not metric.key.endswith(".errors"):
             return None

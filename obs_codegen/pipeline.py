@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from .diagnostics import Diagnostic, has_errors, normalize
 from .loader import Source, load
@@ -19,7 +18,7 @@ class Compiled:
     """What a run of the pipeline produced: the model (if any) and every diagnostic."""
 
     source: Source
-    model: Optional[Model]
+    model: Model | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -27,7 +26,7 @@ class Compiled:
         return self.model is not None and not has_errors(self.diagnostics)
 
 
-def compile_spec(path: str | Path, display: Optional[str] = None, lint: bool = True) -> Compiled:
+def compile_spec(path: str | Path, display: str | None = None, lint: bool = True) -> Compiled:
     """Load, resolve and (optionally) lint the spec at `path`. OSError if unreadable."""
     src, diags = load(path, display)
     if src.data is None or not isinstance(src.data, dict):

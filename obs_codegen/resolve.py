@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import naming
 from .diagnostics import Diagnostic
@@ -58,7 +59,7 @@ def _l(data: dict[str, Any], key: str) -> list[Any]:
     return v if isinstance(v, list) else []
 
 
-def _num(v: Any) -> Optional[float]:
+def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
@@ -88,7 +89,7 @@ class Resolver:
         more = f"; did you mean '{hint[0]}'?" if hint else ""
         self.error(path, f"ref-unknown-{kind}", f"unknown {kind} '{name}'{more}", key=key)
 
-    def per_env(self, value: Any, path: tuple[Any, ...]) -> Optional[PerEnv]:
+    def per_env(self, value: Any, path: tuple[Any, ...]) -> PerEnv | None:
         envs = self.parts["project"].environments
         n = _num(value)
         if n is not None:
@@ -136,7 +137,7 @@ class Resolver:
                 self.unknown(path + (i,), "tag", name, list(tags) + list(sets))
         return tuple(out)
 
-    def metric_ref(self, name: Any, path: tuple[Any, ...]) -> Optional[Metric]:
+    def metric_ref(self, name: Any, path: tuple[Any, ...]) -> Metric | None:
         m = self.parts["metrics"].get(name) if isinstance(name, str) else None
         if m is None:
             self.unknown(path, "metric", name, self.parts["metrics"])
@@ -283,7 +284,7 @@ def _metrics(r: Resolver) -> None:
     r.parts["metrics"] = metrics
 
 
-def _header_pattern(fmt: str, tag: Optional[Tag], value: Optional[str], hashing: Hashing) -> str:
+def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashing) -> str:
     if fmt == "uuid-v4":
         return UUID_V4
     if fmt == "traceparent":
@@ -339,7 +340,7 @@ def _headers(r: Resolver) -> None:
     r.parts["headers"] = tuple(headers)
 
 
-def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], objects: dict[str, LogObject]) -> Optional[LogField]:
+def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], objects: dict[str, LogObject]) -> LogField | None:
     hashing = r.parts["project"].hashing
     common: dict[str, Any] = dict(
         name=name,

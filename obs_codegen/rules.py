@@ -11,8 +11,9 @@ logs, no secret beyond its hop, bounded label cardinality) are enforced here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any
 
 from .diagnostics import Diagnostic, Severity
 from .loader import Source
@@ -26,7 +27,7 @@ class Rule:
     id: str
     purpose: str
     severity: Severity
-    check: Optional[Check] = None
+    check: Check | None = None
 
 
 RULES: dict[str, Rule] = {}
@@ -165,7 +166,7 @@ def _cardinality(model: Model, src: Source) -> Iterator[Diagnostic]:
                            f"'{m.key}' can have {n} series, over the budget of {budget}")
 
 
-def series_count(m: Metric) -> Optional[int]:
+def series_count(m: Metric) -> int | None:
     """Upper bound of series for a metric (None if a label is unbounded)."""
     n = len(m.buckets) + 3 if m.type == "histogram" else 1
     for tag in m.tags:
@@ -396,6 +397,37 @@ def _labels_exist(src: Source, used: list[TagAt], metrics: Iterable[Metric]) -> 
 
 
 _stage("ref-unknown-label", "A filter or `by` uses a tag that is not a label of the metric.")
+
+
+# --- generated code -----------------------------------------------------------------------
+
+@rule("codegen-identifier-collision",
+      "Two spec names derive the same identifier in the generated TypeScript or Python code.")
+def _codegen_names(model: Model, src: Source) -> Iterator[Diagnostic]:
+    """Derive the code backends' identifiers and portable patterns; any CodegenError is a finding.
+
+    The backends raise the same errors at render time; checking here turns them into
+    diagnostics with positions before anything is rendered.
+    """
+    from .backends import python_pkg, typescript
+    from .identifiers import CodegenError
+
+    seen: set[tuple[str, object]] = set()
+    for backend in (typescript, python_pkg):
+        try:
+            backend.code_view(model)
+        except CodegenError as exc:
+            if (exc.rule, exc.pos) in seen:  # the same defect seen by the other language
+                continue
+            seen.add((exc.rule, exc.pos))
+            pos = exc.pos
+            yield Diagnostic(pos.file if pos else src.path, pos.line if pos else 1, pos.column if pos else 1,
+                             exc.rule, "error", exc.message)
+
+
+_stage("codegen-identifier-invalid", "A spec name does not derive a valid identifier in generated code.")
+_stage("codegen-identifier-reserved", "A spec name derives a reserved word of TypeScript or Python.")
+_stage("codegen-pattern-portability", "A value pattern means different things in JavaScript and Python regexes.")
 
 
 # --- helpers ----------------------------------------------------------------------------

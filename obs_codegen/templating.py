@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 
 def packaged_templates_dir() -> Path:
@@ -51,14 +51,14 @@ def md_cell(value: Any) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
-def to_json(value: Any, indent: Optional[int] = None) -> str:
+def to_json(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
 
 
 class Templates:
     """Loads templates from an optional override directory, then the packaged ones."""
 
-    def __init__(self, override: Optional[Path] = None):
+    def __init__(self, override: Path | None = None):
         self.override = Path(override) if override else None
         self._env: Any = None
 

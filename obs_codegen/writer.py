@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Optional
 
 MANIFEST = ".obs-codegen-manifest.json"
 
@@ -61,7 +60,7 @@ def manifest_bytes(files: Files, inputs: str, spec: str, version: str) -> bytes:
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
 
-def read_manifest(out_dir: Path) -> Optional[dict[str, object]]:
+def read_manifest(out_dir: Path) -> dict[str, object] | None:
     try:
         doc = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -132,7 +131,7 @@ def _prune_empty(root: Path, directory: Path) -> None:
         directory = directory.parent
 
 
-def _read(path: Path) -> Optional[bytes]:
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes() if path.is_file() else None
     except OSError:

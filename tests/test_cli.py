@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import OUT, ROOT, SPEC
 
 EXE = str(Path(sys.executable).parent / "obs-codegen")

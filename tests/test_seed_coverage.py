@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-
 from conftest import OUT, ROOT
 
 SEED_CANDIDATES = [ROOT.parent / "shared" / "seed" / "monitoring-and-observability.md",

@@ -9,8 +9,8 @@ is one module, one line in `BACKENDS`, and its golden files.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Callable, Optional
 
 from ..model import Model
 from ..templating import Templates
@@ -39,7 +39,7 @@ class BackendConflict(Exception):
     """Two backends produced the same path."""
 
 
-def render_all(model: Model, templates: Optional[Templates] = None, only: Optional[list[str]] = None) -> Files:
+def render_all(model: Model, templates: Templates | None = None, only: list[str] | None = None) -> Files:
     """Run every registered backend (or those in `only`) and merge their files."""
     templates = templates or Templates()
     files: Files = {}

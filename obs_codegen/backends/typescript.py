@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any
 
 from ..identifiers import is_ts_identifier, view
 from ..model import LogField, Model
@@ -41,8 +42,13 @@ def literal_prefix(regex: str) -> str:
     return prefix[:-1] if rest[:1] in ("?", "*", "{") else prefix
 
 
+def code_view(model: Model) -> dict[str, Any]:
+    """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
+    return view(model, "typescript", BUILTINS)
+
+
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
-    ctx = view(model, "typescript", BUILTINS)
+    ctx = code_view(model)
     names = ctx["names"]
     services = ctx["services"]
     opaque = {t.name: p for t in ctx["hashed_tags"] if t.opaque_pattern and (p := literal_prefix(t.opaque_pattern))}
