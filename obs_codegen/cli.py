@@ -78,7 +78,7 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
         _fail(str(exc), 1)
     except Exception as exc:  # a template error or a backend bug: report it, never a traceback
         _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
-    manifest = manifest_bytes(files, inputs_hash(compiled.source.raw, tpl), compiled.source.path, __version__)
+    manifest = manifest_bytes(files, inputs_hash(compiled.source.raw, compiled.source.path, tpl), compiled.source.path, __version__)
     return files, manifest, tpl
 
 
@@ -122,7 +122,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
         raw = spec.read_bytes()
     except OSError as exc:
         _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
-    if not full and is_fresh(out, inputs_hash(raw, Templates(templates))):
+    if not full and is_fresh(out, inputs_hash(raw, display_path(spec), Templates(templates))):
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
         return
     compiled = _compile(spec, "text")

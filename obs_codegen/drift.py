@@ -44,9 +44,10 @@ def library_versions() -> str:
     return ",".join(out)
 
 
-def inputs_hash(spec_bytes: bytes, templates: Templates) -> str:
+def inputs_hash(spec_bytes: bytes, spec_path: str, templates: Templates) -> str:
+    """Hash of everything the output depends on; `spec_path` too, since generated headers name it."""
     h = hashlib.sha256()
-    for part in (__version__.encode(), spec_bytes, code_fingerprint().encode(),
+    for part in (__version__.encode(), spec_bytes, spec_path.encode(), code_fingerprint().encode(),
                  templates.fingerprint().encode(), library_versions().encode()):
         h.update(sha256(part).encode())
     return h.hexdigest()

@@ -298,8 +298,15 @@ def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashi
     if fmt == "enum" and tag is not None and tag.values:
         return "^(" + "|".join(re.escape(v) for v in tag.values) + ")$"
     if tag is not None and tag.pattern:
-        return tag.pattern
+        return anchored(tag.pattern)
     return TOKEN
+
+
+def anchored(pattern: str) -> str:
+    """`pattern` matching whole values only: JSON Schema and JS `test()` search, they do not anchor."""
+    if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern
+    return f"^(?:{pattern})$"
 
 
 def hashed_id_pattern(tag: Tag, hashing: Hashing) -> str:
@@ -349,7 +356,7 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
         minimum=_num(raw.get("min")),
         maximum=_num(raw.get("max")),
         max_length=raw.get("max_length") if isinstance(raw.get("max_length"), int) else None,
-        pattern=raw.get("pattern") if isinstance(raw.get("pattern"), str) else None,
+        pattern=anchored(raw["pattern"]) if isinstance(raw.get("pattern"), str) else None,
         unit=raw.get("unit") if isinstance(raw.get("unit"), str) else None,
         pos=r.pos(*path),
     )
@@ -364,7 +371,7 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
             return LogField(type="hashed_id", **common)
         if tag.kind == "enum":
             return LogField(type="enum", values=tag.values, **common)
-        common["pattern"] = common["pattern"] or tag.pattern
+        common["pattern"] = common["pattern"] or (anchored(tag.pattern) if tag.pattern else None)
         return LogField(type="string", **common)
     if "object" in raw:
         obj = objects.get(raw["object"]) if isinstance(raw["object"], str) else None

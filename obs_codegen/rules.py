@@ -10,11 +10,13 @@ logs, no secret beyond its hop, bounded label cardinality) are enforced here.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import naming
 from .diagnostics import Diagnostic, Severity
 from .loader import Source
 from .model import Metric, Model, Tag
@@ -201,6 +203,14 @@ def _tag_kind(model: Model, src: Source) -> Iterator[Diagnostic]:
         for p in (t.pattern, t.opaque_pattern):
             if p is not None and not _valid_regex(p):
                 yield src.diag(path, "tag-kind", f"tag '{t.name}': invalid regular expression {p!r}", key=True)
+        if t.opaque_pattern is not None and not OPAQUE_ID.match(t.opaque_pattern):
+            yield src.diag(path + ("opaque_pattern",), "tag-kind",
+                           f"opaque_pattern of '{t.name}' must be anchored (^...$) and start with a literal prefix "
+                           "such as '^grp_', so a raw identifier cannot pass as opaque")
+
+
+# An opaque server-generated id: anchored, with a literal prefix of two or more characters.
+OPAQUE_ID = re.compile(r"^\^[A-Za-z0-9_:-]{2,}[^|]*\$$")
 
 
 # --- headers ----------------------------------------------------------------------
@@ -265,25 +275,60 @@ def _secret_hop(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 # --- logs ---------------------------------------------------------------------------
 
-RAW_CONTENT = (
-    "text", "transcript", "audio", "prompt", "completion", "content", "body", "message_text", "email", "phone",
-    "password", "userid", "sessionid", "focusid", "ip", "address", "name", "authorization", "cookie", "jwt",
-)
+# Words that mean raw content, personal data or a credential, anywhere in a field name
+# (`promptText`, `userEmail`, `rawTranscript`) ...
+RAW_CONTENT_WORDS = frozenset((
+    "text", "transcript", "audio", "prompt", "completion", "content", "body", "email", "phone", "password",
+    "ip", "address", "authorization", "cookie", "jwt", "secret", "ssn",
+))
+# ... unless the name ends in a word that makes it a measure or a hash (`promptTokens`, `audioMs`, `emailHash`).
+MEASURE_WORDS = frozenset(("length", "len", "size", "bytes", "chars", "count", "tokens", "ms", "seconds", "hash",
+                           "type", "kind", "version", "format", "language", "lang"))
+# Identifiers of people or their sessions, raw unless the field is a hashed_id (`userId`, `clerkUserId`).
+IDENTITY_WORDS = frozenset(("user", "session", "focus", "account", "customer", "person", "member"))
+# Whole names that are personal data on their own.
+RAW_NAMES = frozenset(("name", "fullname", "firstname", "lastname", "username"))
 
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def raw_content_reason(name: str, forbidden: Iterable[str] = ()) -> str | None:
+    """Why a log field called `name` would carry raw personal data or content (None if it would not)."""
+    words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    lower = [w.lower() for w in words]
+    if _norm(name) in {_norm(f) for f in forbidden} or _norm(name) in RAW_NAMES:
+        return "its name is on the forbidden list"
+    if lower and lower[-1] in MEASURE_WORDS:
+        return None
+    hit = next((w for w in lower if w in RAW_CONTENT_WORDS or w in {_norm(f) for f in forbidden}), None)
+    if hit:
+        return f"'{hit}' means raw content or personal data"
+    if len(lower) >= 2 and lower[-1] == "id" and any(w in IDENTITY_WORDS for w in lower[:-1]):
+        return "it is a raw identifier of a person or session"
+    return None
+
+
 @rule("log-field-raw-content", "Log fields whose names mean raw PII, raw content or secrets are rejected.")
 def _raw_content(model: Model, src: Source) -> Iterator[Diagnostic]:
-    forbidden = {_norm(n) for n in RAW_CONTENT + model.project.forbidden_log_fields}
-    forbidden |= {_norm(h.name) for h in model.headers if h.secret}
+    forbidden = tuple(model.project.forbidden_log_fields) + tuple(h.name for h in model.headers if h.secret)
     for path, f in _log_fields(model):
-        if _norm(f.name) in forbidden or any(_norm(f.name) == "raw" + x for x in forbidden):
+        if f.type == "hashed_id":
+            continue
+        why = raw_content_reason(f.name, forbidden)
+        if why:
             yield src.diag(path, "log-field-raw-content",
-                           f"log field '{f.name}' would carry raw personal data or content; "
+                           f"log field '{f.name}' would carry raw personal data or content ({why}); "
                            "log a hash, size or count instead", key=True)
+
+
+@rule("log-string-unbounded", "Free-text log fields need max_length or a pattern, so they cannot carry raw content.")
+def _string_unbounded(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for path, f in _log_fields(model):
+        if f.type == "string" and f.max_length is None and f.pattern is None:
+            yield src.diag(path, "log-string-unbounded",
+                           f"string field '{f.name}' needs `max_length:` or `pattern:` (or an enum or tag)", key=True)
 
 
 @rule("log-field-hashed", "Identifier fields in logs are hashed ids (tag of type hashed_id).")
@@ -366,6 +411,60 @@ def _alert_types(model: Model, src: Source) -> Iterator[Diagnostic]:
         if a.numerator is not None:
             only_numerator = _filter_paths(path + (a.kind, "numerator_filter"), a.numerator_filter)
             yield from _labels_exist(src, only_numerator, (a.numerator,))
+
+
+@rule("alert-threshold-bucket", "A quantile alert's threshold lies below its histogram's largest bucket, or it can never fire.")
+def _threshold_bucket(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for a in model.alerts:
+        if a.kind != "quantile" or a.metric is None or not a.metric.buckets:
+            continue
+        top = max(a.metric.buckets)
+        for env, value in a.threshold.values:
+            if value >= top:
+                yield src.diag(("alerts", a.name, "above"), "alert-threshold-bucket",
+                               f"threshold {value:g} for {env} is not below the largest bucket of '{a.metric.key}' "
+                               f"({top:g}): histogram_quantile never exceeds it, so the alert could never fire")
+                break
+
+
+@rule("slo-period", "An SLO period holds its longest burn-rate window (3d).")
+def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
+    longest = max(naming.duration_seconds(w) for w in naming.SLO_WINDOWS)
+    for s in model.slos:
+        try:
+            seconds = naming.duration_seconds(s.period)
+        except ValueError:
+            continue  # the schema reports a malformed duration
+        if seconds < longest:
+            yield src.diag(("slos", s.name, "period"), "slo-period",
+                           f"period {s.period} is shorter than the 3d burn-rate window; use at least 3d (28d is usual)")
+
+
+@rule("dashboard-uid-collision", "Each service's dashboard uid (and the SLO overview's) is unique.")
+def _uid_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
+    seen = {model.slo_overview_uid: "the SLO overview"}
+    for svc in model.services:
+        other = seen.get(svc.dashboard_uid)
+        if other is not None:
+            yield src.diag(("services", svc.name), "dashboard-uid-collision",
+                           f"service '{svc.name}' gets dashboard uid '{svc.dashboard_uid}', already used by {other}",
+                           key=True)
+        seen[svc.dashboard_uid] = f"service '{svc.name}'"
+
+
+@rule("spec-number-finite", "Numbers in the spec are finite (no .nan or .inf).")
+def _finite(model: Model, src: Source) -> Iterator[Diagnostic]:
+    def walk(node: object, path: tuple[object, ...]) -> Iterator[Diagnostic]:
+        if isinstance(node, float) and not math.isfinite(node):
+            yield src.diag(path, "spec-number-finite", f"{node} is not a usable number here")
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                yield from walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from walk(v, path + (i,))
+
+    yield from walk(src.data, ())
 
 
 @rule("alert-name", "Alert names are CamelCase and at most 40 characters.")

@@ -343,6 +343,14 @@ class ServiceChecker:
             yield json_path(path), _message(error)
 
 
+def _finite_float(text: str) -> float:
+    """JSON numbers too large for a double (1e400) are not valid log values, as in JavaScript."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -396,14 +404,19 @@ class LogValidator:
     def check_line(self, raw: bytes | str) -> LineResult:
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            obj = json.loads(text.rstrip("\r\n"), parse_constant=_reject_constant)
+            obj = json.loads(text.rstrip("\r\n"), parse_constant=_reject_constant, parse_float=_finite_float)
         except UnicodeDecodeError as exc:
             return LineResult(NOT_JSON, "-", (("$", f"not UTF-8 ({exc.reason} at byte {exc.start})"),))
         except json.JSONDecodeError as exc:
             return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc.msg} at column {exc.colno}"),))
         except ValueError as exc:
             return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc}"),))
-        return self.check_object(obj)
+        except RecursionError:
+            return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
+        try:
+            return self.check_object(obj)
+        except RecursionError:
+            return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
 
     def validate_lines(self, lines: Iterable[bytes | str], file: str, stats: Stats) -> Iterator[Finding]:
         """Check each non-blank line, count it in `stats`, and yield its findings."""

@@ -85,9 +85,12 @@ def _recover(out_dir: Path) -> None:
 def write_tree(out_dir: Path, files: Files, manifest: bytes) -> list[PurePosixPath]:
     """Make `out_dir` hold `files` (plus foreign files already there); return the paths that changed."""
     checked = {safe_relpath(p): d for p, d in files.items()}
+    out_dir = Path(os.path.abspath(out_dir))
+    if Path.cwd().is_relative_to(out_dir):
+        raise UnsafePath(f"refusing to use {out_dir} as the output directory: it contains the working directory")
     _recover(out_dir)
     old = read_manifest(out_dir) or {"files": {}}
-    old_files = {PurePosixPath(p) for p in old["files"]}  # type: ignore[union-attr]
+    old_files = {p for p in map(_manifest_path, old["files"]) if p is not None}  # type: ignore[arg-type]
     changed = [p for p, d in sorted(checked.items()) if _read(out_dir / p) != d]
     removed = sorted(p for p in old_files - set(checked) if (out_dir / p).is_file() or (out_dir / p).is_symlink())
     if not changed and not removed and _read(out_dir / MANIFEST) == manifest:
@@ -102,15 +105,15 @@ def write_tree(out_dir: Path, files: Files, manifest: bytes) -> list[PurePosixPa
             staging.mkdir()
         root = staging.resolve()
         for p in removed:
+            _confine(root, staging / p, p)
             (staging / p).unlink()
             _prune_empty(staging, (staging / p).parent)
         for p, data in sorted(checked.items()):
             target = staging / p
             target.parent.mkdir(parents=True, exist_ok=True)
+            _confine(root, target, p)
             if target.is_symlink() or target.exists():
                 target.unlink()
-            if not target.parent.resolve().is_relative_to(root):
-                raise UnsafePath(f"refusing to write {p}: a directory on its path leads outside the output directory")
             target.write_bytes(data)
         (staging / MANIFEST).write_bytes(manifest)
         if out_dir.exists():
@@ -123,6 +126,20 @@ def write_tree(out_dir: Path, files: Files, manifest: bytes) -> list[PurePosixPa
         raise
     shutil.rmtree(previous, ignore_errors=True)
     return changed + removed
+
+
+def _manifest_path(text: str) -> PurePosixPath | None:
+    """A path from a (possibly hand-edited) manifest, or None if it is not one we could have written."""
+    try:
+        return safe_relpath(text)
+    except UnsafePath:
+        return None
+
+
+def _confine(root: Path, target: Path, rel: PurePosixPath) -> None:
+    """Refuse when a directory on `target`'s path (a symlink, say) leads outside `root`."""
+    if not target.parent.resolve().is_relative_to(root):
+        raise UnsafePath(f"refusing to touch {rel}: a directory on its path leads outside the output directory")
 
 
 def _prune_empty(root: Path, directory: Path) -> None:

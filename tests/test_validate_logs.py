@@ -179,3 +179,14 @@ def test_fast_path_refuses_keywords_it_does_not_know() -> None:
         raise AssertionError(f"compiled {schema}")
     validator = LogValidator({"s": {"type": "object", "oneOf": [{"required": ["service"]}]}})
     assert validator.checkers["s"].fast is None and validator.check_object({"service": "s"}).ok
+
+
+def test_hostile_lines_are_findings_not_crashes() -> None:
+    from obs_codegen.pipeline import compile_spec
+
+    compiled = compile_spec(SPEC, lint=False)
+    validator = LogValidator.from_model(compiled.model)
+    deep = "[" * 100_000 + "]" * 100_000
+    for line in (deep, '{"service": "py", "x": ' + deep + "}", '{"service": "web", "latencyMs": 1e400}'):
+        result = validator.check_line(line)
+        assert not result.ok and result.errors

@@ -102,3 +102,36 @@ def test_interrupted_swap_is_repaired(tmp_path: Path) -> None:
     write(out, files(a="1", b="2"))
     assert (out / "a").read_text() == "1" and (out / "b").read_text() == "2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_tampered_manifest_cannot_delete_outside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write(out, files(a="1"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    doc = json.loads((out / MANIFEST).read_text())
+    doc["files"]["../victim.txt"] = writer.sha256(b"keep me")
+    (out / MANIFEST).write_text(json.dumps(doc))
+    write(out, files(a="2"))
+    assert victim.read_text() == "keep me"
+
+
+def test_symlinked_directory_in_manifest_is_not_followed_for_removal(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "b").write_text("theirs")
+    write(out, files(a="1", d__b="2"))
+    (out / "d" / "b").unlink()
+    (out / "d").rmdir()
+    (out / "d").symlink_to(outside)
+    with pytest.raises(UnsafePath):
+        write(out, files(a="1"))
+    assert (outside / "b").read_text() == "theirs"
+
+
+def test_output_directory_cannot_contain_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnsafePath):
+        write(Path("."), files(a="1"))
+    assert not (tmp_path / "a").exists()
