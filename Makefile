@@ -52,6 +52,10 @@ test: tools
 	$(BIN)/python -m pytest -q
 	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
 
+# End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.
+e2e: tools
+	$(BIN)/python -m pytest -q tests/test_e2e.py
+
 # Accept reviewed changes to the golden files in tests/cases/*/expected/.
 golden: $(VENV)/.installed-test
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py

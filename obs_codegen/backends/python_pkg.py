@@ -1,7 +1,8 @@
 """Python backend: `python/` installable package with header, metric, log-event and hashing helpers.
 
 Output: `python/pyproject.toml` and `python/<project.packages.python>/` (`__init__.py`,
-`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`),
+`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, and the optional
+`instrumentation.py`, which creates prometheus_client objects per service and imports it lazily),
 stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
 `obs_codegen.identifiers`; every spec value passes through the `py_str` / `comment` /
 `toml_str` filters of the templates in `templates/python/`.
@@ -10,8 +11,9 @@ stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
-from ..identifiers import check, is_py_identifier, view
+from ..identifiers import IdentifierTable, check, is_py_identifier, pascal_case, view
 from ..model import LogField, Model
 from ..templating import Templates, py_str
 
@@ -29,6 +31,11 @@ MODULE_BUILTINS = {
 PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "MappingProxyType", "Mapping", "Iterable",
            "Sequence", "Final", "Literal", "NamedTuple", "Union", "NotRequired", "TypedDict", "_collect")
 
+# Module-level names of instrumentation.py that a `<Service>Metrics` class must not take.
+INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Literal", "get_args", "overload", "metrics",
+                            "MetricSpec", "CollectorRegistry", "Counter", "Gauge", "Histogram", "ServiceName",
+                            "create_metrics")
+
 _SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
 
 
@@ -37,11 +44,36 @@ def isort_key(name: str) -> tuple[int, str]:
     return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name.lower())
 
 
-def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
+def code_view(model: Model) -> dict[str, Any]:
+    """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
     builtins = tuple(n for names in MODULE_BUILTINS.values() for n in names) + PRIVATE
     ctx = view(model, "python", builtins)
+    ctx["python_package"] = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    return ctx
+
+
+def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Context of `instrumentation.py`: one dataclass per service with metrics, one field per metric."""
+    table = IdentifierTable.for_module("python", "instrumentation", INSTRUMENTATION_BUILTINS)
+    by_key = {m["spec"].key: m for m in ctx["metrics"]}
+    services = [
+        {"name": s.name, "title": s.title,
+         "cls": table.claim(pascal_case(s.name, "Metrics"), f"service '{s.name}'", s.pos),
+         "metrics": [{**by_key[m.key], "kind": m.type.capitalize()} for m in model.metrics_for(s.name)]}
+        for s in model.services if model.metrics_for(s.name)
+    ]
+    first = services[0]["metrics"][0]
+    labels = ", ".join(f"{label}=..." for label in first["spec"].labels)
+    call = {"counter": "inc()", "gauge": "set(...)", "histogram": "observe(...)"}[first["spec"].type]
+    example = {"service": services[0]["name"], "const": first["const"], "labels": f".labels({labels})" if labels else "",
+               "call": call}
+    return {"services": services, "example": example}
+
+
+def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
+    ctx = code_view(model)
     names = ctx["names"]
-    package = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    package = ctx["python_package"]
     typing_used: set[str] = set()
     tag_types_used: set[str] = set()
 
@@ -91,4 +123,7 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     files = {PurePosixPath("python", "pyproject.toml"): templates.render("python/pyproject.toml.j2", **ctx)}
     for module in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py", "py.typed"):
         files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **ctx)
+    if model.metrics:
+        files[PurePosixPath("python", package, "instrumentation.py")] = templates.render(
+            "python/instrumentation.py.j2", **{**ctx, "package": package, **instrumentation_view(model, ctx)})
     return dict(sorted(files.items()))

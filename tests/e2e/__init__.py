@@ -1,0 +1,1 @@
+"""End-to-end test helpers: the Coach Up exporter, the Prometheus stack and the checks."""
