@@ -95,6 +95,6 @@ def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ..
         validator = _load_validator(spec, schemas)
     except SchemaError as exc:
         raise InputError(str(exc)) from exc
-    stats = _run(validator, files, fmt, click.get_text_stream("stdout"))
+    stats = _run(validator, files, fmt, sys.stdout)
     sys.exit(1 if stats.invalid else 0)
 
