@@ -229,8 +229,14 @@ def portable_pattern(pattern: str, source: str, pos: Pos | None = None) -> str:
 HEADER_GROUPS = ("required", "recommended", "sse", "tracing", "provider")
 
 
-def number(value: float) -> str:
-    """A number literal valid in both languages: `25`, `0.01`."""
+def exact_number(value: float) -> str:
+    """A number literal valid in both languages with exactly the spec's value: `25`, `0.01`, `1e-12`.
+
+    Used for histogram bucket bounds: the client library exposes them as the `le` label, so
+    they must round-trip exactly (Python's shortest `repr`), never rounded. PromQL text uses
+    `promql.rounded_number` instead, which rounds away the float noise of computed values
+    (99.9 / 100) and would turn a bound such as 1e-12 into 0.
+    """
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
@@ -248,7 +254,7 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
         for hop in model.hops
     ]
     metrics = [
-        {"const": names.metrics[m.key], "spec": m, "buckets": [number(b) for b in m.buckets]} for m in model.metrics
+        {"const": names.metrics[m.key], "spec": m, "buckets": [exact_number(b) for b in m.buckets]} for m in model.metrics
     ]
     return {
         "spec_path": model.spec_path,

@@ -4,10 +4,12 @@
 title/description/unit on every panel, targets with refIds, unique ids, a gapless
 24-column grid without overlaps, no `null`, no legacy key, schemaVersion >= 39.
 `check_promql(dashboard, model)` parses every query with `promql_parser` and
-checks it against the spec: only known series (from `Metric.series`) and
-recording rules (from `naming`), only their labels, every counter series inside
-`rate`/`irate`/`increase`, rates over `$__rate_interval`, and each dashboard
-variable applied to every selector whose series has that label.
+checks it against the spec: only known series (`outlint_promql.known_series`: the
+metrics' series and the recording rules the rules backend records), only their
+labels, every counter series inside `rate`/`irate`/`increase`
+(`outlint_promql.series_problem`, with fewer functions allowed than in rules), rates
+over `$__rate_interval`, and each dashboard variable applied to every selector (in
+every `or` alternative of its matchers) whose series has that label.
 
 Template variables inside label matchers (`route=~"$route"`) are valid PromQL
 strings and are kept as they are (so the variable check can see them); the
@@ -23,18 +25,18 @@ where one exists. Each finding is one line: `<uid> <where>: <rule>: <message>`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import naming
 from .model import Model
+from .outlint_promql import Series, known_series, matcher_groups, selectors, series_problem, walk
+from .outlint_promql import check_expr as rules_lint
 
 MIN_SCHEMA_VERSION = 39
 DATASOURCE_REF = {"type": "prometheus", "uid": "${datasource}"}
 RATE_INTERVAL_STANDIN = "5m1s"
 BUILTINS = {"__rate_interval": RATE_INTERVAL_STANDIN, "__range": "6h", "__interval": "1m"}
-RANGE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
+COUNTER_READERS = frozenset({"rate", "irate", "increase"})  # stricter than rules: no absent(), resets()...
 
 LEGACY_KEYS = {
     "dashboard": frozenset({"rows", "style", "hideControls", "sharedCrosshair", "__inputs"}),
@@ -184,27 +186,6 @@ def _child_context(context: str | None, key: str) -> str | None:
 
 # --- PromQL -----------------------------------------------------------------------------
 
-def known_series(model: Model) -> dict[str, tuple[frozenset[str], bool]]:
-    """Series a dashboard may read -> (labels it carries, whether it is a counter)."""
-    known: dict[str, tuple[frozenset[str], bool]] = {}
-    for metric in model.metrics:
-        for series in metric.series:
-            labels = set(metric.labels) | ({"le"} if series == metric.bucket_series else set())
-            known[series] = (frozenset(labels), metric.type != "gauge")
-    env = next((t.label for t in model.tags if t.is_environment), "env")
-    slo_labels = frozenset({naming.SLO_LABEL, env})
-    for slo in model.slos:
-        for window in naming.slo_windows(slo.period):
-            known[naming.slo_error_ratio_record(window)] = (slo_labels, False)
-    known[naming.SLO_OBJECTIVE_RECORD] = (slo_labels, False)
-    known[naming.SLO_BUDGET_REMAINING_RECORD] = (slo_labels, False)
-    for alert in model.alerts:
-        if alert.kind == "cost_per_user" and alert.cost is not None:
-            known[naming.per_user_record(alert.cost.base_name)] = (frozenset({env}), False)
-            known[naming.daily_increase_record(alert.cost.base_name)] = (frozenset({env}), False)
-    return known
-
-
 def substitute_builtins(expr: str) -> str:
     """Replace Grafana's built-in interval variables with durations; other variables stay."""
     return _VARIABLE.sub(lambda m: BUILTINS.get(m.group(1) or m.group(2), m.group(0)), expr)
@@ -223,8 +204,6 @@ def plausible(expr: str, model: Model) -> str:
 
 def check_promql(dashboard: dict[str, Any], model: Model) -> list[str]:
     """Findings of the PromQL rules for every target and every label_values() variable query."""
-    from .outlint_promql import check_expr as rules_lint
-
     known = known_series(model)
     variables = {v.get("name") for v in dashboard.get("templating", {}).get("list", [])}
     uid = str(dashboard.get("uid"))
@@ -235,7 +214,7 @@ def check_promql(dashboard: dict[str, Any], model: Model) -> list[str]:
             expr = str(target.get("expr", ""))
             problems = check_expr(expr, known, variables)
             if not problems:
-                problems = [("target-promql-rule", msg) for msg in rules_lint(plausible(expr, model), model)]
+                problems = [("target-promql-rule", msg) for msg in rules_lint(plausible(expr, model), model, known)]
             found += [f"{uid} {where}: {rule}: {msg}" for rule, msg in problems]
     for var in dashboard.get("templating", {}).get("list", []):
         if var.get("type") != "query":
@@ -248,12 +227,12 @@ def check_promql(dashboard: dict[str, Any], model: Model) -> list[str]:
         for rule, msg in check_expr(match.group(1), known, variables, evaluated=False):
             found.append(f"{uid} {where}: {rule}: {msg}")
         series = match.group(1).split("{")[0].strip()
-        if series in known and match.group(2) not in known[series][0]:
+        if series in known and match.group(2) not in known[series].labels:
             found.append(f"{uid} {where}: target-promql-rule: {series} has no label {match.group(2)!r}")
     return sorted(set(found))
 
 
-def check_expr(expr: str, known: dict[str, tuple[frozenset[str], bool]], variables: set[Any],
+def check_expr(expr: str, known: Mapping[str, Series], variables: set[Any],
                evaluated: bool = True) -> list[tuple[str, str]]:
     """(rule, message) pairs for one expression; empty when it is clean.
 
@@ -270,60 +249,52 @@ def check_expr(expr: str, known: dict[str, tuple[frozenset[str], bool]], variabl
         tree = promql_parser.parse(substitute_builtins(expr))
     except ValueError as exc:
         return [("target-promql-rule", f"does not parse: {exc}")]
-    selectors: list[tuple[Any, timedelta | None, str | None]] = []
-    grouping: list[str] = []
-    _collect(tree, None, selectors, grouping)
     out: list[tuple[str, str]] = []
     readable: set[str] = set()
     standin = promql_parser.parse_duration(RATE_INTERVAL_STANDIN)
-    for selector, window, function in selectors:
-        name = selector.name
+    for sel in selectors(tree):
+        name = sel.vector.name
         if name is None or name not in known:
             out.append(("target-promql-rule", f"unknown metric {name!r} (not in the spec or naming)"))
             continue
-        labels, is_counter = known[name]
+        info = known[name]
+        labels = set(info.labels)
         readable |= labels
-        if evaluated and is_counter and (window is None or function not in RANGE_FUNCTIONS):
-            out.append(("target-counter-agg-rule", f"counter {name} must be wrapped in rate() or increase()"))
-        if function in ("rate", "irate") and window != standin:
-            out.append(("target-rate-interval-rule", f"{function}({name}) must use [$__rate_interval]"))
-        matchers = selector.matchers.matchers
-        for label in sorted({m.name for m in matchers} - labels - {"__name__"}):
+        problem = series_problem(name, info, sel.func, COUNTER_READERS) if evaluated and info.is_counter else None
+        if problem:
+            out.append(("target-counter-agg-rule", problem))
+        if sel.func in ("rate", "irate") and sel.window != standin:
+            out.append(("target-rate-interval-rule", f"{sel.func}({name}) must use [$__rate_interval]"))
+        groups = matcher_groups(sel.vector)
+        for label in sorted({m.name for group in groups for m in group} - labels - {"__name__"}):
             out.append(("target-promql-rule", f"{name} has no label {label!r}"))
         for label in sorted(labels & variables) if evaluated else ():
-            values = {m.value for m in matchers if m.name == label}
-            pinned = any(m.name == label and m.op == promql_parser.MatchOp.Equal and "$" not in m.value
-                         for m in matchers)
-            if not pinned and not values & {f"${label}", f"${{{label}}}"}:
+            if not all(_applies(label, group) for group in groups):
                 out.append(("target-variable-rule", f"{name} must filter {label} by ${label}"))
-    for label in sorted(set(grouping) - readable):
+    for label in sorted(set(_grouping(tree)) - readable):
         out.append(("target-promql-rule", f"grouping by {label!r}, which no series in the query has"))
     return out
 
 
-def _collect(node: Any, function: str | None, selectors: list[Any], grouping: list[str]) -> None:
+def _applies(label: str, matchers: list[Any]) -> bool:
+    """The matchers filter `label` by its dashboard variable, or pin it to a literal value."""
+    import promql_parser
+
+    values = {m.value for m in matchers if m.name == label}
+    pinned = any(m.name == label and m.op == promql_parser.MatchOp.Equal and "$" not in m.value for m in matchers)
+    return pinned or bool(values & {f"${label}", f"${{{label}}}"})
+
+
+def _grouping(tree: Any) -> list[str]:
+    """Every label an aggregation groups by or a binary operation matches on (`on`, `group_left`)."""
     import promql_parser as p
 
-    if isinstance(node, p.VectorSelector):
-        selectors.append((node, None, function))
-    elif isinstance(node, p.MatrixSelector):
-        selectors.append((node.vector_selector, node.range, function))
-    elif isinstance(node, p.Call):
-        for arg in node.args:
-            _collect(arg, node.func.name, selectors, grouping)
-    elif isinstance(node, p.AggregateExpr):
-        if node.modifier is not None:
-            grouping += list(node.modifier.labels)
-        _collect(node.expr, None, selectors, grouping)
-        if node.param is not None:
-            _collect(node.param, None, selectors, grouping)
-    elif isinstance(node, p.BinaryExpr):
-        matching = node.modifier.matching if node.modifier is not None else None
-        if matching is not None:
-            grouping += list(matching.labels)
-        if node.modifier is not None:
-            grouping += list(node.modifier.group_labels or [])
-        _collect(node.lhs, None, selectors, grouping)
-        _collect(node.rhs, None, selectors, grouping)
-    elif isinstance(node, (p.ParenExpr, p.UnaryExpr, p.SubqueryExpr)):
-        _collect(node.expr, None, selectors, grouping)
+    out: list[str] = []
+    for node, _ in walk(tree):
+        if isinstance(node, p.AggregateExpr) and node.modifier is not None:
+            out += list(node.modifier.labels)
+        elif isinstance(node, p.BinaryExpr) and node.modifier is not None:
+            if node.modifier.matching is not None:
+                out += list(node.modifier.matching.labels)
+            out += list(node.modifier.group_labels or [])
+    return out

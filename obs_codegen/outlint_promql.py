@@ -9,14 +9,21 @@ read without a rate, and `histogram_quantile` over an aggregation that drops `le
 page|ticket, a known service, summary/description/runbook/dashboard annotations,
 CamelCase alert names of at most 40 characters, `level:metric:operations` record
 names, and no duplicate rule names. Every function returns messages (strings);
-an empty list means clean. The dashboards backend reuses `check_expr`.
+an empty list means clean.
+
+Shared with the dashboards lint (`outlint_dashboards`) and the end-to-end checks:
+`known_series(model)` (every series a generated query may read: the spec's metric
+series and exactly the recording rules the rules backend records), the AST walk
+`walk()` / `selectors()`, `matcher_groups()`, and `series_problem()` (the
+function-over-series check, including a counter read without a rate).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from . import naming
@@ -26,9 +33,12 @@ RATE_FUNCS = frozenset({"rate", "irate", "increase", "resets"})
 PRESENCE_FUNCS = frozenset({"absent", "absent_over_time", "present_over_time", "count_over_time", "changes",
                             "timestamp", "last_over_time"})
 GAUGE_ONLY_FUNCS = frozenset({"delta", "idelta", "deriv", "predict_linear"})
+COUNTER_READERS = RATE_FUNCS | PRESENCE_FUNCS  # functions a rule expression may read a counter through
+COUNTER_KINDS = frozenset({"counter", "bucket", "count", "sum"})
 SEVERITIES = ("page", "ticket")
 ALERT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 RECORD_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+:[a-zA-Z0-9_]+$")
+_SERIES_KINDS = {"counter": ("counter",), "gauge": ("gauge",), "histogram": ("bucket", "sum", "count")}
 
 
 @dataclass(frozen=True)
@@ -39,57 +49,128 @@ class Series:
     labels: Mapping[str, Tag | None] = field(default_factory=dict)  # label -> tag (None: any value)
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label -> allowed values (records)
 
+    @property
+    def is_counter(self) -> bool:
+        """A counter or a histogram series: only meaningful through rate()/increase()."""
+        return self.kind in COUNTER_KINDS
+
+
+def _record(out: dict[str, Series], name: str, labels: Mapping[str, Tag | None],
+            values: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    """Register a recording rule, or widen it (every SLO records the same names, with its own `slo`)."""
+    old, values = out.get(name, Series("record")), values or {}
+    merged = {k: old.values.get(k, ()) + values.get(k, ()) for k in sorted({*old.values, *values})}
+    out[name] = Series("record", {**old.labels, **labels}, merged)
+
 
 def known_series(model: Model) -> dict[str, Series]:
-    """Every series a generated expression may read: spec metrics and recording rules named in `naming`."""
+    """Every series a generated query may read: the spec metrics' series, and the recording
+    rules the rules backend records for this model (names from `naming`, labels as recorded)."""
+    from .backends.prometheus import metric_env
+
     out: dict[str, Series] = {}
     for m in model.metrics:
-        labels = {t.label: t for t in m.tags}
-        if m.type == "counter":
-            out[m.prom_name] = Series("counter", labels)
-        elif m.type == "gauge":
-            out[m.prom_name] = Series("gauge", labels)
-        else:
-            out[m.bucket_series] = Series("bucket", {**labels, "le": None})
-            out[m.count_series] = Series("count", labels)
-            out[m.sum_series] = Series("sum", labels)
-    env = next((t for t in model.tags if t.is_environment), None)
-    env_labels: dict[str, Tag | None] = {env.label: env} if env else {}
-    slo_labels = {**env_labels, naming.SLO_LABEL: None}
-    slo_values = {naming.SLO_LABEL: tuple(s.name for s in model.slos)}
-    records = {naming.SLO_OBJECTIVE_RECORD, naming.SLO_BUDGET_REMAINING_RECORD}
-    records |= {naming.slo_error_ratio_record(w) for s in model.slos for w in naming.slo_windows(s.period)}
-    for name in records:
-        out[name] = Series("record", slo_labels, slo_values)
-    for m in model.metrics:
-        if m.type == "counter":
-            for name in (naming.daily_increase_record(m.base_name), naming.per_user_record(m.base_name)):
-                out[name] = Series("record", env_labels)
+        labels: dict[str, Tag | None] = {t.label: t for t in m.tags}
+        for series, kind in zip(m.series, _SERIES_KINDS[m.type], strict=True):
+            out[series] = Series(kind, {**labels, "le": None} if kind == "bucket" else labels)
+    env_tag = {t.label: t for t in model.tags if t.is_environment}
+    for slo in model.slos:
+        env = metric_env(model, *slo.metrics)
+        labels = {naming.SLO_LABEL: None, **({env: env_tag[env]} if env else {})}
+        for name in (naming.SLO_OBJECTIVE_RECORD, naming.SLO_BUDGET_REMAINING_RECORD,
+                     *(naming.slo_error_ratio_record(w) for w in naming.slo_windows(slo.period))):
+            _record(out, name, labels, {naming.SLO_LABEL: (slo.name,)})
+    for alert in model.alerts:
+        if alert.kind == "cost_per_user" and alert.cost is not None and alert.users is not None:
+            env = metric_env(model, alert.cost, alert.users)
+            for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name)):
+                _record(out, name, {env: env_tag[env]} if env else {})
     return out
 
 
-def _matchers(vs: Any) -> list[Any]:
-    return list(vs.matchers.matchers) + [m for group in vs.matchers.or_matchers for m in group]
+# --- the AST walk, shared with the dashboards lint and the end-to-end checks ---------------
 
-
-def _check_selector(vs: Any, func: str | None, series: Mapping[str, Series], model: Model) -> list[str]:
+def walk(node: Any, func: str | None = None) -> Iterator[tuple[Any, str | None]]:
+    """Every node of a parsed PromQL expression, parents first, with the name of the function
+    it is a direct argument of (None elsewhere). A matrix selector is a leaf."""
     import promql_parser as pp
 
-    name = vs.name
+    yield node, func
+    if isinstance(node, pp.Call):
+        for arg in node.args:
+            yield from walk(arg, node.func.name)
+    elif isinstance(node, pp.AggregateExpr):
+        yield from walk(node.expr)
+        if node.param is not None:
+            yield from walk(node.param)
+    elif isinstance(node, pp.BinaryExpr):
+        yield from walk(node.lhs)
+        yield from walk(node.rhs)
+    elif isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+        yield from walk(node.expr)
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A series selector in an expression: the vector selector, its range (matrix selectors),
+    and the function it is a direct argument of."""
+
+    vector: Any  # promql_parser.VectorSelector
+    window: timedelta | None
+    func: str | None
+
+    def __str__(self) -> str:
+        return str(self.vector)
+
+
+def _selector(node: Any, func: str | None) -> Selector | None:
+    import promql_parser as pp
+
+    if isinstance(node, pp.VectorSelector):
+        return Selector(node, None, func)
+    if isinstance(node, pp.MatrixSelector):
+        return Selector(node.vector_selector, node.range, func)
+    return None
+
+
+def selectors(node: Any) -> list[Selector]:
+    """Every series selector in a parsed expression, in order."""
+    return [s for n, func in walk(node) if (s := _selector(n, func)) is not None]
+
+
+def matcher_groups(vs: Any) -> list[list[Any]]:
+    """The label matchers of a vector selector, one list per `or` alternative (one list without `or`)."""
+    return [list(g) for g in vs.matchers.or_matchers] or [list(vs.matchers.matchers)]
+
+
+def series_problem(name: str, info: Series, func: str | None, counter_readers: frozenset[str] = COUNTER_READERS
+                   ) -> str | None:
+    """What is wrong with reading series `name` as a direct argument of `func` (None: nothing):
+    a rate over a non-counter, a gauge function over a counter, or a counter read other than
+    through one of `counter_readers` (the dashboards allow fewer functions than rules)."""
+    if func in RATE_FUNCS and not info.is_counter:
+        return f"{func}() over {info.kind} '{name}': only counters (_total) and histogram series may be rated"
+    if func in GAUGE_ONLY_FUNCS and info.is_counter:
+        return f"{func}() over counter '{name}': use rate() or increase()"
+    if info.is_counter and func not in counter_readers:
+        return f"counter '{name}' read without rate()/increase()"
+    return None
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+def _check_selector(sel: Selector, series: Mapping[str, Series], model: Model) -> list[str]:
+    import promql_parser as pp
+
+    name = sel.vector.name
     if not name:
-        return [f"selector {vs} has no metric name"]
+        return [f"selector {sel} has no metric name"]
     info = series.get(name)
     if info is None:
         return [f"unknown metric or recording rule '{name}'"]
-    out = []
-    counterish = info.kind in ("counter", "bucket", "count", "sum")
-    if func in RATE_FUNCS and not counterish:
-        out.append(f"{func}() over {info.kind} '{name}': only counters (_total) and histogram series may be rated")
-    elif func in GAUGE_ONLY_FUNCS and counterish:
-        out.append(f"{func}() over counter '{name}': use rate() or increase()")
-    elif counterish and func not in RATE_FUNCS | PRESENCE_FUNCS:
-        out.append(f"counter '{name}' read without rate()/increase()")
-    for m in _matchers(vs):
+    problem = series_problem(name, info, sel.func)
+    out = [problem] if problem else []
+    for m in (m for group in matcher_groups(sel.vector) for m in group):
         if m.name == "__name__":
             continue
         if m.name not in info.labels:
@@ -124,54 +205,16 @@ def _check_quantile(arg: Any) -> list[str]:
     return []
 
 
-def _selectors(node: Any) -> list[Any]:
-    import promql_parser as pp
-
-    if isinstance(node, pp.VectorSelector):
-        return [node]
-    if isinstance(node, pp.MatrixSelector):
-        return [node.vector_selector]
-    children = {pp.Call: lambda n: n.args, pp.AggregateExpr: lambda n: [n.expr], pp.BinaryExpr: lambda n: [n.lhs, n.rhs],
-                pp.ParenExpr: lambda n: [n.expr], pp.UnaryExpr: lambda n: [n.expr], pp.SubqueryExpr: lambda n: [n.expr]}
-    for kind, get in children.items():
-        if isinstance(node, kind):
-            return [s for child in get(node) for s in _selectors(child)]
-    return []
-
-
 def _check_grouping(node: Any, series: Mapping[str, Series]) -> list[str]:
     """`sum by (x)` / `without (x)`: x must be a label of some series the aggregation reads."""
     if node.modifier is None:
         return []
-    known = [series[s.name] for s in _selectors(node.expr) if s.name in series]
+    known = [series[s.vector.name] for s in selectors(node.expr) if s.vector.name in series]
     if not known:
         return []
     carried = {label for info in known for label in info.labels}
     return [f"{node.op} by/without label '{label}' that none of its series carry"
             for label in node.modifier.labels if label not in carried]
-
-
-def _walk(node: Any, func: str | None, series: Mapping[str, Series], model: Model) -> list[str]:
-    import promql_parser as pp
-
-    if isinstance(node, pp.VectorSelector):
-        return _check_selector(node, func, series, model)
-    if isinstance(node, pp.MatrixSelector):
-        return _check_selector(node.vector_selector, func, series, model)
-    if isinstance(node, pp.Call):
-        name = node.func.name
-        out = _check_quantile(node.args[1]) if name == "histogram_quantile" and len(node.args) > 1 else []
-        for arg in node.args:
-            out += _walk(arg, name, series, model)
-        return out
-    if isinstance(node, pp.AggregateExpr):
-        out = _check_grouping(node, series)
-        return out + _walk(node.expr, None, series, model) + (_walk(node.param, None, series, model) if node.param else [])
-    if isinstance(node, pp.BinaryExpr):
-        return _walk(node.lhs, None, series, model) + _walk(node.rhs, None, series, model)
-    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
-        return _walk(node.expr, None, series, model)
-    return []
 
 
 def check_expr(expr: str, model: Model, series: Mapping[str, Series] | None = None) -> list[str]:
@@ -182,7 +225,16 @@ def check_expr(expr: str, model: Model, series: Mapping[str, Series] | None = No
         tree = pp.parse(expr)
     except (ValueError, TypeError) as err:
         return [f"does not parse: {err}"]
-    return _walk(tree, None, known_series(model) if series is None else series, model)
+    known = known_series(model) if series is None else series
+    out: list[str] = []
+    for node, func in walk(tree):
+        if (sel := _selector(node, func)) is not None:
+            out += _check_selector(sel, known, model)
+        elif isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and len(node.args) > 1:
+            out += _check_quantile(node.args[1])
+        elif isinstance(node, pp.AggregateExpr):
+            out += _check_grouping(node, known)
+    return out
 
 
 def _check_alert(rule: Mapping[str, Any], model: Model) -> list[str]:
@@ -243,10 +295,3 @@ def check_rule_texts(texts: Mapping[str, str | bytes], model: Model) -> list[str
     import yaml
 
     return check_rule_files({p: yaml.safe_load(t) for p, t in texts.items()}, model)
-
-
-def expressions(doc: Mapping[str, Any]) -> Iterable[str]:
-    """Every `expr` in a rule file document."""
-    for group in doc.get("groups") or []:
-        for rule in group.get("rules") or []:
-            yield str(rule.get("expr", ""))

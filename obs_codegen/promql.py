@@ -2,7 +2,7 @@
 
 Every spec value reaches a PromQL expression through `string()` (a double-quoted
 PromQL string literal with Go escapes), every regular expression through
-`regex_literal()`, and every number through `number()`; nothing is interpolated raw.
+`regex_literal()`, and every number through `rounded_number()`; nothing is interpolated raw.
 """
 
 from __future__ import annotations
@@ -50,9 +50,23 @@ def selector(name: str, matchers: Iterable[str] = ()) -> str:
     return f"{name}{{{inner}}}" if inner else name
 
 
-def number(value: float) -> str:
-    """A number without float noise: 0.999 (not 0.9990000000000001), 2000 (not 2000.0)."""
-    rounded = round(float(value), 10)
+NOISE_DIGITS = 10  # decimals kept by `denoise`: far below any spec precision, far above float noise
+
+
+def denoise(value: float) -> float:
+    """A value computed from spec numbers, without binary float noise: 99.9 / 100 -> 0.999."""
+    return round(float(value), NOISE_DIGITS)
+
+
+def rounded_number(value: float) -> str:
+    """A number for PromQL and annotation text, without float noise: 0.999 (not 0.9990000000000001),
+    2000 (not 2000.0).
+
+    For values the backends compute (objective / 100, burn-rate factors, budget shares) as
+    well as spec thresholds. Not for histogram bucket bounds in generated code: those must
+    be exactly the spec's value (see `identifiers.exact_number`).
+    """
+    rounded = denoise(value)
     if rounded == int(rounded) and abs(rounded) < 1e15:
         return str(int(rounded))
     return repr(rounded)

@@ -1,14 +1,21 @@
-"""Shared pytest fixtures: paths, the compiled Coach Up spec, and helpers to compile small specs."""
+"""Shared pytest fixtures and helpers: paths, the compiled Coach Up spec, compiling small specs,
+writing rendered files, and running the CLI and the real tools (tsc, mypy, promtool, node)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
+from obs_codegen.model import Model
 from obs_codegen.pipeline import Compiled, compile_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +23,9 @@ SPEC = ROOT / "spec" / "observability.yaml"
 OUT = ROOT / "out"
 CASES = ROOT / "tests" / "cases"
 NODE_BIN = ROOT / "node_modules" / ".bin"
+CASE_NAMES = sorted(p.parent.name for p in CASES.glob("*/spec.yaml"))  # the test cases in tests/cases/
+VENV_BIN = Path(sys.executable).parent
+OBS_CODEGEN = str(VENV_BIN / "obs-codegen")
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +38,14 @@ def coachup() -> Compiled:
 @pytest.fixture(scope="session")
 def model(coachup: Compiled):  # type: ignore[no-untyped-def]
     return coachup.model
+
+
+def model_of(path: Path, lint: bool = True) -> Model:
+    """Compile a spec file, named relative to the repository as the CLI would; with `lint` it must be clean."""
+    compiled = compile_spec(path, path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name,
+                            lint=lint)
+    assert compiled.model is not None and (compiled.ok or not lint), [d.text() for d in compiled.diagnostics]
+    return compiled.model
 
 
 @pytest.fixture
@@ -55,3 +73,45 @@ def require_binary(name: str) -> str:
     if not found:
         pytest.fail(f"{name} not found: `make test` installs it (Debian package `prometheus` for promtool)")
     return found
+
+
+# --- running programs -------------------------------------------------------------------
+
+def run(cmd: list[str], cwd: Path = ROOT, env: Mapping[str, str] | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run a program and capture its text output; `env` adds to (or overrides) this process's environment."""
+    return subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `obs-codegen` command, as a user would."""
+    return run([OBS_CODEGEN, *args], cwd, env, timeout=60)
+
+
+def tsc(workdir: Path, config: dict[str, Any], *args: str,
+        name: str = "tsconfig.json") -> subprocess.CompletedProcess[str]:
+    """Write `config` to `workdir/name` and run the pinned tsc on that project (`args` go before `-p`)."""
+    (workdir / name).write_text(json.dumps(config), encoding="utf-8")
+    return run([node_tool("tsc"), *args, "-p", name], workdir)
+
+
+def mypy(target: Path | str, mypypath: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`mypy --strict` on `target` (relative to `cwd`), with generated packages found in `mypypath`."""
+    return run([str(VENV_BIN / "mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull, str(target)], cwd,
+               {"MYPYPATH": str(mypypath)})
+
+
+# --- rendered files ---------------------------------------------------------------------
+
+def write_files(files: Mapping[PurePosixPath, bytes], root: Path) -> Path:
+    """Write rendered files (relative paths -> bytes) under `root`, creating directories; returns `root`."""
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root`: relative POSIX path -> bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

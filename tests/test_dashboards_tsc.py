@@ -19,11 +19,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import CASES, ROOT, node_tool
+from conftest import CASE_NAMES, CASES, ROOT, model_of, tsc
 
 from obs_codegen.backends import dashboards
 from obs_codegen.model import Model
-from obs_codegen.pipeline import compile_spec
 from obs_codegen.templating import Templates
 
 TS_DIR = ROOT / "tests" / "ts"
@@ -44,18 +43,13 @@ def _tsc(workdir: Path, boards: dict[str, dict[str, Any]]) -> subprocess.Complet
             'import type { DashboardJson } from "./dashboard-json";\n\n'
             f"export const dashboard: DashboardJson = {body};\n", encoding="utf-8")
     config = {"extends": str(TS_DIR / "tsconfig.json"), "files": sorted(f"{n}.ts" for n in boards)}
-    (workdir / "tsconfig.json").write_text(json.dumps(config), encoding="utf-8")
-    return subprocess.run([node_tool("tsc"), "--noEmit", "--strict", "-p", "tsconfig.json"], cwd=workdir,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return tsc(workdir, config, "--noEmit", "--strict")
 
 
 def test_every_dashboard_typechecks(model: Model, tmp_path: Path) -> None:
     boards = {f"coachup-{k}": v for k, v in _dashboards(model).items()}
-    for case in sorted(CASES.iterdir()):
-        if (case / "spec.yaml").exists():
-            compiled = compile_spec(case / "spec.yaml", f"tests/cases/{case.name}/spec.yaml")
-            assert compiled.model is not None
-            boards |= {f"{case.name}-{k}": v for k, v in _dashboards(compiled.model).items()}
+    for case in CASE_NAMES:
+        boards |= {f"{case}-{k}": v for k, v in _dashboards(model_of(CASES / case / "spec.yaml")).items()}
     assert len(boards) >= len(model.services) + 1
     result = _tsc(tmp_path / "ok", boards)
     assert result.returncode == 0, result.stdout + result.stderr

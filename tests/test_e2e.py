@@ -14,7 +14,6 @@ bucket and show the failure names the dashboard, panel and query (or the rule).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,35 +25,19 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SPEC, require_binary
+from conftest import mypy, require_binary, run, write_files
 from e2e import checks
 from e2e.stack import EXPORTER, Prometheus, Stack
 
 from obs_codegen.backends import render_all
 from obs_codegen.model import Model
-from obs_codegen.pipeline import compile_spec
 
 WAIT_SECONDS = 40.0
-VENV_BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def e2e_model() -> Model:
-    compiled = compile_spec(SPEC, "spec/observability.yaml")
-    assert compiled.ok and compiled.model is not None, [d.text() for d in compiled.diagnostics]
-    return compiled.model
-
-
-def write_out(model: Model, out: Path) -> Path:
-    for rel, data in render_all(model).items():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(data)
-    return out
-
-
-@pytest.fixture(scope="module")
-def out(e2e_model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_out(e2e_model, tmp_path_factory.mktemp("out"))
+def out(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_files(render_all(model), tmp_path_factory.mktemp("out"))
 
 
 def rule_groups(out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -82,9 +65,9 @@ def start_stack(model: Model, out: Path, workdir: Path) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def prom(e2e_model: Model, out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
+def prom(model: Model, out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
     started = time.monotonic()
-    stack = start_stack(e2e_model, out, tmp_path_factory.mktemp("stack"))
+    stack = start_stack(model, out, tmp_path_factory.mktemp("stack"))
     try:
         assert stack.api is not None
         print(f"e2e stack ready in {time.monotonic() - started:.1f}s")
@@ -101,9 +84,8 @@ def fail_with(failures: list[str]) -> None:
 # --- the generated instrumentation module, without Prometheus ----------------------------------
 
 def run_python(code: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(out / "python"), "PROMETHEUS_DISABLE_CREATED_SERIES": "True"}
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60,
-                          check=False)
+    env = {"PYTHONPATH": str(out / "python"), "PROMETHEUS_DISABLE_CREATED_SERIES": "True"}
+    return run([sys.executable, "-c", code, *args], env=env, timeout=60)
 
 
 STDLIB_ONLY = """
@@ -161,8 +143,8 @@ def instrumentation_failures(model: Model, out: Path) -> list[str]:
     return failures + [f"family {name} is not in the spec" for name in families]
 
 
-def test_instrumentation_matches_spec(e2e_model: Model, out: Path) -> None:
-    fail_with(instrumentation_failures(e2e_model, out))
+def test_instrumentation_matches_spec(model: Model, out: Path) -> None:
+    fail_with(instrumentation_failures(model, out))
 
 
 def drop_slo_bucket(out: Path, tmp_path: Path) -> Path:
@@ -179,27 +161,21 @@ def drop_slo_bucket(out: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_dropped_bucket_fails_the_instrumentation_check(e2e_model: Model, out: Path, tmp_path: Path) -> None:
-    failures = instrumentation_failures(e2e_model, drop_slo_bucket(out, tmp_path))
+def test_dropped_bucket_fails_the_instrumentation_check(model: Model, out: Path, tmp_path: Path) -> None:
+    failures = instrumentation_failures(model, drop_slo_bucket(out, tmp_path))
     assert len(failures) == 1 and failures[0].startswith("metric next.request.latency_ms: le is"), failures
-
-
-def mypy(target: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(VENV_BIN / "mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull,
-                           str(target)], capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "MYPYPATH": str(out / "python")})
 
 
 def test_exporter_typechecks_against_the_generated_module(out: Path, tmp_path: Path) -> None:
     """The typed per-service attributes work under mypy --strict, and a wrong name or service does not."""
-    checked = mypy(EXPORTER, out)
+    checked = mypy(EXPORTER, out / "python")
     assert checked.returncode == 0, checked.stdout
     text = EXPORTER.read_text()
     broken = text.replace('create_metrics("web"', 'create_metrics("webb"').replace(
         "self.next.NEXT_REQUEST_COUNT.", "self.next.NEXT_REQUEST_COUNTS.")
     assert broken.count("webb") == 1 and broken.count("NEXT_REQUEST_COUNTS") == 1
     (tmp_path / "exporter_broken.py").write_text(broken)
-    checked = mypy(tmp_path / "exporter_broken.py", out)
+    checked = mypy(tmp_path / "exporter_broken.py", out / "python")
     assert checked.returncode != 0
     assert '"NextMetrics" has no attribute "NEXT_REQUEST_COUNTS"' in checked.stdout, checked.stdout
     assert "No overload variant of \"create_metrics\"" in checked.stdout, checked.stdout
@@ -219,36 +195,36 @@ def test_every_alert_expression_evaluates_over_existing_series(prom: Prometheus,
     fail_with(checks.alert_failures(prom, rule_groups(out)))
 
 
-def test_every_metric_exposed_with_spec_labels_and_buckets(prom: Prometheus, e2e_model: Model) -> None:
-    fail_with(checks.exposition_failures(prom, e2e_model.metrics))
+def test_every_metric_exposed_with_spec_labels_and_buckets(prom: Prometheus, model: Model) -> None:
+    fail_with(checks.exposition_failures(prom, model.metrics))
 
 
-def test_every_dashboard_target_returns_data(prom: Prometheus, out: Path, e2e_model: Model) -> None:
+def test_every_dashboard_target_returns_data(prom: Prometheus, out: Path, model: Model) -> None:
     boards = dashboards(out)
-    uids = {s.dashboard_uid for s in e2e_model.services if e2e_model.metrics_for(s.name)}
-    assert {b["uid"] for b in boards.values()} == uids | {e2e_model.slo_overview_uid}
-    fail_with(checks.dashboard_failures(prom, boards, e2e_model.project.environments))
+    uids = {s.dashboard_uid for s in model.services if model.metrics_for(s.name)}
+    assert {b["uid"] for b in boards.values()} == uids | {model.slo_overview_uid}
+    fail_with(checks.dashboard_failures(prom, boards, model.project.environments))
 
 
-def test_renamed_label_in_a_dashboard_query_is_caught(prom: Prometheus, out: Path, e2e_model: Model) -> None:
+def test_renamed_label_in_a_dashboard_query_is_caught(prom: Prometheus, out: Path, model: Model) -> None:
     board = dashboards(out)["next.json"]
     target = next(t for p in checks.panels(board["panels"]) for t in p.get("targets", [])
                   if 'model_id=~"$model_id"' in t["expr"] and "tokens_in" in t["expr"] and "[1d]" in t["expr"])
     panel = next(p["title"] for p in checks.panels(board["panels"]) if target in p.get("targets", []))
     target["expr"] = re.sub(r"(?<!\$)\bmodel_id\b", "modelId", target["expr"])  # the label, not $model_id
     assert target["expr"].count("modelId") == 2 and "$model_id" in target["expr"], target["expr"]
-    failures = checks.dashboard_failures(prom, {"next.json": board}, e2e_model.project.environments)
+    failures = checks.dashboard_failures(prom, {"next.json": board}, model.project.environments)
     assert len(failures) == 1, failures
     assert failures[0].startswith(f"{board['title']} ({board['uid']}) / panel {panel!r} / {target['refId']}: "
                                   "returned no series"), failures[0]
     assert f"query: {target['expr']}" in failures[0], failures[0]
 
 
-def test_dropped_bucket_is_caught_by_prometheus(e2e_model: Model, out: Path, tmp_path: Path) -> None:
+def test_dropped_bucket_is_caught_by_prometheus(model: Model, out: Path, tmp_path: Path) -> None:
     """The exporter built from a package whose latency histogram lacks the SLO's 8000 ms bucket:
     the chat-latency SLO recording rules return nothing and the bucket check names the metric."""
     broken = drop_slo_bucket(out, tmp_path)
-    stack = start_stack(e2e_model, broken, tmp_path)
+    stack = start_stack(model, broken, tmp_path)
     try:
         assert stack.api is not None
         groups = rule_groups(out)
@@ -256,7 +232,7 @@ def test_dropped_bucket_is_caught_by_prometheus(e2e_model: Model, out: Path, tmp
         expected = {f"rule group 'slo-chat-latency', record {checks.selector_of(r['record'], r['labels'])}: no series"
                     for r in groups["slo-chat-latency"] if r.get("record", "").startswith(("slo:sli_error", "slo:error_"))}
         assert len(expected) == 9 and {f.split("\n")[0] for f in records} == expected, records
-        exposition = checks.exposition_failures(stack.api, e2e_model.metrics)
+        exposition = checks.exposition_failures(stack.api, model.metrics)
         assert exposition == ["metric next.request.latency_ms: coachup_next_request_latency_ms_bucket le buckets "
                               "missing [8000.0], unexpected []"], exposition
     finally:

@@ -13,33 +13,25 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+from conftest import CASE_NAMES, CASES, model_of, write_files
 
 from obs_codegen.backends import BACKENDS, backend
-from obs_codegen.pipeline import compile_spec
 from obs_codegen.templating import Templates
 
-CASES = Path(__file__).parent / "cases"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
-PARAMS = [(c.name, b) for c in sorted(CASES.iterdir()) if (c / "spec.yaml").exists() for b in sorted(BACKENDS)]
+PARAMS = [(c, b) for c in CASE_NAMES for b in sorted(BACKENDS)]
 
 
 @pytest.mark.parametrize(("case", "name"), PARAMS)
 def test_golden(case: str, name: str) -> None:
-    compiled = compile_spec(CASES / case / "spec.yaml", f"tests/cases/{case}/spec.yaml")
-    assert compiled.ok, [d.text() for d in compiled.diagnostics]
-    assert compiled.model is not None
-    files = backend(name)(compiled.model, Templates())
+    files = backend(name)(model_of(CASES / case / "spec.yaml"), Templates())
     expected_dir = CASES / case / "expected" / name
     if UPDATE:
         shutil.rmtree(expected_dir, ignore_errors=True)
-        for path, data in files.items():
-            target = expected_dir / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        write_files(files, expected_dir)
         return
     if not files and not expected_dir.exists():
         return  # this backend has nothing to say about this case (e.g. no SLOs): nothing expected

@@ -9,13 +9,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import CASES, require_binary
+from conftest import CASES, model_of, require_binary, run, write_files
 
 from obs_codegen import outlint_promql, promql
 from obs_codegen.backends import prometheus
 from obs_codegen.backends.prometheus_tests import humanize, humanize_percentage
 from obs_codegen.model import Model
-from obs_codegen.pipeline import compile_spec
 from obs_codegen.templating import Templates
 
 Files = dict[PurePosixPath, bytes]
@@ -26,15 +25,11 @@ def render(model: Model) -> Files:
 
 
 def write(files: Files, root: Path) -> Path:
-    for path, data in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(data)
-    return root / "prometheus"
+    return write_files(files, root) / "prometheus"
 
 
 def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([require_binary("promtool"), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return run([require_binary("promtool"), *args], cwd)
 
 
 def run_tests(prom: Path, names: list[str] | None = None) -> dict[str, str]:
@@ -54,9 +49,7 @@ def rule_texts(files: Files) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def minimal_model() -> Model:
-    c = compile_spec(CASES / "minimal" / "spec.yaml", "tests/cases/minimal/spec.yaml")
-    assert c.ok and c.model is not None
-    return c.model
+    return model_of(CASES / "minimal" / "spec.yaml")
 
 
 @pytest.fixture(scope="module", params=["coachup", "minimal"])
@@ -87,6 +80,31 @@ def test_promtool_test_rules(case: tuple[Model, Files, Path]) -> None:
 def test_output_lint_clean(case: tuple[Model, Files, Path]) -> None:
     model, files, _ = case
     assert outlint_promql.check_rule_texts(rule_texts(files), model) == []
+
+
+def test_known_records_are_exactly_the_recorded_ones(case: tuple[Model, Files, Path]) -> None:
+    """The lints' table of recording rules (`known_series`) is what the rules backend records,
+    with the `slo` values each record is recorded for."""
+    model, files, _ = case
+    rules = [rule for text in rule_texts(files).values() for group in yaml.safe_load(text)["groups"]
+             for rule in group["rules"] if "record" in rule]
+    records = {n: s for n, s in outlint_promql.known_series(model).items() if s.kind == "record"}
+    assert set(records) == {r["record"] for r in rules}
+    recorded_slos = {(r["record"], r["labels"]["slo"]) for r in rules if "slo" in r.get("labels", {})}
+    assert {(n, v) for n, s in records.items() for v in s.values.get("slo", ())} == recorded_slos
+
+
+def test_records_nobody_records_are_unknown(model: Model) -> None:
+    """Per-user and daily-increase records exist only for the counters of cost alerts."""
+    from obs_codegen import naming
+
+    cost = {a.cost.base_name for a in model.alerts if a.cost is not None}
+    other = next(m for m in model.metrics if m.type == "counter" and m.base_name not in cost)
+    for record in (naming.per_user_record(other.base_name), naming.daily_increase_record(other.base_name)):
+        assert outlint_promql.check_expr(f'avg_over_time({record}[1d])', model) == [
+            f"unknown metric or recording rule '{record}'"]
+    for name in cost:
+        assert outlint_promql.check_expr(f"avg_over_time({naming.per_user_record(name)}[1d])", model) == []
 
 
 def test_a_test_per_alert_with_firing_and_quiet_cases(case: tuple[Model, Files, Path]) -> None:
@@ -152,6 +170,10 @@ def test_burn_rate_factors_follow_the_period(model: Model) -> None:
     ("sum by (env, provider, model_id)", "sum by (env, provider, modelId)", "label 'modelId'"),
     ("severity: ticket", "severity: critical", "severity"),
     ("    for: 15m\n", "", "no `for:`"),
+    ("rate(coachup_provider_request_count_total[5m])", "coachup_provider_request_count_total", "read without rate"),
+    ("rate(coachup_provider_request_count_total[5m])", "delta(coachup_provider_request_count_total[5m])",
+     "delta() over counter"),
+    ('error_type="timeout"', 'error_type="timeout" or error_type="timeuot"', "not a declared value"),
 ])
 def test_lint_catches_hand_broken_rules(model: Model, old: str, new: str, message: str) -> None:
     texts = {k: v.decode() for k, v in rule_texts(render(model)).items()}

@@ -20,18 +20,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_cli
 
 from obs_codegen.pipeline import compile_spec
 from obs_codegen.rules import RULES
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "rules"
-OBS_CODEGEN = str(Path(sys.executable).with_name("obs-codegen"))
 EXPECT = re.compile(rb"# expect:(.*)$")
 TOKEN = re.compile(r"^([a-z][a-z0-9-]*)@([0-9]+)(?::(error|warning))?$")
 PAD = re.compile(rb"^# pad-to-bytes: ([0-9]+)$", re.MULTILINE)
@@ -139,10 +137,6 @@ def test_expectation_syntax_errors_are_reported() -> None:
 
 
 # --- the registry through the CLI ----------------------------------------------------------
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OBS_CODEGEN, *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
-
 
 def test_list_rules_lists_every_rule_id_once() -> None:
     text = run_cli("lint", "--list-rules")

@@ -1,9 +1,10 @@
 """Every item of the Coach Up seed (shared/seed/monitoring-and-observability.md) is in the spec and the catalog.
 
 The seed is read from ../shared/seed (the product's own copy) when it is there, else from the
-snapshot in tests/fixtures/seed/ so the suite also runs in a lone clone. It is parsed: headers from section 1, metric names and tags from
-section 2, every key of every example log line in section 3. Section 4's alerts are
-prose, so they are listed here with the spec item that carries each.
+snapshot in tests/fixtures/seed/ so the suite also runs in a lone clone. It is parsed: headers
+from section 1, metric names and tags from section 2, every key of every example log line in
+section 3. Section 4's alerts are prose, so they are listed here with the spec item that
+carries each.
 """
 
 from __future__ import annotations

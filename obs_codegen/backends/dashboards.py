@@ -224,7 +224,7 @@ def _marks(model: Model) -> dict[tuple[str, str], list[_Mark]]:
                     f"{slo.latency_metric.unit}{note}.")
             marks.setdefault(("quantile", slo.latency_metric.key), []).append(_Mark(slo.threshold, SLO_COLOR, text))
         elif slo.kind == "ratio" and slo.errors is not None and model.error_pair(slo.errors) == slo.total:
-            budget = round(1 - objective / 100, 10)
+            budget = promql.denoise(1 - objective / 100)
             text = f"Line: SLO {slo.name} error budget, {budget:.4g} of requests{where}, objective {objective:g}%{note}."
             marks.setdefault(("ratio", slo.errors.key), []).append(_Mark(budget, SLO_COLOR, text))
     return marks
@@ -354,8 +354,12 @@ def _slo_dashboard(model: Model) -> Any:
     cost = [d for a in model.alerts if a.kind == "cost_per_user" for d in _cost_drafts(model, a, env_label)]
     if cost:
         sections.append(("Cost per daily active user", cost))
-    variables = [_var_datasource(), _var_query(env_label, "Environment", f"label_values({naming.SLO_OBJECTIVE_RECORD}, "
-                                                                          f"{env_label})", multi=False)]
+    # The env values come from a record this dashboard reads: the SLO objective, or (no SLOs) the cost ratio.
+    cost_alert = next((a for a in model.alerts if a.kind == "cost_per_user" and a.cost is not None), None)
+    source = (naming.SLO_OBJECTIVE_RECORD if model.slos or cost_alert is None
+              else naming.per_user_record(cost_alert.cost.base_name))  # type: ignore[union-attr]
+    variables = [_var_datasource(), _var_query(env_label, "Environment", f"label_values({source}, {env_label})",
+                                               multi=False)]
     return _dashboard(
         model, model.slo_overview_uid, f"{model.project.title} / SLO overview",
         "Objective, current SLI, remaining error budget and burn rate of every SLO, read from the recording rules "
@@ -366,7 +370,7 @@ def _slo_dashboard(model: Model) -> Any:
 def _slo_drafts(model: Model, slo: SLO, env_label: str) -> list[_Draft]:
     sel = f'{{{naming.SLO_LABEL}={promql.string(slo.name)}, {env_label}="${env_label}"}}'
     objective, note = _env_value(model, slo.objective)
-    target = _Mark(round(objective / 100, 10), "green", "")
+    target = _Mark(promql.denoise(objective / 100), "green", "")
     sli = f"1 - {naming.slo_error_ratio_record(slo.period)}{sel}"
     windows = [w for w in BURN_WINDOWS if w in naming.slo_windows(slo.period)]
     on = f"on ({naming.SLO_LABEL}, {env_label})"
@@ -397,7 +401,7 @@ def _cost_drafts(model: Model, alert: Alert, env_label: str) -> list[_Draft]:
     record = naming.per_user_record(alert.cost.base_name)
     sel = f'{record}{{{env_label}="${env_label}"}}'
     budget, note = _env_value(model, alert.budget.value)
-    mark = _Mark(round(budget / 100, 10), SEVERITY_COLOR[alert.severity],
+    mark = _Mark(promql.denoise(budget / 100), SEVERITY_COLOR[alert.severity],
                  f"Line: budget {alert.budget.name}, {budget:g} cents{note}; alert {alert.name} ({alert.severity}) "
                  f"when the {alert.average_over} average is above it for {alert.for_}.")
     why = (f"Daily increase of {alert.cost.key} divided by {alert.users.key}; cents shown as US dollars. "

@@ -141,8 +141,8 @@ def unit_suffix(unit: str) -> str:
 def per_env_text(value: PerEnv, suffix: str) -> str:
     """`2000 ms` or `production 2000 ms, staging 3000 ms`."""
     if value.uniform is not None:
-        return promql.number(value.uniform) + suffix
-    return ", ".join(f"{env} {promql.number(v)}{suffix}" for env, v in value.values)
+        return promql.rounded_number(value.uniform) + suffix
+    return ", ".join(f"{env} {promql.rounded_number(v)}{suffix}" for env, v in value.values)
 
 
 def label_list(labels: list[str]) -> Text:
@@ -197,7 +197,7 @@ def _burn(slo: SLO, window: str, on: str) -> str:
 def _guard(model: Model, slo: SLO, window: str) -> str:
     env = metric_env(model, *slo.metrics)
     rate = _sum_rate(slo_total_series(slo), matchers(slo.filter), window, [env] if env else [])
-    return f"and on ({env or ''}) ({rate} * 3600 >= {promql.number(slo.min_requests_per_hour)})"
+    return f"and on ({env or ''}) ({rate} * 3600 >= {promql.rounded_number(slo.min_requests_per_hour)})"
 
 
 def burn_alert_expr(model: Model, slo: SLO, severity: str) -> str:
@@ -207,7 +207,7 @@ def burn_alert_expr(model: Model, slo: SLO, severity: str) -> str:
     for t in tiers(slo):
         if t.severity != severity:
             continue
-        f = promql.number(t.factor)
+        f = promql.rounded_number(t.factor)
         lines = [f"{_burn(slo, t.long, on)} > {f}", f"and {_burn(slo, t.short, on)} > {f}"]
         if slo.min_requests_per_hour > 0:
             lines.append(_guard(model, slo, t.long))
@@ -220,7 +220,7 @@ def slo_group(model: Model, slo: SLO) -> Group:
     group = Group(f"slo-{slo.name}")
     for env_name, objective in slo.objective.values if env else slo.objective.values[:1]:
         labels = ((naming.SLO_LABEL, slo.name),) + (((env, env_name),) if env else ())
-        group.rules.append(Rule(f"vector({promql.number(objective / 100)})", record=naming.SLO_OBJECTIVE_RECORD,
+        group.rules.append(Rule(f"vector({promql.rounded_number(objective / 100)})", record=naming.SLO_OBJECTIVE_RECORD,
                                 labels=labels))
     for window in naming.slo_windows(slo.period):
         group.rules.append(Rule(sli_expr(model, slo, window), record=naming.slo_error_ratio_record(window),
@@ -233,7 +233,7 @@ def slo_group(model: Model, slo: SLO) -> Group:
     where = ("in ", Label(env), " ") if env else ()
     links = _links(model, slo.anchor, model.slo_overview_uid)
     for severity, pace in (("page", "fast"), ("ticket", "steadily")):
-        spend = [f"{promql.number(t.budget_share * 100)}% of the budget in {t.long}"
+        spend = [f"{promql.rounded_number(t.budget_share * 100)}% of the budget in {t.long}"
                  for t in tiers(slo) if t.severity == severity]
         description: Text = (f"{slo.description} ", "The error budget of the ", slo.name, " SLO (objective ",
                              objective_text, f" over {slo.period}) is being spent ", Value(BURN_FORMAT),
@@ -290,7 +290,7 @@ def alert_expr(model: Model, alert: Alert) -> str:
             assert alert.metric is not None and alert.q is not None
             inner = _sum_rate(alert.metric.bucket_series, matchers(alert.filter, env_sel), RATE_WINDOW,
                               ["le"] + grouping)
-            expr = f"histogram_quantile({promql.number(alert.q)}, {inner})"
+            expr = f"histogram_quantile({promql.rounded_number(alert.q)}, {inner})"
         elif alert.kind == "ratio":
             assert alert.numerator is not None and alert.denominator is not None
             num = _sum_rate(alert.numerator.prom_name, matchers(alert.numerator_filter + alert.filter, env_sel),
@@ -301,7 +301,7 @@ def alert_expr(model: Model, alert: Alert) -> str:
             assert alert.cost is not None and alert.average_over is not None
             record = naming.per_user_record(alert.cost.base_name)
             expr = f"avg_over_time({promql.selector(record, env_sel)}[{alert.average_over}])"
-        parts.append(f"{expr}\n> {promql.number(threshold)}")
+        parts.append(f"{expr}\n> {promql.rounded_number(threshold)}")
     return promql.or_join(parts) or ""
 
 

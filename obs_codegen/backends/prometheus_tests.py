@@ -115,7 +115,7 @@ def series(name: str, labels: dict[str, str], per_step: float, steps: int, start
            before: tuple[float, int] | None = None) -> dict[str, str]:
     """A linear series; `before=(per_step, n)` grows at a different pace for the first n steps."""
     text = promql.selector(name, [promql.eq(k, v) for k, v in labels.items()])
-    num = promql.number
+    num = promql.rounded_number
     if before is None or before[1] == 0:
         return {"series": text, "values": f"{num(start)}+{num(per_step)}x{steps}"}
     pace, n = before
@@ -233,7 +233,7 @@ def slo_test(model: Model, slo: SLO, rules: dict[str, Rule]) -> dict[str, Any] |
                    for i, (e, v) in enumerate(envs)]
     sel = promql.selector
     cases = [
-        case(f"{names['page']} fires at {promql.number(fast)}x burn in {env_name}, after for: {BURN_FOR['page']}",
+        case(f"{names['page']} fires at {promql.rounded_number(fast)}x burn in {env_name}, after for: {BURN_FOR['page']}",
              "1m", burning(fast),
              [check(BURN_FOR["page"], page), check("30m", page, fired(page, fast))]
              + ([check("30m", absent)] if absent else []),
@@ -241,25 +241,25 @@ def slo_test(model: Model, slo: SLO, rules: dict[str, Rule]) -> dict[str, Any] |
                         objective_samples),
               expr_test(sel(naming.slo_error_ratio_record("5m"), [promql.eq(naming.SLO_LABEL, slo.name)]), "30m",
                         sli_samples)]),
-        case(f"{names['page']} fires on the 1h window alone: {promql.number(fast)}x burn for the last hour only",
+        case(f"{names['page']} fires on the 1h window alone: {promql.rounded_number(fast)}x burn for the last hour only",
              "1m", _slo_inputs(model, slo, fast, per_minute, recent + 70, healthy=recent),
              [check(f"{recent + 60}m", page, fired(page, fast))]),
-        case(f"{names['page']} fires on the 6h window alone at {promql.number(fast_6h)}x burn", "1m",
+        case(f"{names['page']} fires on the 6h window alone at {promql.rounded_number(fast_6h)}x burn", "1m",
              burning(fast_6h), [check("1h", page, fired(page, fast_6h))]),
-        case(f"{names['page']} stays quiet at {promql.number(steady)}x burn; {names['ticket']} fires", "1m",
+        case(f"{names['page']} stays quiet at {promql.rounded_number(steady)}x burn; {names['ticket']} fires", "1m",
              burning(steady), [check("1h", page), check("1h", ticket, fired(ticket, steady))]),
-        case(f"{names['ticket']} fires at {promql.number(slow)}x burn, after for: {BURN_FOR['ticket']}", "1m",
+        case(f"{names['ticket']} fires at {promql.rounded_number(slow)}x burn, after for: {BURN_FOR['ticket']}", "1m",
              burning(slow), [check(BURN_FOR["ticket"], ticket), check("45m", ticket, fired(ticket, slow)),
                              check("45m", page)]),
-        case(f"{names['ticket']} fires on the 3d window alone at {promql.number(slow_3d)}x burn", "1m",
+        case(f"{names['ticket']} fires on the 3d window alone at {promql.rounded_number(slow_3d)}x burn", "1m",
              burning(slow_3d), [check("1h", ticket, fired(ticket, slow_3d)), check("1h", page)]),
-        case(f"{names['ticket']} stays quiet at {promql.number(calm)}x burn", "1m", burning(calm),
+        case(f"{names['ticket']} stays quiet at {promql.rounded_number(calm)}x burn", "1m", burning(calm),
              [check("2h", ticket), check("2h", page)]),
     ]
     if slo.min_requests_per_hour > 0:
         every_request_fails = 1 / (1 - objective / 100)
         cases.append(case(
-            f"no alert below {promql.number(slo.min_requests_per_hour)} requests per hour, even if all fail", "1m",
+            f"no alert below {promql.rounded_number(slo.min_requests_per_hour)} requests per hour, even if all fail", "1m",
             _slo_inputs(model, slo, every_request_fails, slo.min_requests_per_hour / 120, steps),
             [check("2h", page), check("2h", ticket)]))
     if absent is not None:
@@ -352,7 +352,7 @@ def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
         exprs = [expr_test(naming.daily_increase_record(alert.cost.base_name), late, daily),
                  expr_test(naming.per_user_record(alert.cost.base_name), late, per_user)]
     cases = [
-        case(f"{alert.name} fires above {promql.number(limit)}{where}", interval, fire[0], fire_checks, exprs),
+        case(f"{alert.name} fires above {promql.rounded_number(limit)}{where}", interval, fire[0], fire_checks, exprs),
         case(f"{alert.name} stays quiet just below the threshold", interval, quiet[0], [check(late, rule)]),
     ]
     return {"rule_files": [f"../rules/{alert.service}.rules.yml"], "evaluation_interval": interval, "tests": cases}

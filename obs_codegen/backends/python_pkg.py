@@ -45,22 +45,33 @@ def isort_key(name: str) -> tuple[int, str]:
 
 
 def code_view(model: Model) -> dict[str, Any]:
-    """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
+    """The template context with every derived identifier checked (raises CodegenError); lint calls it too.
+
+    It derives every identifier `render()` uses: the package name, the names of the package
+    modules (`identifiers.view`) and the `<Service>Metrics` classes of `instrumentation.py`,
+    so lint reports a collision before render does.
+    """
     builtins = tuple(n for names in MODULE_BUILTINS.values() for n in names) + PRIVATE
     ctx = view(model, "python", builtins)
     ctx["python_package"] = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    ctx["metrics_classes"] = metrics_classes(model)
     return ctx
+
+
+def metrics_classes(model: Model) -> dict[str, str]:
+    """Service -> its `<Service>Metrics` class in `instrumentation.py`, for every service with metrics."""
+    table = IdentifierTable.for_module("python", "instrumentation", INSTRUMENTATION_BUILTINS)
+    return {s.name: table.claim(pascal_case(s.name, "Metrics"), f"service '{s.name}'", s.pos)
+            for s in model.services if model.metrics_for(s.name)}
 
 
 def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
     """Context of `instrumentation.py`: one dataclass per service with metrics, one field per metric."""
-    table = IdentifierTable.for_module("python", "instrumentation", INSTRUMENTATION_BUILTINS)
     by_key = {m["spec"].key: m for m in ctx["metrics"]}
     services = [
-        {"name": s.name, "title": s.title,
-         "cls": table.claim(pascal_case(s.name, "Metrics"), f"service '{s.name}'", s.pos),
+        {"name": s.name, "title": s.title, "cls": ctx["metrics_classes"][s.name],
          "metrics": [{**by_key[m.key], "kind": m.type.capitalize()} for m in model.metrics_for(s.name)]}
-        for s in model.services if model.metrics_for(s.name)
+        for s in model.services if s.name in ctx["metrics_classes"]
     ]
     first = services[0]["metrics"][0]
     labels = ", ".join(f"{label}=..." for label in first["spec"].labels)

@@ -195,7 +195,7 @@ def alert_failures(api: Prometheus, rule_groups: dict[str, list[dict[str, Any]]]
     alert reads series that exist, with the label values it filters on)."""
     import promql_parser
 
-    from obs_codegen.outlint_promql import _selectors
+    from obs_codegen.outlint_promql import selectors
 
     failures = []
     for group, rules in sorted(rule_groups.items()):
@@ -208,9 +208,9 @@ def alert_failures(api: Prometheus, rule_groups: dict[str, list[dict[str, Any]]]
             except StackError as err:
                 failures.append(f"{where}: expression failed: {err}\n  expr: {rule['expr']}")
                 continue
-            for vs in _selectors(promql_parser.parse(rule["expr"])):
-                if not api.query(f"count({vs})"):
-                    failures.append(f"{where}: selector {vs} matches no series\n  expr: {rule['expr']}")
+            for sel in selectors(promql_parser.parse(rule["expr"])):
+                if not api.query(f"count({sel.vector})"):
+                    failures.append(f"{where}: selector {sel.vector} matches no series\n  expr: {rule['expr']}")
     return failures
 
 
