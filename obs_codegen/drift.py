@@ -58,7 +58,7 @@ def is_fresh(out_dir: Path, inputs: str) -> bool:
     manifest = read_manifest(out_dir)
     if manifest is None or manifest.get("inputs_sha256") != inputs:
         return False
-    for rel, digest in manifest["files"].items():  # type: ignore[union-attr]
+    for rel, digest in manifest["files"].items():
         try:
             if sha256((out_dir / rel).read_bytes()) != digest:
                 return False
@@ -86,7 +86,7 @@ class DriftReport:
 def compare(out_dir: Path, files: Files, manifest: bytes, max_diff_lines: int = 200) -> DriftReport:
     """Full comparison of the rendered `files` (and manifest) with what is on disk."""
     old = read_manifest(out_dir) or {"files": {}}
-    recorded: dict[str, str] = old["files"]  # type: ignore[assignment]
+    recorded = old["files"]
     report = DriftReport()
     wanted = dict(files)
     wanted[PurePosixPath(MANIFEST)] = manifest

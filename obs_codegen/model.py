@@ -345,7 +345,7 @@ class Model:
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        index = {
+        index: dict[str, Mapping[str, object]] = {
             "service": {s.name: s for s in self.services},
             "tag": {t.name: t for t in self.tags},
             "metric": {m.key: m for m in self.metrics},

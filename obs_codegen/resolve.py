@@ -337,7 +337,9 @@ def _headers(r: Resolver) -> None:
                 r.unknown(("headers", name, "hops", i), "hop", hop, r.parts["hops"])
         fmt = _s(h, "format", "token")
         value = h.get("value") if isinstance(h.get("value"), str) else None
-        max_bytes = h.get("max_bytes") if isinstance(h.get("max_bytes"), int) else project.header_default_max_bytes
+        max_bytes = h.get("max_bytes")
+        if not isinstance(max_bytes, int):
+            max_bytes = project.header_default_max_bytes
         headers.append(Header(
             name=name, group=_s(h, "group", "recommended"), required=bool(h.get("required", False)),
             description=_s(h, "description"), format=fmt, tag=tag, value=value, max_bytes=max_bytes,

@@ -19,7 +19,7 @@ from typing import Any
 from . import naming
 from .diagnostics import Diagnostic, Severity
 from .loader import Source
-from .model import Metric, Model, Tag
+from .model import LogField, Metric, Model, Tag
 
 Check = Callable[[Model, Source], Iterable[Diagnostic]]
 
@@ -356,7 +356,7 @@ def _shadow(model: Model, src: Source) -> Iterator[Diagnostic]:
                                f"'{f.name}' is already in the envelope", key=True)
 
 
-def _log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], object]]:
+def _log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], LogField]]:
     for f in model.logs.envelope:
         yield ("logs", "envelope", f.name), f
     for o in model.logs.objects:

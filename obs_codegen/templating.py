@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def packaged_templates_dir() -> Path:
@@ -60,13 +63,13 @@ class Templates:
 
     def __init__(self, override: Path | None = None):
         self.override = Path(override) if override else None
-        self._env: Any = None
+        self._env: jinja2.Environment | None = None
 
     def dirs(self) -> list[Path]:
         return ([self.override] if self.override else []) + [packaged_templates_dir()]
 
     @property
-    def env(self) -> Any:
+    def env(self) -> jinja2.Environment:
         if self._env is None:
             import jinja2
 

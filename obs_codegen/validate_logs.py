@@ -149,7 +149,8 @@ def _message(error: Any) -> str:
         return f"is shorter than {want} characters"
     if kind is False or kind == "false":
         return "is not allowed"
-    return error.message  # a keyword our schemas do not use (a user's own schema)
+    message: str = error.message  # a keyword our schemas do not use (a user's own schema)
+    return message
 
 
 # --- fast path -----------------------------------------------------------------------

@@ -19,10 +19,21 @@ import json
 import os
 import shutil
 from pathlib import Path, PurePosixPath
+from typing import TypedDict, cast
 
 MANIFEST = ".obs-codegen-manifest.json"
 
 Files = dict[PurePosixPath, bytes]
+
+
+class _ManifestFiles(TypedDict):
+    files: dict[str, object]  # path -> sha256 as recorded; the values of a hand-edited file are unchecked
+
+
+class Manifest(_ManifestFiles, total=False):
+    """The parts of a manifest read back: `files` is checked to be an object, the rest may be anything."""
+
+    inputs_sha256: object
 
 
 class UnsafePath(ValueError):
@@ -60,12 +71,12 @@ def manifest_bytes(files: Files, inputs: str, spec: str, version: str) -> bytes:
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
 
-def read_manifest(out_dir: Path) -> dict[str, object] | None:
+def read_manifest(out_dir: Path) -> Manifest | None:
     try:
         doc = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return doc if isinstance(doc, dict) and isinstance(doc.get("files"), dict) else None
+    return cast(Manifest, doc) if isinstance(doc, dict) and isinstance(doc.get("files"), dict) else None
 
 
 def _recover(out_dir: Path) -> None:
@@ -90,7 +101,7 @@ def write_tree(out_dir: Path, files: Files, manifest: bytes) -> list[PurePosixPa
         raise UnsafePath(f"refusing to use {out_dir} as the output directory: it contains the working directory")
     _recover(out_dir)
     old = read_manifest(out_dir) or {"files": {}}
-    old_files = {p for p in map(_manifest_path, old["files"]) if p is not None}  # type: ignore[arg-type]
+    old_files = {p for p in map(_manifest_path, old["files"]) if p is not None}
     changed = [p for p, d in sorted(checked.items()) if _read(out_dir / p) != d]
     removed = sorted(p for p in old_files - set(checked) if (out_dir / p).is_file() or (out_dir / p).is_symlink())
     if not changed and not removed and _read(out_dir / MANIFEST) == manifest:

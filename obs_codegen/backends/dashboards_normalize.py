@@ -81,7 +81,8 @@ def normalize_dashboard(raw: dict[str, Any]) -> dict[str, Any]:
     out["links"] = [{k: v for k, v in link.items() if v != "" or k == "tooltip"} for link in raw.get("links", [])]
     picker = raw.get("timepicker") or {}
     out["timepicker"] = {k: v for k, v in picker.items() if k in ("hidden", "refresh_intervals")}
-    return prune(out)
+    pruned: dict[str, Any] = prune(out)
+    return pruned
 
 
 def _panel(raw: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .. import naming, promql
-from ..model import SLO, Alert, Metric, Model, PerEnv
+from ..model import SLO, Alert, Filter, Metric, Model, PerEnv
 from ..templating import Templates
 
 RATE_WINDOW = "5m"  # rate window of the threshold alerts
@@ -157,7 +157,7 @@ def slo_alert_names(slo: SLO) -> dict[str, str]:
             "absent": naming.slo_alert_name(slo.name, "NoData")}
 
 
-def matchers(flt: tuple, extra: tuple[str, ...] = ()) -> list[str]:
+def matchers(flt: Filter, extra: tuple[str, ...] = ()) -> list[str]:
     return [promql.eq(tag.label, value) for tag, value in flt] + list(extra)
 
 

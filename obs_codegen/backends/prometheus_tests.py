@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .. import naming, promql
-from ..model import SLO, Alert, Metric, Model, Tag
+from ..model import SLO, Alert, Filter, Metric, Model, Tag
 from .prometheus import (
     ABSENT_FOR,
     BURN_FOR,
@@ -99,7 +99,7 @@ def sample_value(tag: Tag) -> str:
     return "example"
 
 
-def metric_labels(model: Model, metric: Metric, env: str | None, fixed: tuple = ()) -> dict[str, str]:
+def metric_labels(model: Model, metric: Metric, env: str | None, fixed: Filter = ()) -> dict[str, str]:
     """Every label of `metric`: env, fixed (tag, value) pairs, sample values for the rest."""
     given = {tag.label: value for tag, value in fixed}
     out = {}
@@ -123,7 +123,7 @@ def series(name: str, labels: dict[str, str], per_step: float, steps: int, start
     return {"series": text, "values": f"{num(start)}+{num(pace)}x{n} {num(second)}+{num(per_step)}x{steps - n - 1}"}
 
 
-def histogram_counts(model: Model, metric: Metric, env: str | None, fixed: tuple,
+def histogram_counts(model: Model, metric: Metric, env: str | None, fixed: Filter,
                      counts: list[float]) -> list[tuple[str, dict[str, str], float]]:
     """(series name, labels, per-step increment) of the bucket and count series; counts[i] per bucket (last +Inf)."""
     labels = metric_labels(model, metric, env, fixed)
@@ -136,7 +136,7 @@ def histogram_counts(model: Model, metric: Metric, env: str | None, fixed: tuple
     return out
 
 
-def histogram(model: Model, metric: Metric, env: str | None, fixed: tuple, counts: list[float],
+def histogram(model: Model, metric: Metric, env: str | None, fixed: Filter, counts: list[float],
               steps: int) -> list[dict[str, str]]:
     return [series(n, lbl, inc, steps) for n, lbl, inc in histogram_counts(model, metric, env, fixed, counts)]
 

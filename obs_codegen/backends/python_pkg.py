@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..identifiers import IdentifierTable, check, is_py_identifier, pascal_case, view
+from ..identifiers import IdentifierTable, Names, check, is_py_identifier, pascal_case, view
 from ..model import LogField, Model
 from ..templating import Templates, py_str
 
@@ -83,7 +83,7 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     ctx = code_view(model)
-    names = ctx["names"]
+    names: Names = ctx["names"]
     package = ctx["python_package"]
     typing_used: set[str] = set()
     tag_types_used: set[str] = set()

@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..identifiers import is_ts_identifier, view
+from ..identifiers import Names, is_ts_identifier, view
 from ..model import LogField, Model
 from ..templating import Templates, ts_str
 
@@ -49,7 +49,7 @@ def code_view(model: Model) -> dict[str, Any]:
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     ctx = code_view(model)
-    names = ctx["names"]
+    names: Names = ctx["names"]
     services = ctx["services"]
     opaque = {t.name: p for t in ctx["hashed_tags"] if t.opaque_pattern and (p := literal_prefix(t.opaque_pattern))}
 
