@@ -60,7 +60,12 @@ def _l(data: dict[str, Any], key: str) -> list[Any]:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond float range: rule spec-number-finite reports it
+        return None
 
 
 class Resolver:

@@ -268,9 +268,14 @@ def _secret_hop(model: Model, src: Source) -> Iterator[Diagnostic]:
             if hop in external:
                 yield src.diag(("headers", h.name, "hops", i), "header-secret-hop",
                                f"{what} header '{h.name}' must not be propagated over external hop '{hop}'")
-    if any(h.name == "authorization" and not h.secret for h in model.headers):
-        yield src.diag(("headers", "authorization"), "header-secret-hop",
-                       "'authorization' carries a credential: mark it secret: true", key=True)
+    for h in model.headers:
+        if not h.secret and CREDENTIAL_HINT.search(h.name):
+            yield src.diag(("headers", h.name), "header-secret-hop",
+                           f"'{h.name}' carries a credential: mark it secret: true", key=True)
+
+
+# Header names that carry credentials: they must be declared secret (and so never cross an external hop).
+CREDENTIAL_HINT = re.compile(r"authorization|cookie|api-?key|token|secret|password|passwd|credential|signature", re.I)
 
 
 # --- logs ---------------------------------------------------------------------------
@@ -344,6 +349,24 @@ def _request_id(model: Model, src: Source) -> Iterator[Diagnostic]:
     if model.logs.events and not any(f.name == "requestId" and f.required for f in model.logs.envelope):
         yield src.diag(("logs", "envelope"), "log-request-id", "the log envelope needs a required `requestId` field",
                        key=True)
+
+
+@rule("log-discriminator-unique", "Each event kind of a service is reachable: no two share a discriminator value.")
+def _discriminator_unique(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for svc in model.services:
+        claimed: dict[tuple[str, str | None], str] = {}
+        for e in model.logs.events_for(svc.name):
+            f = e.discriminator_field
+            if f is None:
+                continue
+            for value in f.values or (None,):
+                key = (e.discriminator, value)
+                if key in claimed:
+                    what = f"value '{value}' of '{e.discriminator}'" if value is not None else f"field '{e.discriminator}'"
+                    yield src.diag(("logs", "events", e.key, "discriminator"), "log-discriminator-unique",
+                                   f"{what} already selects event '{claimed[key]}', so '{e.key}' could never match")
+                    break
+                claimed[key] = e.key
 
 
 @rule("log-field-shadow", "An event field does not redefine an envelope field.")
@@ -427,7 +450,7 @@ def _threshold_bucket(model: Model, src: Source) -> Iterator[Diagnostic]:
                 break
 
 
-@rule("slo-period", "An SLO period holds its longest burn-rate window (3d).")
+@rule("slo-period", "An SLO period holds its longest burn-rate window (3d) and is at most 400 days.")
 def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
     longest = max(naming.duration_seconds(w) for w in naming.SLO_WINDOWS)
     for s in model.slos:
@@ -438,6 +461,12 @@ def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
         if seconds < longest:
             yield src.diag(("slos", s.name, "period"), "slo-period",
                            f"period {s.period} is shorter than the 3d burn-rate window; use at least 3d (28d is usual)")
+        elif seconds > MAX_SLO_PERIOD_DAYS * 86400:
+            yield src.diag(("slos", s.name, "period"), "slo-period",
+                           f"period {s.period} is longer than {MAX_SLO_PERIOD_DAYS} days; Prometheus keeps no data that old")
+
+
+MAX_SLO_PERIOD_DAYS = 400
 
 
 @rule("dashboard-uid-collision", "Each service's dashboard uid (and the SLO overview's) is unique.")
@@ -452,11 +481,13 @@ def _uid_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
         seen[svc.dashboard_uid] = f"service '{svc.name}'"
 
 
-@rule("spec-number-finite", "Numbers in the spec are finite (no .nan or .inf).")
+@rule("spec-number-finite", "Numbers in the spec are finite (no .nan or .inf) and at most 2^53.")
 def _finite(model: Model, src: Source) -> Iterator[Diagnostic]:
     def walk(node: object, path: tuple[object, ...]) -> Iterator[Diagnostic]:
         if isinstance(node, float) and not math.isfinite(node):
             yield src.diag(path, "spec-number-finite", f"{node} is not a usable number here")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > 2**53:
+            yield src.diag(path, "spec-number-finite", "integer is too large to be represented exactly (over 2^53)")
         elif isinstance(node, dict):
             for k, v in node.items():
                 yield from walk(v, path + (k,))
@@ -467,11 +498,24 @@ def _finite(model: Model, src: Source) -> Iterator[Diagnostic]:
     yield from walk(src.data, ())
 
 
-@rule("alert-name", "Alert names are CamelCase and at most 40 characters.")
+@rule("alert-name", "Alert names are CamelCase, at most 40 characters, and unique with the SLOs' generated alerts.")
 def _alert_name(model: Model, src: Source) -> Iterator[Diagnostic]:
+    from .backends.prometheus import slo_alert_names
+
+    taken: dict[str, str] = {}
+    for s in model.slos:
+        for generated in slo_alert_names(s).values():
+            if generated in taken:
+                yield src.diag(("slos", s.name), "alert-name",
+                               f"SLO '{s.name}' generates alert '{generated}', as {taken[generated]} does; rename one",
+                               key=True)
+            taken.setdefault(generated, f"SLO '{s.name}'")
     for a in model.alerts:
         if len(a.name) > 40:
             yield src.diag(("alerts", a.name), "alert-name", f"alert name '{a.name}' is over 40 characters", key=True)
+        if a.name in taken:
+            yield src.diag(("alerts", a.name), "alert-name",
+                           f"alert '{a.name}' has the name of an alert generated for {taken[a.name]}", key=True)
 
 
 TagAt = tuple[Tag, tuple[Any, ...], bool]  # a tag used by a query, the path naming it, and whether that is a key

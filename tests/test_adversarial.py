@@ -207,8 +207,6 @@ def test_spec_without_logs_python_package_compiles(tmp_path: Path) -> None:
 
 # --- rules and their generated tests ---------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="prometheus_tests: expects label route=\"\" on the alert, but Prometheus "
-                   "drops empty labels; lint accepts '' as an enum value")
 def test_empty_enum_value_alert_test_passes(tmp_path: Path) -> None:
     out = generate(tmp_path, lambda d: d["tags"]["route"].update(values=["", "POST /orders"]), ["prometheus"])
     assert out is None or promtool_test(out, "ApiLatencyHigh.test.yml") == ""
@@ -228,8 +226,6 @@ def test_long_for_duration_test_runs_quickly(tmp_path: Path) -> None:
     assert out is None or promtool_test(out, "ApiLatencyHigh.test.yml", timeout=10) == ""
 
 
-@pytest.mark.xfail(strict=True, reason="lint checks only the duration syntax; 200000d is beyond Prometheus's "
-                   "~292-year range and `promtool check rules` rejects the SLI rule")
 def test_huge_slo_period_rules_load(tmp_path: Path) -> None:
     out = generate(tmp_path, lambda d: d["slos"]["api-availability"].update(period="200000d"), ["prometheus"])
     if out is not None:
@@ -252,8 +248,6 @@ def long_slo_names(data: dict[str, Any]) -> None:
         data["slos"][f"api-availability-of-the-primary-region-{region}"] = dict(slo)
 
 
-@pytest.mark.xfail(strict=True, reason="naming.slo_alert_name (camel_case, truncated to 40) is not checked for "
-                   "collisions with other SLOs' or threshold alerts' names; duplicate alerts break promtool tests")
 @pytest.mark.parametrize("edit", [threshold_alert_named_like_a_burn_alert, slo_names_equal_after_camel_case,
                                   long_slo_names])
 def test_generated_alert_names_are_unique(tmp_path: Path, edit: Edit) -> None:
@@ -264,8 +258,6 @@ def test_generated_alert_names_are_unique(tmp_path: Path, edit: Edit) -> None:
 
 # --- log schemas ----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="log_schemas: events of one service with overlapping discriminator values "
-                   "become an if/then/else chain where the second event is unreachable; no lint rule")
 def test_every_event_kind_is_reachable(tmp_path: Path) -> None:
     def second_event_same_discriminator(data: dict[str, Any]) -> None:
         fields = {**data["logs"]["events"]["api.request"]["fields"],
@@ -292,8 +284,6 @@ print(json.dumps(sorted(kept.headers)))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="rules._secret_hop forces secret: true only on the exact name "
-                   "'authorization'; proxy-authorization/cookie/x-api-key can be forwarded to a third party")
 @pytest.mark.parametrize(("header", "value"), [("proxy-authorization", "dXNlcjpwYXNz"), ("cookie", "sess.abc123"),
                                                ("x-api-key", "sk_live_abc123")])
 def test_credential_headers_never_reach_an_external_hop(tmp_path: Path, header: str, value: str) -> None:
@@ -310,8 +300,6 @@ def test_credential_headers_never_reach_an_external_hop(tmp_path: Path, header: 
 
 # --- bad input: a diagnostic, never a traceback -----------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="resolve._num calls float() on a YAML integer too large for a float: "
-                   "OverflowError traceback from lint, generate, check and validate-logs")
 def test_huge_integer_is_a_diagnostic(tmp_path: Path) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(BASE.replace("above: 500", "above: 1" + "0" * 400), encoding="utf-8")
