@@ -256,6 +256,10 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
     metrics = [
         {"const": names.metrics[m.key], "spec": m, "buckets": [exact_number(b) for b in m.buckets]} for m in model.metrics
     ]
+    logs = model.logs
+    # Every (field, service) pair the logs module types, so a backend can collect its imports before rendering.
+    log_fields = [(f, e.service) for e in logs.events for f in logs.envelope + e.fields] + [
+        (f, None) for f in logs.envelope + tuple(f for o in logs.objects for f in o.fields)]
     return {
         "spec_path": model.spec_path,
         "project": model.project,
@@ -267,6 +271,7 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
         "metrics": metrics,
         "enum_tags": [(t, names.tag_types[t.name]) for t in model.tags if t.kind == "enum"],
         "hashed_tags": [t for t in model.tags if t.kind == "hashed_id"],
-        "logs": model.logs,
+        "logs": logs,
+        "log_fields": log_fields,
         "names": names,
     }

@@ -35,7 +35,8 @@ SANITIZE = FIXTURES / "sanitize_cases.json"
 RUFF_RULES = ["--select", "E,F,W,B,I,UP", "--ignore", "E501"]  # long lines: spec strings are one literal
 TSCONFIG = {
     "compilerOptions": {
-        "strict": True, "noUnusedLocals": True, "exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True,
+        "strict": True, "noUnusedLocals": True, "noUnusedParameters": True, "exactOptionalPropertyTypes": True,
+        "noUncheckedIndexedAccess": True,
         "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "lib": ["es2022"],
         "types": ["node"], "typeRoots": [str(ROOT / "node_modules" / "@types")], "outDir": "js", "rootDir": ".",
     },
@@ -70,6 +71,12 @@ def coachup_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def escaping_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write(model_of(CASES / "escaping" / "spec.yaml"), tmp_path_factory.mktemp("escaping"))
+
+
+@pytest.fixture(scope="module")
+def bare_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """No hops, headers, hashed ids, SSE headers or logs: every generated union is empty."""
+    return write(model_of(CASES / "bare" / "spec.yaml"), tmp_path_factory.mktemp("bare"))
 
 
 # --- identifiers -----------------------------------------------------------------------
@@ -191,6 +198,25 @@ def test_typescript_strict_typecheck(coachup_out: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_typescript_bare_case_typechecks_and_its_empty_unions_accept_nothing(bare_out: Path) -> None:
+    """The generated TS of a spec with no hops, headers, hashed ids or log events compiles (noUnused* included);
+    `never` unions make every call naming a hop, hashed-id kind or event a type error."""
+    (bare_out / "ok.ts").write_text(
+        'import { METRICS, WORKER_JOBS_COUNT, sseResponseHeaders } from "./typescript/index.js";\n'
+        "export const ok: string[] = [WORKER_JOBS_COUNT.promName, ...Object.keys(METRICS), "
+        "...Object.keys(sseResponseHeaders())];\n")
+    compiled = tsc_project(bare_out, ["ok.ts"])
+    assert compiled.returncode == 0, compiled.stdout
+    (bare_out / "calls.ts").write_text(
+        'import { hashId, logLine, sanitizeHeaders } from "./typescript/index.js";\n'
+        'export const a = sanitizeHeaders("client-api", []);\n'
+        'export const b = hashId("userIdHash", "user_1", "salt");\n'
+        'export const c = logLine("api.request", {});\n')
+    result = tsc_project(bare_out, ["calls.ts"])
+    assert [line.split("(")[1].split(",")[0] for line in result.stdout.splitlines() if line.startswith("calls.ts")] \
+        == ["2", "3", "4"], result.stdout
+
+
 def broken_copy(out: Path, fixture: str, old: str, new: str) -> str:
     """Write `fixture` with one edit (a negative test: the well-formed call minus one property)."""
     text = (FIXTURES / fixture).read_text()
@@ -269,8 +295,8 @@ def test_typescript_literal_types_reject_a_changed_string(escaping_out: Path) ->
 
 # --- Python ---------------------------------------------------------------------------------
 
-def test_python_mypy_strict_and_ruff(coachup_out: Path, escaping_out: Path) -> None:
-    for out, package in ((coachup_out, "coachup_obs"), (escaping_out, "nasty_obs")):
+def test_python_mypy_strict_and_ruff(coachup_out: Path, escaping_out: Path, bare_out: Path) -> None:
+    for out, package in ((coachup_out, "coachup_obs"), (escaping_out, "nasty_obs"), (bare_out, "bare_obs")):
         checked = mypy(package, out / "python", cwd=out / "python")
         assert checked.returncode == 0, checked.stdout
         linted = run([str(VENV_BIN / "ruff"), "check", "--isolated", *RUFF_RULES, package], out / "python")
@@ -320,6 +346,21 @@ def test_python_escaping_case_carries_strings_unchanged(escaping_out: Path) -> N
     annotations = logs.AppRequestEvent.__annotations__  # functional TypedDict: a field is named `from`
     assert typing.get_args(annotations["kind"]) == kind.values
     assert "from" in logs.AppRequestEvent.__optional_keys__
+
+
+def test_python_bare_case_imports_and_its_empty_types_accept_nothing(bare_out: Path) -> None:
+    """`import bare_obs` works with no hops, headers or logs; `Never` types make any such call a mypy error."""
+    ran = run([sys.executable, "-c", "import bare_obs; print(len(bare_obs.HOPS), bare_obs.LOG_EVENT_KEYS)"], bare_out,
+              {"PYTHONPATH": str(bare_out / "python")})
+    assert ran.stdout.strip() == "0 ()", ran.stderr
+    (bare_out / "calls.py").write_text(
+        "from bare_obs import hash_id, log_line, sanitize_headers\n\n"
+        'sanitize_headers("client-api", [])\n'
+        'hash_id("userIdHash", "user_1", "salt")\n'
+        'log_line({"ts": "2025-01-01T00:00:00Z"})\n')
+    result = mypy("calls.py", bare_out / "python", cwd=bare_out)
+    assert [line.split(":")[1] for line in result.stdout.splitlines() if line.startswith("calls.py")] \
+        == ["3", "4", "5"], result.stdout
 
 
 def test_python_package_builds(coachup_out: Path, tmp_path: Path) -> None:

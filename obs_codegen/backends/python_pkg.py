@@ -29,7 +29,7 @@ MODULE_BUILTINS = {
 }
 # Names the templates use internally at module level (imports, private helpers).
 PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "MappingProxyType", "Mapping", "Iterable",
-           "Sequence", "Final", "Literal", "NamedTuple", "Union", "NotRequired", "TypedDict", "_collect")
+           "Sequence", "Final", "Literal", "NamedTuple", "Never", "Union", "NotRequired", "TypedDict", "_collect")
 
 # Module-level names of instrumentation.py that a `<Service>Metrics` class must not take.
 INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Literal", "get_args", "overload", "metrics",
@@ -115,12 +115,10 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
         texts = [py_str(i) if quote else str(i) for i in items]  # type: ignore[attr-defined]
         return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
 
-    logs = model.logs
-    for event in logs.events:  # collect the imports logs.py needs before rendering it
-        for f in logs.envelope + event.fields:
-            type_of(f, event.service)
-    for f in logs.envelope + tuple(f for o in logs.objects for f in o.fields):
-        type_of(f, None)
+    for f, service in ctx["log_fields"]:  # collect the imports logs.py needs before rendering it
+        type_of(f, service)
+    if not model.logs.events:
+        typing_used.add("Never")  # `LogEvent`: no event type exists, so `log_line` accepts nothing
 
     derived = {
         "headers": list(names.headers.values()),

@@ -56,18 +56,25 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     def union(values: tuple[str, ...] | list[str]) -> str:
         return " | ".join(ts_str(v) for v in values) or "never"
 
+    imported: set[str] = set()  # the names logs.ts imports from hashing.ts and metrics.ts, as type_of uses them
+
     def type_of(f: LogField, service: str | None) -> str:
         if f.type == "object" and f.object is not None:
             return names.objects[f.object.name]
         if f.type == "service":
             return ts_str(service) if service else union(services)
         if f.type == "enum":
-            return names.tag_types[f.tag.name] if f.tag is not None and f.tag.name in names.tag_types else union(f.values)
+            if f.tag is not None and f.tag.name in names.tag_types:
+                imported.add(names.tag_types[f.tag.name])
+                return names.tag_types[f.tag.name]
+            return union(f.values)
         if f.type == "hashed_id" and f.tag is not None:
             if f.tag.opaque_pattern and f.tag.name not in opaque:
                 return "string"  # the opaque form has no literal prefix to type it by
+            imported.add("HashedId")
             hashed = f"HashedId<{ts_str(f.tag.name)}>"
             if f.tag.name in opaque:
+                imported.add("HASHED_ID_OPAQUE_PREFIXES")
                 hashed += f" | `${{(typeof HASHED_ID_OPAQUE_PREFIXES)[{ts_str(f.tag.name)}]}}${{string}}`"
             return hashed
         return _SCALARS.get(f.type, "string")
@@ -75,6 +82,10 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     def key(name: str) -> str:
         return name if is_ts_identifier(name) else ts_str(name)
 
-    ctx.update(type_of=type_of, key=key, opaque_prefixes=opaque)
+    for f, service in ctx["log_fields"]:  # collect the imports logs.ts needs before rendering it
+        type_of(f, service)
+    ctx.update(type_of=type_of, key=key, opaque_prefixes=opaque,
+               hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
+               metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported])
     files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in MODULES}
     return dict(sorted(files.items()))

@@ -7,7 +7,7 @@
  * JSON lines.
  */
 import type { HashedId } from "./hashing.js";
-import type { EnvValue, RouteValue, VendorValue } from "./metrics.js";
+import type { EnvValue, RouteValue } from "./metrics.js";
 
 /** An error. */
 export interface ErrorObject {
