@@ -95,5 +95,13 @@ def camel_case(name: str) -> str:
 
 
 def slo_alert_name(slo: str, suffix: str) -> str:
-    """Alert name of an SLO (`ChatAvailabilityBurnFast`), CamelCase and at most 40 characters."""
-    return camel_case(slo)[: 40 - len(suffix)] + suffix
+    """Alert name of an SLO (`ChatAvailabilityBurnFast`), CamelCase and at most 40 characters.
+
+    A name that must be truncated ends its kept part with 6 hex digits of the SLO name's hash
+    (`ApiAvailabilityOfThePrim3f9a1cBurnFast`), so distinct long SLO names stay distinct.
+    """
+    name = camel_case(slo)
+    if len(name) + len(suffix) <= 40:
+        return name + suffix
+    digest = hashlib.sha256(slo.encode()).hexdigest()[:6]
+    return name[: 40 - len(suffix) - len(digest)] + digest + suffix

@@ -3,17 +3,20 @@ our own output lint is clean, and deliberately broken rules are caught by both."
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
 from conftest import CASES, model_of, require_binary, run, write_files
 
-from obs_codegen import outlint_promql, promql
+from obs_codegen import naming, outlint_promql, promql
 from obs_codegen.backends import prometheus
-from obs_codegen.backends.prometheus_tests import humanize, humanize_percentage
+from obs_codegen.backends.prometheus_tests import burn_between, humanize, humanize_percentage
 from obs_codegen.model import Model
 from obs_codegen.templating import Templates
 
@@ -259,3 +262,102 @@ def test_go_template_functions_match_prometheus() -> None:
     assert [humanize(v) for v in (0, 1, 12.5, 1234567, 0.0123, 0.5)] == ["0", "1", "12.5", "1.235M", "12.3m", "500m"]
     assert humanize_percentage(0.1234567) == "12.35%"
     assert promql.go_template_text("a {{ b }}") == 'a {{ "{{" }} b }}'
+
+
+# --- property: every period, objective and `for:` gives passing, small tests ------------------
+
+PERIODS = ("7d", "1w", "28d", "30d", "90d")
+OBJECTIVES = (95, 99, 99.5, 99.9, 99.95)
+FORS = ("0s", "5m", "1h", "1d")
+MAX_EVALUATIONS = 200  # per test group: keeps each promtool run well under a second
+
+
+def grid_specs() -> list[dict[str, object]]:
+    """The minimal spec with every (period, objective) pair on one of its two SLOs and every `for:` on its alerts;
+    400d at 95% has a page alert no burn rate can trigger (even 100% errors burn only 20x < 80x)."""
+    points = list(itertools.product(PERIODS, OBJECTIVES)) + [("400d", 95)]  # the last one: api-latency
+    base = yaml.safe_load((CASES / "minimal" / "spec.yaml").read_text())
+    specs = []
+    for i in range(0, len(points), 2):
+        data = yaml.safe_load(yaml.safe_dump(base))
+        for slo, (period, objective) in zip(("api-availability", "api-latency"), points[i:i + 2] + points[:1]):
+            data["slos"][slo].update(period=period, objective=objective)
+        for alert in data["alerts"].values():
+            alert["for"] = FORS[i // 2 % len(FORS)]
+        specs.append(data)
+    return specs
+
+
+def evaluations(doc: dict[str, object]) -> int:
+    """Rule evaluations promtool runs for the longest test group of a generated test file."""
+    step = naming.duration_seconds(str(doc["evaluation_interval"]))
+    times = [naming.duration_seconds(c["eval_time"]) for t in doc["tests"]  # type: ignore[attr-defined]
+             for c in t["alert_rule_test"] + t.get("promql_expr_test", [])]
+    return int(max(times) / step)
+
+
+def test_every_period_objective_and_for_passes_promtool(compile_text, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    specs = grid_specs()
+    covered = {(s["slos"][n]["period"], s["slos"][n]["objective"]) for s in specs for n in s["slos"]}  # type: ignore[index]
+    assert covered == set(itertools.product(PERIODS, OBJECTIVES)) | {("400d", 95)}
+    assert {a["for"] for s in specs for a in s["alerts"].values()} == set(FORS)  # type: ignore[attr-defined]
+    dirs, names = [], []
+    for i, data in enumerate(specs):
+        compiled = compile_text(yaml.safe_dump(data, sort_keys=False), f"spec{i}.yaml")
+        assert compiled.ok, [d.text() for d in compiled.diagnostics]
+        files = render(compiled.model)
+        for path, text in files.items():
+            if path.parts[1] == "tests":
+                doc = yaml.safe_load(text)
+                assert evaluations(doc) <= MAX_EVALUATIONS, (i, path.name, evaluations(doc))
+                names += [t["name"] for t in doc["tests"]]
+        dirs.append(write(files, tmp_path / f"out{i}"))
+
+    def promtool_tests(prom: Path) -> str:
+        r = promtool("test", "rules", *sorted(p.name for p in (prom / "tests").glob("*.test.yml")), cwd=prom / "tests")
+        return "" if r.returncode == 0 else r.stdout + r.stderr
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        failures = {str(d): out for d, out in zip(dirs, pool.map(promtool_tests, dirs)) if out}
+    assert failures == {}
+    assert any(n.startswith("ApiLatencyBurnFast cannot fire at objective 95%") for n in names), "400d at 95%"
+
+
+@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_burn_rates_are_hundredths_between_the_factors(model: Model, period: str, objective: float) -> None:
+    """Test burn rates print the same `%.2f` text under float noise, and sit strictly between the bounds."""
+    slo = model.slos[0]
+    factors = sorted(t.factor for t in prometheus.tiers(type(slo)(**{**slo.__dict__, "period": period})))
+    most = 1 / (1 - objective / 100)
+    for low, high in zip([0.0] + factors, factors[1:] + [most]):
+        burn = burn_between(low, min(high, most), 1.25 * low or 0.9 * high)
+        if burn is None:
+            assert min(high, most) - low < 0.02
+            continue
+        assert low < burn < min(high, most) and abs(burn * 100 - round(burn * 100)) < 1e-9
+        for noise in (1 - 1e-12, 1 + 1e-12):
+            assert f"{burn * noise:.2f}" == f"{burn:.2f}"
+
+
+def test_a_rounding_boundary_flips_under_float_noise() -> None:
+    """Why whole hundredths: 0.875 (1.25 x the 1w ticket factor 0.7) prints 0.88 or 0.87 depending on noise."""
+    assert f"{0.875 * (1 + 1e-12):.2f}" != f"{0.875 * (1 - 1e-12):.2f}"
+    assert burn_between(0.7, 1.4, 1.25 * 0.7) == 0.88
+    assert burn_between(0.7, 0.71, 0.8) is None
+
+
+def test_long_for_keeps_evaluations_few(compile_text) -> None:  # type: ignore[no-untyped-def]
+    text = (CASES / "minimal" / "spec.yaml").read_text().replace("    for: 5m\n", "    for: 1w\n")
+    files = render(compile_text(text).model)
+    doc = yaml.safe_load(files[PurePosixPath("prometheus/tests/ApiLatencyHigh.test.yml")])
+    assert doc["evaluation_interval"] == "2h" and evaluations(doc) <= MAX_EVALUATIONS
+    assert [c["eval_time"] for c in doc["tests"][0]["alert_rule_test"]] == ["1w", "172h"]  # pending, then firing
+
+
+def test_truncated_slo_alert_names_stay_distinct() -> None:
+    assert naming.slo_alert_name("chat-availability", "BurnFast") == "ChatAvailabilityBurnFast"
+    long = [naming.slo_alert_name(f"api-availability-of-the-primary-region-{r}", "BurnFast")
+            for r in ("eu-west", "us-east")]
+    assert long == ["ApiAvailabilityOfThePrimarec0505BurnFast", "ApiAvailabilityOfThePrimar7feb31BurnFast"]
+    assert all(len(n) == 40 and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", n) for n in long)

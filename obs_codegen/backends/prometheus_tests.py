@@ -6,7 +6,9 @@ linearly, so every rate, ratio and quantile is known exactly and the expected
 annotations (with `{{ $value | humanize }}` rendered the way Prometheus renders it)
 can be written down. Each file has a case where the alert fires, a case where it is
 quiet (just below the threshold, or before `for:` elapses), and expected values for
-the recording rules.
+the recording rules. Burn rates are whole hundredths (their `%.2f` text cannot flip on
+float noise), a severity no burn rate can reach gets a "cannot fire" case instead, and
+the evaluation interval of a threshold alert's test grows with its `for:`.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ from .prometheus import (
     tiers,
 )
 
-ROUND_TO = "0.000001"
+ROUND_TO = "0.00000001"  # 1 / 1e-8 is exact in binary (1 / 1e-9 is not), so round() adds no noise
 PER_MINUTE = 6000  # requests per minute in the generated series (100/s)
 SAMPLE_CANDIDATES = ("example", "v1", "x", "1")
+DAY = 86400
+STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, DAY)  # evaluation intervals, seconds
+HEALTHY_TRAFFIC = 20  # traffic before a recent burn, relative to the traffic during it
+MAX_EVALS = 100  # evaluations of a threshold alert while it is pending
 
 
 # --- Go template rendering of the expected annotations ------------------------------------
@@ -161,10 +167,10 @@ def case(name: str, interval: str, inputs: list[dict[str, str]], checks: list[di
 
 
 def expr_test(expr: str, eval_time: str, samples: list[tuple[dict[str, str], float]]) -> dict[str, Any]:
-    """Expected values of `expr` rounded to 1e-6 (promtool compares floats exactly)."""
+    """Expected values of `expr` rounded to 1e-8 (promtool compares floats exactly)."""
     return {"expr": f"round({expr}, {ROUND_TO})", "eval_time": eval_time, "exp_samples": [
         {"labels": "{" + ", ".join(promql.eq(k, v) for k, v in sorted(labels.items())) + "}",
-         "value": round(value, 6)} for labels, value in samples]}
+         "value": round(value, 8)} for labels, value in samples]}
 
 
 def minutes(duration: str) -> int:
@@ -193,15 +199,32 @@ def _slo_increments(model: Model, slo: SLO, ratio: float, env_name: str,
 
 def _slo_inputs(model: Model, slo: SLO, burn: float, per_minute: float, steps: int,
                 healthy: int = 0) -> list[dict[str, str]]:
-    """Series for every environment; the first one burns its budget at `burn` after `healthy` good minutes."""
+    """Series for every environment; the first one burns its budget at `burn` after `healthy` good minutes
+    with HEALTHY_TRAFFIC times as many requests (so windows longer than the burn see a small error ratio)."""
     env = metric_env(model, *slo.metrics)
     out: list[dict[str, str]] = []
     for i, (env_name, objective) in enumerate(slo.objective.values if env else slo.objective.values[:1]):
         ratio = min(1.0, burn * (1 - objective / 100)) if i == 0 else 0.0
-        good = _slo_increments(model, slo, 0.0, env_name, per_minute)
+        good = _slo_increments(model, slo, 0.0, env_name, per_minute * HEALTHY_TRAFFIC)
         for (name, labels, inc), (_, _, good_inc) in zip(_slo_increments(model, slo, ratio, env_name, per_minute), good):
             out.append(series(name, labels, inc, steps, before=(good_inc, healthy)))
     return out
+
+
+SETTLED = after(max(BURN_FOR.values(), key=minutes), 15)  # a burn since minute 1 has outlasted every `for:`
+
+
+def burn_between(low: float, high: float, target: float) -> float | None:
+    """A burn rate strictly between `low` and `high`, near `target`, in whole hundredths; None if none fits.
+
+    Burn rates are printed with `%.2f`: a whole hundredth is 0.005 away from every rounding
+    boundary, so the float noise of Prometheus's arithmetic cannot flip the expected text.
+    """
+    first = math.floor(round(low * 100, 6)) + 1  # the smallest hundredth above `low`
+    last = math.ceil(round(high * 100, 6)) - 1 if math.isfinite(high) else math.inf
+    if first > last:
+        return None
+    return min(max(round(target * 100), first), last) / 100
 
 
 def slo_test(model: Model, slo: SLO, rules: dict[str, Rule]) -> dict[str, Any] | None:
@@ -215,53 +238,69 @@ def slo_test(model: Model, slo: SLO, rules: dict[str, Rule]) -> dict[str, Any] |
     first = {env: env_name} if env else {}
     per_minute = max(PER_MINUTE, math.ceil(5 * slo.min_requests_per_hour))
     factors = {sev: [t.factor for t in tiers(slo) if t.severity == sev] for sev in ("page", "ticket")}
-    steps = 150
-
-    def burning(burn: float) -> list[dict[str, str]]:
-        return _slo_inputs(model, slo, burn, per_minute, steps)
-
-    def fired(rule: Rule, burn: float) -> dict[str, Any]:
-        return expected(rule, {**first, naming.SLO_LABEL: slo.name}, burn)
-
     (f1, f2), (f3, f4) = factors["page"], factors["ticket"]
-    fast, fast_6h, steady = round(1.25 * f1, 4), round(1.25 * f2, 4), round(0.9 * f2, 4)
-    slow, slow_3d, calm = round(1.25 * f3, 4), round(1.25 * f4, 4), round(0.9 * f4, 4)
-    recent = 180  # healthy minutes before a burn that only the 1h window sees
+    most = promql.denoise(1 / (1 - objective / 100))  # the burn rate when every request fails
+    steps = minutes(SETTLED) + 10
+
+    def burn(low: float, high: float, target: float) -> float | None:
+        return burn_between(low, min(high, most), target)
+
+    def burning(rate: float) -> list[dict[str, str]]:
+        return _slo_inputs(model, slo, rate, per_minute, steps)
+
+    def fired(rule: Rule, rate: float) -> dict[str, Any]:
+        return expected(rule, {**first, naming.SLO_LABEL: slo.name}, rate)
+
+    def x(rate: float) -> str:
+        return f"{promql.rounded_number(rate)}x"
+
+    fast, fast_6h, steady = burn(f1, math.inf, 1.25 * f1), burn(f2, f1, 1.25 * f2), burn(f3, f2, 0.9 * f2)
+    slow, slow_3d, calm = burn(f3, f2, 1.25 * f3), burn(f4, f3, 1.25 * f4), burn(0, f4, 0.9 * f4)
+    assert calm is not None  # f4 >= 0.1 (period >= 3d) and most >= 1
+    recent = 30  # healthy minutes before a burn that only the 1h window sees (the 6h one sees < 1/9 of it)
     envs = slo.objective.values if env else slo.objective.values[:1]
     objective_samples = [({naming.SLO_LABEL: slo.name, **({env: e} if env else {})}, v / 100) for e, v in envs]
-    sli_samples = [({naming.SLO_LABEL: slo.name, **({env: e} if env else {})}, fast * (1 - v / 100) if i == 0 else 0.0)
+    sli_samples = [({naming.SLO_LABEL: slo.name, **({env: e} if env else {})}, calm * (1 - v / 100) if i == 0 else 0.0)
                    for i, (e, v) in enumerate(envs)]
     sel = promql.selector
-    cases = [
-        case(f"{names['page']} fires at {promql.rounded_number(fast)}x burn in {env_name}, after for: {BURN_FOR['page']}",
-             "1m", burning(fast),
-             [check(BURN_FOR["page"], page), check("30m", page, fired(page, fast))]
-             + ([check("30m", absent)] if absent else []),
-             [expr_test(sel(naming.SLO_OBJECTIVE_RECORD, [promql.eq(naming.SLO_LABEL, slo.name)]), "30m",
-                        objective_samples),
-              expr_test(sel(naming.slo_error_ratio_record("5m"), [promql.eq(naming.SLO_LABEL, slo.name)]), "30m",
-                        sli_samples)]),
-        case(f"{names['page']} fires on the 1h window alone: {promql.rounded_number(fast)}x burn for the last hour only",
-             "1m", _slo_inputs(model, slo, fast, per_minute, recent + 70, healthy=recent),
-             [check(f"{recent + 60}m", page, fired(page, fast))]),
-        case(f"{names['page']} fires on the 6h window alone at {promql.rounded_number(fast_6h)}x burn", "1m",
-             burning(fast_6h), [check("1h", page, fired(page, fast_6h))]),
-        case(f"{names['page']} stays quiet at {promql.rounded_number(steady)}x burn; {names['ticket']} fires", "1m",
-             burning(steady), [check("1h", page), check("1h", ticket, fired(ticket, steady))]),
-        case(f"{names['ticket']} fires at {promql.rounded_number(slow)}x burn, after for: {BURN_FOR['ticket']}", "1m",
-             burning(slow), [check(BURN_FOR["ticket"], ticket), check("45m", ticket, fired(ticket, slow)),
-                             check("45m", page)]),
-        case(f"{names['ticket']} fires on the 3d window alone at {promql.rounded_number(slow_3d)}x burn", "1m",
-             burning(slow_3d), [check("1h", ticket, fired(ticket, slow_3d)), check("1h", page)]),
-        case(f"{names['ticket']} stays quiet at {promql.rounded_number(calm)}x burn", "1m", burning(calm),
-             [check("2h", ticket), check("2h", page)]),
-    ]
+    cases = []
+    if fast is not None:
+        cases += [
+            case(f"{names['page']} fires at {x(fast)} burn in {env_name}, after for: {BURN_FOR['page']}", "1m",
+                 burning(fast), [check(BURN_FOR["page"], page), check(SETTLED, page, fired(page, fast))]),
+            case(f"{names['page']} fires on the 1h window alone: {x(fast)} burn for the last hour only", "1m",
+                 _slo_inputs(model, slo, fast, per_minute, recent + 80, healthy=recent),
+                 [check(f"{recent + 70}m", page, fired(page, fast))])]  # firing once the hour is all burn
+    if fast_6h is not None:
+        cases.append(case(f"{names['page']} fires on the 6h window alone at {x(fast_6h)} burn", "1m",
+                          burning(fast_6h), [check(SETTLED, page, fired(page, fast_6h))]))
+    if steady is not None:
+        cases.append(case(f"{names['page']} stays quiet at {x(steady)} burn; {names['ticket']} fires", "1m",
+                          burning(steady), [check(SETTLED, page), check(SETTLED, ticket, fired(ticket, steady))]))
+    if slow is not None:
+        cases.append(case(f"{names['ticket']} fires at {x(slow)} burn, after for: {BURN_FOR['ticket']}", "1m",
+                          burning(slow), [check(BURN_FOR["ticket"], ticket), check(SETTLED, ticket, fired(ticket, slow)),
+                                          check(SETTLED, page)]))
+    if slow_3d is not None:
+        cases.append(case(f"{names['ticket']} fires on the 3d window alone at {x(slow_3d)} burn", "1m",
+                          burning(slow_3d), [check(SETTLED, ticket, fired(ticket, slow_3d)), check(SETTLED, page)]))
+    cases.append(case(
+        f"{names['ticket']} stays quiet at {x(calm)} burn", "1m", burning(calm),
+        [check(SETTLED, ticket), check(SETTLED, page)] + ([check(SETTLED, absent)] if absent else []),
+        [expr_test(sel(naming.SLO_OBJECTIVE_RECORD, [promql.eq(naming.SLO_LABEL, slo.name)]), SETTLED, objective_samples),
+         expr_test(sel(naming.slo_error_ratio_record("5m"), [promql.eq(naming.SLO_LABEL, slo.name)]), SETTLED,
+                   sli_samples)]))
+    for severity, rule in (("page", page), ("ticket", ticket)):
+        if min(factors[severity]) >= most:
+            cases.append(case(
+                f"{names[severity]} cannot fire at objective {promql.rounded_number(objective)}%: every request "
+                f"failing burns the budget only {x(most)} faster than sustainable", "1m", burning(most),
+                [check(SETTLED, rule)]))
     if slo.min_requests_per_hour > 0:
-        every_request_fails = 1 / (1 - objective / 100)
         cases.append(case(
             f"no alert below {promql.rounded_number(slo.min_requests_per_hour)} requests per hour, even if all fail", "1m",
-            _slo_inputs(model, slo, every_request_fails, slo.min_requests_per_hour / 120, steps),
-            [check("2h", page), check("2h", ticket)]))
+            _slo_inputs(model, slo, most, slo.min_requests_per_hour / 120, steps),
+            [check(SETTLED, page), check(SETTLED, ticket)]))
     if absent is not None:
         labels = {tag.label: value for tag, value in slo.filter}
         cases.append(case(f"{names['absent']} fires when {slo_total_series(slo)} has no series", "1m", [],
@@ -325,11 +364,34 @@ def _threshold_inputs(model: Model, alert: Alert, fire: bool, steps: int) -> tup
     return out, value
 
 
+def eval_step(hold: str, shortest: str) -> int:
+    """Seconds between rule evaluations: the shortest of STEPS (at least `shortest`) that evaluates
+    a `for: hold` alert at most MAX_EVALS times while it is pending, so long `for:` tests stay fast."""
+    floor, seconds = naming.duration_seconds(shortest), naming.duration_seconds(hold)
+    return int(next((s for s in STEPS if s >= floor and seconds / s <= MAX_EVALS), max(STEPS[-1], floor)))
+
+
+def at(seconds: float) -> str:
+    return promql.duration(seconds) if seconds else "0s"
+
+
 def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
+    """Input series at 1m (1h for cost alerts); the evaluation interval grows with `for:`.
+
+    The alert becomes active at the first evaluation with data (one step in), so it is still
+    pending one step before `for:` has elapsed after that, and firing two steps later.
+    """
     cost = alert.kind == "cost_per_user"
+    step = eval_step(alert.for_, "1h" if cost else "1m")
+    hold = naming.duration_seconds(alert.for_)
+    active = step  # rate() and increase() need two samples
+    if cost:
+        assert alert.average_over is not None
+        active = step * math.ceil((DAY + naming.duration_seconds(alert.average_over)) / step)  # full averages by then
+    firing = active + step * math.ceil(hold / step)  # the first evaluation with the alert firing
+    pending, late = at(firing - step), at(firing + step)
     interval = "1h" if cost else "1m"
-    steps = 100 if cost else minutes(alert.for_) + 30
-    late = "98h" if cost else after(alert.for_, 10)
+    steps = math.ceil((firing + step) / naming.duration_seconds(interval)) + 5
     fire, quiet = _threshold_inputs(model, alert, True, steps), _threshold_inputs(model, alert, False, steps)
     if fire is None or quiet is None:
         return None  # threshold outside the buckets: the spec lint reports it
@@ -342,7 +404,7 @@ def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
         sample_labels = metric_labels(model, metric, first_env, alert.filter)
     labels = {k: (first_env if k == env else sample_labels[k]) for k in alert_labels(model, alert)}
     where = f" in {first_env}" if len(branches(model, alert.threshold, *alert.metrics)) > 1 else ""
-    fire_checks = ([] if cost else [check(alert.for_, rule)]) + [check(late, rule, expected(rule, labels, fire[1]))]
+    fire_checks = ([] if cost else [check(pending, rule)]) + [check(late, rule, expected(rule, labels, fire[1]))]
     exprs = None
     if cost:
         assert alert.cost is not None
@@ -355,7 +417,7 @@ def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
         case(f"{alert.name} fires above {promql.rounded_number(limit)}{where}", interval, fire[0], fire_checks, exprs),
         case(f"{alert.name} stays quiet just below the threshold", interval, quiet[0], [check(late, rule)]),
     ]
-    return {"rule_files": [f"../rules/{alert.service}.rules.yml"], "evaluation_interval": interval, "tests": cases}
+    return {"rule_files": [f"../rules/{alert.service}.rules.yml"], "evaluation_interval": at(step), "tests": cases}
 
 
 def build_tests(model: Model, groups: dict[str, list[Group]]) -> dict[str, dict[str, Any]]:

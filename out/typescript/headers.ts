@@ -280,7 +280,7 @@ export function sseRequestHeaders(): Record<string, string> {
 /** Headers a streaming (SSE) response carries: `content-type` from the `accept` value, the others as is. */
 export function sseResponseHeaders(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(SSE_HEADERS)) {
+  for (const [name, value] of Object.entries<string>(SSE_HEADERS)) {
     out[name === "accept" ? "content-type" : name] = value;
   }
   return out;
@@ -344,7 +344,7 @@ function collect(input: HeaderInput): Map<string, string> {
  * a secret header over an external hop.
  */
 export function sanitizeHeaders(hop: HopName, input: HeaderInput): SanitizedHeaders {
-  const spec = HOPS[hop];
+  const spec: HopSpec = HOPS[hop]; // annotated: `HOPS[hop]` is `never` when the spec has no hops
   const allowed = new Set<string>(spec.allowed);
   const headers = Object.create(null) as Record<string, string>;
   const dropped: DroppedHeader[] = [];
@@ -368,6 +368,9 @@ export function sanitizeHeaders(hop: HopName, input: HeaderInput): SanitizedHead
       dropped.push({ name, reason });
     }
   }
-  const missing = spec.allowed.filter((name) => HEADERS[name].required && !(name in headers));
+  const missing = spec.allowed.filter((name) => {
+    const header: HeaderSpec = HEADERS[name]; // annotated: `never` when the spec has no headers
+    return header.required && !(name in headers);
+  });
   return { headers, dropped, missing };
 }
