@@ -9,7 +9,6 @@ fresh out/ stays fast.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -55,8 +54,7 @@ def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
     except OSError as exc:
         _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
     if compiled.diagnostics:
-        stream_fmt = fmt
-        click.echo(render_diagnostics(compiled.diagnostics, stream_fmt), nl=False, err=fmt == "text")
+        click.echo(render_diagnostics(compiled.diagnostics, fmt), nl=False, err=fmt == "text")
     if not compiled.ok:
         errors = sum(d.severity == "error" for d in compiled.diagnostics)
         _fail(f"{errors} error(s) in {display_path(spec)}; nothing was generated", 1)
@@ -176,5 +174,4 @@ def schema() -> None:
 main.add_command(validate_logs)
 
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONUTF8", "1")
     main()

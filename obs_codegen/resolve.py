@@ -474,10 +474,6 @@ def _slos(r: Resolver) -> None:
     r.parts["slos"] = tuple(slos)
 
 
-def _by(r: Resolver, raw: Any, path: tuple[Any, ...]) -> tuple[Tag, ...]:
-    return r.tag_list(raw, path)
-
-
 def _alerts(r: Resolver) -> None:
     alerts = []
     for name, a in _d(r.data, "alerts").items():
@@ -502,7 +498,7 @@ def _alerts(r: Resolver) -> None:
             extra["metric"] = r.metric_ref(q.get("metric"), path + ("quantile", "metric"))
             extra["q"] = _num(q.get("q"))
             extra["filter"] = r.filter(q.get("filter"), path + ("quantile", "filter"))
-            extra["by"] = _by(r, q.get("by"), path + ("quantile", "by"))
+            extra["by"] = r.tag_list(q.get("by"), path + ("quantile", "by"))
             ok = extra["metric"] is not None
         elif "ratio" in a:
             kind, q = "ratio", _d(a, "ratio")
@@ -510,7 +506,7 @@ def _alerts(r: Resolver) -> None:
             extra["denominator"] = r.metric_ref(q.get("denominator"), path + ("ratio", "denominator"))
             extra["numerator_filter"] = r.filter(q.get("numerator_filter"), path + ("ratio", "numerator_filter"))
             extra["filter"] = r.filter(q.get("filter"), path + ("ratio", "filter"))
-            extra["by"] = _by(r, q.get("by"), path + ("ratio", "by"))
+            extra["by"] = r.tag_list(q.get("by"), path + ("ratio", "by"))
             ok = extra["numerator"] is not None and extra["denominator"] is not None
         elif "cost_per_user" in a:
             kind, q = "cost_per_user", _d(a, "cost_per_user")
