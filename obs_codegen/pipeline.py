@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, has_errors, normalize
-from .loader import Source, load
-from .model import Model
+from .spec.loader import Source, load
+from .spec.model import Model
 
 
 @dataclass
@@ -31,12 +31,12 @@ def compile_spec(path: str | Path, display: str | None = None, lint: bool = True
     src, diags = load(path, display)
     if src.data is None or not isinstance(src.data, dict):
         return Compiled(src, None, normalize(diags))
-    from .resolve import resolve
+    from .spec.resolve import resolve
 
     model, more = resolve(src)
     diags += more
     if lint:
-        from .rules import run_rules
+        from .lint import run_rules
 
         diags += run_rules(model, src)
     return Compiled(src, model, normalize(diags))

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from obs_codegen.model import Model
 from obs_codegen.pipeline import Compiled, compile_spec
+from obs_codegen.spec.model import Model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "observability.yaml"

@@ -22,8 +22,8 @@ from conftest import ROOT, require_binary, run, run_cli, tsc, write_files
 from jsonschema import Draft202012Validator
 
 from obs_codegen.backends import render_all
-from obs_codegen.model import Model
 from obs_codegen.pipeline import compile_spec
+from obs_codegen.spec.model import Model
 
 BASE = """
 version: 1

@@ -117,7 +117,7 @@ def test_check_is_fast_and_imports_no_heavy_library() -> None:
     best = min(_timed(lambda: run_cli("check")) for _ in range(3))
     assert best < 0.5, f"obs-codegen check took {best:.3f}s"
     probe = (
-        "import sys\nfrom obs_codegen.cli import main\n"
+        "import sys\nfrom obs_codegen.cli.main import main\n"
         "try:\n    main(['check'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('jinja2', 'grafanalib', 'jsonschema', 'yaml', 'attr') if m in sys.modules))\n"
     )

@@ -24,10 +24,9 @@ import pytest
 import yaml
 from conftest import CASES, ROOT, SPEC, VENV_BIN, model_of, mypy, run, tsc, write_files
 
-from obs_codegen import identifiers, promql
-from obs_codegen.backends import python_pkg, typescript
-from obs_codegen.identifiers import CodegenError, IdentifierError
-from obs_codegen.templating import Templates
+from obs_codegen.backends import identifiers, promql, python_pkg, typescript
+from obs_codegen.backends.identifiers import CodegenError, IdentifierError
+from obs_codegen.backends.templating import Templates
 
 FIXTURES = Path(__file__).parent / "fixtures" / "codegen"
 VECTORS = FIXTURES / "hash_vectors.json"

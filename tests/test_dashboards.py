@@ -19,12 +19,12 @@ import pytest
 import yaml
 from conftest import CASE_NAMES, CASES, model_of
 
-from obs_codegen import naming
 from obs_codegen.backends import dashboards
 from obs_codegen.backends.dashboards_normalize import SCHEMA_VERSION
-from obs_codegen.model import Model
-from obs_codegen.outlint_dashboards import check_promql, lint_dashboard, panels_of
-from obs_codegen.templating import Templates
+from obs_codegen.backends.templating import Templates
+from obs_codegen.spec import naming
+from obs_codegen.spec.model import Model
+from obs_codegen.verify.dashboards import check_promql, lint_dashboard, panels_of
 
 
 def _render(model: Model) -> dict[str, dict[str, Any]]:

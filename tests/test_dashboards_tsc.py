@@ -22,8 +22,8 @@ from typing import Any
 from conftest import CASE_NAMES, CASES, ROOT, model_of, tsc
 
 from obs_codegen.backends import dashboards
-from obs_codegen.model import Model
-from obs_codegen.templating import Templates
+from obs_codegen.backends.templating import Templates
+from obs_codegen.spec.model import Model
 
 TS_DIR = ROOT / "tests" / "ts"
 

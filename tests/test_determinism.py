@@ -17,10 +17,10 @@ from conftest import run_cli, tree
 
 from obs_codegen import __version__
 from obs_codegen.backends import BACKENDS, backend
-from obs_codegen.drift import inputs_hash
+from obs_codegen.backends.templating import Templates
+from obs_codegen.output.drift import inputs_hash
+from obs_codegen.output.writer import MANIFEST, manifest_bytes
 from obs_codegen.pipeline import Compiled
-from obs_codegen.templating import Templates
-from obs_codegen.writer import MANIFEST, manifest_bytes
 
 SEEDS = ("0", "1", "12345")
 

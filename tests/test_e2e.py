@@ -30,7 +30,7 @@ from e2e import checks
 from e2e.stack import EXPORTER, Prometheus, Stack
 
 from obs_codegen.backends import render_all
-from obs_codegen.model import Model
+from obs_codegen.spec.model import Model
 
 WAIT_SECONDS = 40.0
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import CASE_NAMES, CASES, model_of, write_files
 
 from obs_codegen.backends import BACKENDS, backend
-from obs_codegen.templating import Templates
+from obs_codegen.backends.templating import Templates
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from obs_codegen import loader
 from obs_codegen.diagnostics import Diagnostic
+from obs_codegen.lint import RULES
 from obs_codegen.pipeline import compile_spec
-from obs_codegen.rules import RULES
+from obs_codegen.spec import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 COACHUP = ROOT / "spec" / "observability.yaml"

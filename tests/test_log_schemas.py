@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
 from obs_codegen.backends.log_schemas import render, service_schema
-from obs_codegen.templating import Templates
-from obs_codegen.validate_logs import LogValidator, Stats
+from obs_codegen.backends.templating import Templates
+from obs_codegen.logs.validate import LogValidator, Stats
 
 LOGS = ROOT / "tests" / "fixtures" / "logs"
 GOOD, BAD = LOGS / "good.jsonl", LOGS / "bad.jsonl"

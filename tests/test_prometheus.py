@@ -14,11 +14,12 @@ import pytest
 import yaml
 from conftest import CASES, model_of, require_binary, run, write_files
 
-from obs_codegen import naming, outlint_promql, promql
-from obs_codegen.backends import prometheus
+from obs_codegen.backends import prometheus, promql
 from obs_codegen.backends.prometheus_tests import burn_between, humanize, humanize_percentage
-from obs_codegen.model import Model
-from obs_codegen.templating import Templates
+from obs_codegen.backends.templating import Templates
+from obs_codegen.spec import naming
+from obs_codegen.spec.model import Model
+from obs_codegen.verify import promql as outlint_promql
 
 Files = dict[PurePosixPath, bytes]
 
@@ -99,7 +100,7 @@ def test_known_records_are_exactly_the_recorded_ones(case: tuple[Model, Files, P
 
 def test_records_nobody_records_are_unknown(model: Model) -> None:
     """Per-user and daily-increase records exist only for the counters of cost alerts."""
-    from obs_codegen import naming
+    from obs_codegen.spec import naming
 
     cost = {a.cost.base_name for a in model.alerts if a.cost is not None}
     other = next(m for m in model.metrics if m.type == "counter" and m.base_name not in cost)

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 
+from obs_codegen.lint import RULES
 from obs_codegen.pipeline import compile_spec
-from obs_codegen.rules import RULES
 
 FIXTURES = ROOT / "tests" / "rules"
 EXPECT = re.compile(rb"# expect:(.*)$")

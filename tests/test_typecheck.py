@@ -36,8 +36,8 @@ def test_mypy_catches_a_type_error_against_the_package(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text(
         "from pathlib import Path\n"
-        "from obs_codegen.model import LogField\n"
-        "from obs_codegen.writer import read_manifest\n"
+        "from obs_codegen.spec.model import LogField\n"
+        "from obs_codegen.output.writer import read_manifest\n"
         "\n"
         "def digests(out: Path) -> list[int]:\n"
         "    manifest = read_manifest(out)\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import ROOT, SPEC
 
-from obs_codegen.cli_validate_logs import validate_logs
-from obs_codegen.validate_logs import LogValidator, Stats, json_path
+from obs_codegen.cli.validate_logs import validate_logs
+from obs_codegen.logs.validate import LogValidator, Stats, json_path
 
 LOGS = ROOT / "tests" / "fixtures" / "logs"
 GOOD, BAD, MIXED = LOGS / "good.jsonl", LOGS / "bad.jsonl", LOGS / "mixed.jsonl"
@@ -80,7 +80,7 @@ def test_messages_never_echo_logged_values() -> None:
 
 def test_schemas_dir_gives_the_same_findings(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
     from obs_codegen.backends.log_schemas import render
-    from obs_codegen.templating import Templates
+    from obs_codegen.backends.templating import Templates
 
     for path, data in render(model, Templates()).items():
         (tmp_path / path.name).write_bytes(data)
@@ -169,7 +169,7 @@ def test_fast_path_agrees_with_jsonschema(model) -> None:  # type: ignore[no-unt
 
 
 def test_fast_path_refuses_keywords_it_does_not_know() -> None:
-    from obs_codegen.validate_logs import Unsupported, compile_fast
+    from obs_codegen.logs.validate import Unsupported, compile_fast
 
     for schema in ({"oneOf": [{"type": "string"}]}, {"enum": [1, True]}, {"$ref": "other.json"}):
         try:

@@ -7,8 +7,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from obs_codegen import writer
-from obs_codegen.writer import MANIFEST, UnsafePath, manifest_bytes, safe_relpath, write_tree
+from obs_codegen.output import writer
+from obs_codegen.output.writer import MANIFEST, UnsafePath, manifest_bytes, safe_relpath, write_tree
 
 
 def files(**kv: str) -> dict[PurePosixPath, bytes]:

@@ -12,8 +12,8 @@ import importlib
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from ..model import Model
-from ..templating import Templates
+from ..spec.model import Model
+from .templating import Templates
 
 Files = dict[PurePosixPath, bytes]
 Render = Callable[[Model, Templates], Files]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..model import Model
-from ..rules import series_count
-from ..templating import Templates
+from ..lint.metrics import series_count
+from ..spec.model import Model
+from .templating import Templates
 
 
 def _num(value: float) -> str:

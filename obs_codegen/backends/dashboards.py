@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from .. import naming, promql
-from ..model import SLO, Alert, Metric, Model, PerEnv, Service, Tag
-from ..templating import Templates
+from ..spec import naming
+from ..spec.model import SLO, Alert, Metric, Model, PerEnv, Service, Tag
+from . import promql
+from .templating import Templates
 
 DATASOURCE = "${datasource}"
 RATE = "$__rate_interval"

@@ -25,8 +25,8 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..model import LogEvent, LogField, LogObject, Model
-from ..templating import Templates
+from ..spec.model import LogEvent, LogField, LogObject, Model
+from .templating import Templates
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 OUT_DIR = PurePosixPath("schemas/logs")

@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from .. import naming, promql
-from ..model import SLO, Alert, Filter, Metric, Model, PerEnv
-from ..templating import Templates
+from ..spec import naming
+from ..spec.model import SLO, Alert, Filter, Metric, Model, PerEnv
+from . import promql
+from .templating import Templates
 
 RATE_WINDOW = "5m"  # rate window of the threshold alerts
 

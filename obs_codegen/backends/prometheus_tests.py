@@ -17,8 +17,9 @@ import math
 import re
 from typing import Any
 
-from .. import naming, promql
-from ..model import SLO, Alert, Filter, Metric, Model, Tag
+from ..spec import naming
+from ..spec.model import SLO, Alert, Filter, Metric, Model, Tag
+from . import promql
 from .prometheus import (
     ABSENT_FOR,
     BURN_FOR,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..identifiers import IdentifierTable, Names, check, is_py_identifier, pascal_case, view
-from ..model import LogField, Model
-from ..templating import Templates, py_str
+from ..spec.model import LogField, Model
+from .identifiers import IdentifierTable, Names, check, is_py_identifier, pascal_case, view
+from .templating import Templates, py_str
 
 # Names each module template defines (re-exported by __init__); derived names must not take them.
 MODULE_BUILTINS = {

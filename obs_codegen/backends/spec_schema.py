@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath
 
-from ..model import Model
-from ..spec_schema import spec_schema
-from ..templating import Templates
+from ..spec.model import Model
+from ..spec.schema import spec_schema
+from .templating import Templates
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:

@@ -12,9 +12,9 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..identifiers import Names, is_ts_identifier, view
-from ..model import LogField, Model
-from ..templating import Templates, ts_str
+from ..spec.model import LogField, Model
+from .identifiers import Names, is_ts_identifier, view
+from .templating import Templates, ts_str
 
 MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
 

@@ -195,7 +195,7 @@ def alert_failures(api: Prometheus, rule_groups: dict[str, list[dict[str, Any]]]
     alert reads series that exist, with the label values it filters on)."""
     import promql_parser
 
-    from obs_codegen.outlint_promql import selectors
+    from obs_codegen.verify.promql import selectors
 
     failures = []
     for group, rules in sorted(rule_groups.items()):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
-from .model import Model
+from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
+from ..spec.model import Model
 
 NOT_JSON = "(not json)"
 NO_SERVICE = "(no service)"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
@@ -252,7 +252,7 @@ def validate_shape(src: Source) -> list[Diagnostic]:
     """Validate `src.data` against the spec JSON Schema; one diagnostic per violation."""
     from jsonschema import Draft202012Validator
 
-    from .spec_schema import spec_schema
+    from .schema import spec_schema
 
     validator = Draft202012Validator(spec_schema())
     diags: list[Diagnostic] = []

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:  # the validator (and jsonschema) is imported only when the command runs
-    from .validate_logs import Finding, LogValidator, Stats
+    from ..logs.validate import Finding, LogValidator, Stats
 
 
 class InputError(click.ClickException):
@@ -28,11 +28,11 @@ class InputError(click.ClickException):
 
 def _load_validator(spec: str, schemas: str | None) -> LogValidator:
     """The validator, from a schema directory or built in memory from the spec."""
-    from .validate_logs import LogValidator
+    from ..logs.validate import LogValidator
 
     if schemas is not None:
         return LogValidator.from_dir(Path(schemas))
-    from .pipeline import compile_spec
+    from ..pipeline import compile_spec
 
     try:
         compiled = compile_spec(spec, spec, lint=False)
@@ -64,7 +64,7 @@ def _summary_text(stats: Stats) -> list[str]:
 
 def _run(validator: LogValidator, files: tuple[str, ...], fmt: str, out: IO[str]) -> Stats:
     """Stream findings to `out` as they are found (constant memory), then the summary."""
-    from .validate_logs import Stats
+    from ..logs.validate import Stats
 
     stats = Stats()
     if fmt == "text":
@@ -89,7 +89,7 @@ def _run(validator: LogValidator, files: tuple[str, ...], fmt: str, out: IO[str]
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ...]) -> None:
     """Validate JSON Lines log FILES (`-` for stdin) against each line's service schema."""
-    from .validate_logs import SchemaError
+    from ..logs.validate import SchemaError
 
     try:
         validator = _load_validator(spec, schemas)

@@ -16,8 +16,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import __version__
-from .templating import Templates
+from .. import __version__
+from ..backends.templating import Templates
 from .writer import MANIFEST, Files, read_manifest, sha256
 
 SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
@@ -26,7 +26,7 @@ SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
 def code_fingerprint() -> str:
     """Hash of obs-codegen's own Python sources (a code change invalidates the fast path)."""
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parent.parent
     for p in sorted(root.rglob("*.py")):
         h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()

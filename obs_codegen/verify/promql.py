@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from . import naming
-from .model import Model, Tag
+from ..spec import naming
+from ..spec.model import Model, Tag
 
 RATE_FUNCS = frozenset({"rate", "irate", "increase", "resets"})
 PRESENCE_FUNCS = frozenset({"absent", "absent_over_time", "present_over_time", "count_over_time", "changes",
@@ -66,7 +66,7 @@ def _record(out: dict[str, Series], name: str, labels: Mapping[str, Tag | None],
 def known_series(model: Model) -> dict[str, Series]:
     """Every series a generated query may read: the spec metrics' series, and the recording
     rules the rules backend records for this model (names from `naming`, labels as recorded)."""
-    from .backends.prometheus import metric_env
+    from ..backends.prometheus import metric_env
 
     out: dict[str, Series] = {}
     for m in model.metrics:

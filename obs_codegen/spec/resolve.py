@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..diagnostics import Diagnostic
 from . import naming
-from .diagnostics import Diagnostic
 from .loader import Source
 from .model import (
     SLO,

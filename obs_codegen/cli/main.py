@@ -15,9 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from .cli_validate_logs import validate_logs
-from .diagnostics import render as render_diagnostics
+from .. import __version__
+from ..diagnostics import render as render_diagnostics
+from .validate_logs import validate_logs
 
 DEFAULT_SPEC = "spec/observability.yaml"
 DEFAULT_OUT = "out"
@@ -47,7 +47,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
-    from .pipeline import compile_spec
+    from ..pipeline import compile_spec
 
     try:
         compiled = compile_spec(spec, display_path(spec), lint=lint)
@@ -62,10 +62,10 @@ def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
 
 
 def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
-    from .backends import BackendConflict, render_all
-    from .drift import inputs_hash
-    from .templating import Templates
-    from .writer import UnsafePath, manifest_bytes, safe_relpath
+    from ..backends import BackendConflict, render_all
+    from ..backends.templating import Templates
+    from ..output.drift import inputs_hash
+    from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
 
     tpl = Templates(templates)
     try:
@@ -93,7 +93,7 @@ def main() -> None:
 @format_option
 def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
     """Render every output into --out (all or nothing)."""
-    from .writer import UnsafePath, write_tree
+    from ..output.writer import UnsafePath, write_tree
 
     compiled = _compile(spec, fmt)
     files, manifest, _ = _render(compiled, templates)
@@ -113,8 +113,8 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
 @click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
 def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
-    from .drift import compare, inputs_hash, is_fresh
-    from .templating import Templates
+    from ..backends.templating import Templates
+    from ..output.drift import compare, inputs_hash, is_fresh
 
     try:
         raw = spec.read_bytes()
@@ -148,7 +148,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
 def lint(spec: Path, fmt: str, list_rules: bool) -> None:
     """Check the spec: schema, references, naming and privacy rules."""
     if list_rules:
-        from .rules import RULES
+        from ..lint import RULES
 
         rows = sorted(RULES.values(), key=lambda r: r.id)
         if fmt == "json":
@@ -166,7 +166,7 @@ def lint(spec: Path, fmt: str, list_rules: bool) -> None:
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the spec language (for editor autocompletion)."""
-    from .spec_schema import spec_schema
+    from ..spec.schema import spec_schema
 
     click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 def packaged_templates_dir() -> Path:
     """templates/ next to the package in a checkout, or obs_codegen/templates in a wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates", package.parent / "templates"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("obs-codegen templates directory not found")

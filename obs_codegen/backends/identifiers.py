@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import naming
-from .model import Model, Pos
+from ..spec import naming
+from ..spec.model import Model, Pos
 
 Language = Literal["typescript", "python"]
 

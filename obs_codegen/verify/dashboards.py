@@ -28,9 +28,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .model import Model
-from .outlint_promql import Series, known_series, matcher_groups, selectors, series_problem, walk
-from .outlint_promql import check_expr as rules_lint
+from ..spec.model import Model
+from .promql import Series, known_series, matcher_groups, selectors, series_problem, walk
+from .promql import check_expr as rules_lint
 
 MIN_SCHEMA_VERSION = 39
 DATASOURCE_REF = {"type": "prometheus", "uid": "${datasource}"}

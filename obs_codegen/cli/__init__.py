@@ -1,0 +1,1 @@
+"""The command-line interface: one click group, a module per verb family."""

@@ -1,0 +1,143 @@
+"""Lint rules for metrics and tags: names, units, types, labels and cardinality."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..diagnostics import Diagnostic
+from ..spec.loader import Source
+from ..spec.model import Metric, Model
+from .registry import _index_of, _raw, _valid_regex, rule
+
+# --- metrics ----------------------------------------------------------------------
+
+UNIT_SUFFIXES = {"ms": "ms", "seconds": "s", "cents": "cents", "bytes": "bytes"}
+COUNTER_WORDS = ("count", "errors", "events", "total", "disconnects", "stalls")
+
+
+@rule("metric-name", "Metric names are lowercase dotted <service>.<family>.<name>, without the project prefix.")
+def _metric_name(model: Model, src: Source) -> Iterator[Diagnostic]:
+    prefix = model.project.metric_prefix
+    for m in model.metrics:
+        parts = m.key.split(".")
+        if parts[0] == prefix and prefix not in {s.name for s in model.services}:
+            yield src.diag(("metrics", m.key), "metric-name",
+                           f"'{m.key}': leave out the prefix '{prefix}.'; it is added to every metric", key=True)
+
+
+@rule("metric-unit-suffix", "A unit suffix in the name agrees with the declared unit (_ms <-> ms).")
+def _unit_suffix(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for m in model.metrics:
+        last = m.key.rsplit(".", 1)[-1]
+        suffix = next((s for s in UNIT_SUFFIXES if last == s or last.endswith("_" + s)), None)
+        if suffix and UNIT_SUFFIXES[suffix] != m.unit:
+            yield src.diag(("metrics", m.key, "unit"), "metric-unit-suffix",
+                           f"'{m.key}' ends in _{suffix} but its unit is '{m.unit}' (expected {UNIT_SUFFIXES[suffix]})")
+        elif not suffix and m.unit in UNIT_SUFFIXES.values() and m.type != "gauge":
+            want = next(k for k, v in UNIT_SUFFIXES.items() if v == m.unit)
+            yield src.diag(("metrics", m.key, "unit"), "metric-unit-suffix",
+                           f"'{m.key}' has unit '{m.unit}': end its name in _{want}")
+
+
+@rule("metric-type", "Counters count, histograms measure: buckets only on histograms, ascending; latencies are histograms.")
+def _metric_type(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for m in model.metrics:
+        path = ("metrics", m.key)
+        last = m.key.rsplit(".", 1)[-1]
+        if m.type == "histogram":
+            if not m.buckets:
+                yield src.diag(path, "metric-type", f"histogram '{m.key}' needs buckets", key=True)
+            elif list(m.buckets) != sorted(set(m.buckets)):
+                yield src.diag(path + ("buckets",), "metric-type", f"buckets of '{m.key}' must be ascending and distinct")
+        elif m.buckets:
+            yield src.diag(path + ("buckets",), "metric-type", f"{m.type} '{m.key}' cannot have buckets")
+        if m.type == "counter" and m.unit in ("ms", "s"):
+            yield src.diag(path + ("type",), "metric-type",
+                           f"'{m.key}' measures a duration: make it a histogram, not a counter")
+        if m.type in ("gauge", "histogram") and last in COUNTER_WORDS:  # an invalid type is spec-enum's
+            yield src.diag(path + ("type",), "metric-type",
+                           f"'{m.key}' is named like a count; declare it as a counter, not a {m.type}")
+        if m.type == "counter" and last.endswith("_total"):
+            yield src.diag(path, "metric-type", f"'{m.key}': do not end a counter in _total; it is added", key=True)
+
+
+@rule("metric-prom-collision", "No two metrics share a Prometheus series name after translation.")
+def _prom_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
+    seen: dict[str, Metric] = {}
+    for m in model.metrics:
+        for series in m.series:
+            other = seen.get(series)
+            if other is not None and other is not m:
+                yield src.diag(("metrics", m.key), "metric-prom-collision",
+                               f"'{m.key}' and '{other.key}' both expose Prometheus series '{series}'", key=True)
+            seen[series] = m
+
+
+@rule("metric-label-unbounded", "Hashed ids and unbounded tags are never metric labels.")
+def _label_unbounded(model: Model, src: Source) -> Iterator[Diagnostic]:
+    sets = src.data.get("tag_sets", {}) if isinstance(src.data, dict) else {}
+    for m in model.metrics:
+        raw = _raw(src, "metrics", m.key, "tags")
+        for tag in m.tags:
+            if tag.bounded:
+                continue
+            index = _index_of(raw, tag.name, sets)
+            why = "a hashed id (unbounded, privacy)" if tag.kind == "hashed_id" else "unbounded (no values or max_values)"
+            yield src.diag(("metrics", m.key, "tags", index), "metric-label-unbounded",
+                           f"tag '{tag.name}' is {why} and cannot be a label of metric '{m.key}'; log it instead")
+
+
+@rule("metric-cardinality", "Each metric's label-value combinations stay under project.series_budget.")
+def _cardinality(model: Model, src: Source) -> Iterator[Diagnostic]:
+    budget = model.project.series_budget
+    for m in model.metrics:
+        n = series_count(m)
+        if n is not None and n > budget:
+            yield src.diag(("metrics", m.key, "tags"), "metric-cardinality",
+                           f"'{m.key}' can have {n} series, over the budget of {budget}")
+
+
+def series_count(m: Metric) -> int | None:
+    """Upper bound of series for a metric (None if a label is unbounded)."""
+    n = len(m.buckets) + 3 if m.type == "histogram" else 1
+    for tag in m.tags:
+        if tag.cardinality is None:
+            return None
+        n *= tag.cardinality
+    return n
+
+
+@rule("metric-label-collision", "Two tags of one metric map to the same Prometheus label.")
+def _label_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for m in model.metrics:
+        labels = [t.label for t in m.tags]
+        for label in sorted({x for x in labels if labels.count(x) > 1}):
+            yield src.diag(("metrics", m.key, "tags"), "metric-label-collision",
+                           f"'{m.key}' has two tags with Prometheus label '{label}'")
+        for t in m.tags:
+            if t.label in ("le", "quantile") or t.label.startswith("__"):
+                yield src.diag(("tags", t.name, "label"), "metric-label-collision",
+                               f"tag '{t.name}' uses the reserved Prometheus label '{t.label}'")
+
+
+@rule("tag-kind", "Tags carry what their kind needs: enum values, a string bound, a hashed-id prefix.")
+def _tag_kind(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for t in model.tags:
+        path = ("tags", t.name)
+        if t.kind == "hashed_id" and not t.prefix:
+            yield src.diag(path, "tag-kind", f"hashed_id tag '{t.name}' needs a prefix such as 'u:'", key=True)
+        if t.kind == "string" and t.max_values is None:
+            yield src.diag(path, "tag-kind",
+                           f"string tag '{t.name}' has no max_values; it can never be a metric label", "warning", key=True)
+        for p in (t.pattern, t.opaque_pattern):
+            if p is not None and not _valid_regex(p):
+                yield src.diag(path, "tag-kind", f"tag '{t.name}': invalid regular expression {p!r}", key=True)
+        if t.opaque_pattern is not None and not OPAQUE_ID.match(t.opaque_pattern):
+            yield src.diag(path + ("opaque_pattern",), "tag-kind",
+                           f"opaque_pattern of '{t.name}' must be anchored (^...$) and start with a literal prefix "
+                           "such as '^grp_', so a raw identifier cannot pass as opaque")
+
+
+# An opaque server-generated id: anchored, with a literal prefix of two or more characters.
+OPAQUE_ID = re.compile(r"^\^[A-Za-z0-9_:-]{2,}[^|]*\$$")

@@ -1,0 +1,1 @@
+"""Validation of JSON-lines log files against the generated log schemas."""

@@ -1,0 +1,1 @@
+"""Checks of generated output (PromQL, dashboards) that mirror what real consumers reject."""
