@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SPEC   ?= spec/observability.yaml
 OUT    ?= out
+# pytest-xdist workers (CI has 2 cores); `make test PYTEST_WORKERS=0` runs serially.
+PYTEST_WORKERS ?= auto
 
 .PHONY: generate check lint test golden e2e tools tools-prometheus clean
 
@@ -49,7 +51,7 @@ lint: $(VENV)/.installed
 	$(BIN)/obs-codegen lint --spec $(SPEC)
 
 test: tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
 
 # End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.
