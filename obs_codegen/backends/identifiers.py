@@ -53,8 +53,8 @@ PY_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozen
     "TypedDict", "Optional", "Union", "Any"
 ))
 
-_TS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_PY_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TS_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")  # applied with fullmatch: `$` would accept a final newline
+_PY_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class CodegenError(ValueError):
@@ -94,18 +94,18 @@ def pascal_case(name: str, suffix: str = "") -> str:
 
 def is_ts_identifier(text: str) -> bool:
     """True when `text` can be a bare property name / identifier in TypeScript."""
-    return bool(_TS_IDENT.match(text))
+    return bool(_TS_IDENT.fullmatch(text))
 
 
 def is_py_identifier(text: str) -> bool:
     """True when `text` can be a TypedDict class-syntax key (identifier, not a keyword)."""
-    return bool(_PY_IDENT.match(text)) and not keyword.iskeyword(text)
+    return bool(_PY_IDENT.fullmatch(text)) and not keyword.iskeyword(text)
 
 
 def check(identifier: str, language: Language, source: str, pos: Pos | None = None) -> str:
     """Return `identifier` if valid and not reserved in `language`, else raise IdentifierError."""
     pattern, reserved = (_TS_IDENT, TS_RESERVED) if language == "typescript" else (_PY_IDENT, PY_RESERVED)
-    if not identifier or not pattern.match(identifier):
+    if not identifier or not pattern.fullmatch(identifier):
         raise IdentifierError(
             f"{source}: derived {language} identifier {identifier!r} is not valid "
             "(it must start with a letter after removing punctuation); rename it in the spec",

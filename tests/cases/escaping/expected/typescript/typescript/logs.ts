@@ -20,7 +20,7 @@ export interface LogEnvelope {
   /** Time "UTC". */
   ts: string;
   /** Level * /. */
-  level: "info" | "err\"or" | "*/";
+  level: "info" | "err\"or" | "*\/";
   /** Service. */
   service: "app" | "vendor";
   /** Environment. */
@@ -34,7 +34,7 @@ export interface AppRequestEvent {
   /** Time "UTC". */
   ts: string;
   /** Level * /. */
-  level: "info" | "err\"or" | "*/";
+  level: "info" | "err\"or" | "*\/";
   /** Service. */
   service: "app";
   /** Environment. */
@@ -42,7 +42,7 @@ export interface AppRequestEvent {
   /** Request id ${id}. */
   requestId: string;
   /** Kind `with` ticks. */
-  kind: "a\"b" | "c\\d" | "e\nf" | "g */ h" | "${i}" | "{{ j }}" | "k\u2028l";
+  kind: "a\"b" | "c\\d" | "e\nf" | "g *\/ h" | "$\{i}" | "{{ j }}" | "k\u2028l";
   /** Mode. */
   mode: ModeValue;
   /** A field named like a Python keyword. */

@@ -34,7 +34,7 @@ export const TAG_VALUES = {
   /** Environment. */
   "env": ["prod"],
   /** Mode with "quotes" and \backslash\ and * / and ${x} and {{ y }}. */
-  "mode": ["plain", "dq\"uote", "sq'uote", "back\\slash", "new\nline", "end */ comment", "${template}", "{{ jinja }}", "line\u2028sep", "`tick`"],
+  "mode": ["plain", "dq\"uote", "sq'uote", "back\\slash", "new\nline", "end *\/ comment", "$\{template}", "{{ jinja }}", "line\u2028sep", "\`tick\`"],
 } as const;
 
 /** Environment. */
@@ -52,7 +52,7 @@ export const APP_REQUEST_COUNT = {
   series: ["nasty_app_request_count_total"],
   type: "counter",
   unit: "requests",
-  description: "Requests \"counted\" */ \\ ${n} {{ n }}\nsecond\u2028line.",
+  description: "Requests \"counted\" *\/ \\ $\{n} {{ n }}\nsecond\u2028line.",
   labels: ["env", "mode"],
   buckets: [],
 } as const satisfies MetricSpec;
@@ -80,7 +80,7 @@ export const APP_REQUEST_LATENCY_MS = {
   series: ["nasty_app_request_latency_ms_bucket", "nasty_app_request_latency_ms_sum", "nasty_app_request_latency_ms_count"],
   type: "histogram",
   unit: "ms",
-  description: "Latency `${ms}`.",
+  description: "Latency \`$\{ms}\`.",
   labels: ["env"],
   buckets: [0.5, 1, 2.5, 10],
 } as const satisfies MetricSpec;

@@ -45,7 +45,7 @@ class HopSpec:
 
 
 # --- required headers ---
-X_REQUEST_ID: Final = 'x-request-id'  # Request id "uuid" * / ${id}.
+X_REQUEST_ID: Final = 'x-request-id'  # Request id "uuid" */ ${id}.
 AUTHORIZATION: Final = 'authorization'  # Bearer \token\ {{ never }} logged .
 
 
@@ -58,7 +58,7 @@ ACCEPT: Final = 'accept'  # SSE "accept".
 
 
 # --- provider headers ---
-X_MODE: Final = 'x-mode'  # Mode * / header.
+X_MODE: Final = 'x-mode'  # Mode */ header.
 
 HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
     X_REQUEST_ID: HeaderSpec(

@@ -4,7 +4,7 @@
 A dict literal typed as an event fails `mypy` when a required field is missing or
 a field the spec does not define (raw PII included) is added.
 
-Logs "JSON" * / ${lines} {{ lines }} .
+Logs "JSON" */ ${lines} {{ lines }}\u2028.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Final, Literal, NotRequired, TypedDict
 from .metrics import EnvValue, ModeValue
 
 
-# Detail "object" * /.
+# Detail "object" */.
 class DetailObject(TypedDict):
     code: str  # Code \ {{ c }}.
 
@@ -23,16 +23,16 @@ class DetailObject(TypedDict):
 # Fields every event carries.
 class LogEnvelope(TypedDict):
     ts: str  # Time "UTC".
-    level: Literal['info', 'err"or', '*/']  # Level * /.
+    level: Literal['info', 'err"or', '*/']  # Level */.
     service: Literal['app', 'vendor']  # Service.
     env: EnvValue  # Environment.
     requestId: str  # Request id ${id}.
 
 
-# app.request: One request: "quoted" * / ${x} {{ y }} next line.
+# app.request: One request: "quoted" */ ${x} {{ y }} next line.
 AppRequestEvent = TypedDict('AppRequestEvent', {
     'ts': str,  # Time "UTC".
-    'level': Literal['info', 'err"or', '*/'],  # Level * /.
+    'level': Literal['info', 'err"or', '*/'],  # Level */.
     'service': Literal['app'],  # Service.
     'env': EnvValue,  # Environment.
     'requestId': str,  # Request id ${id}.

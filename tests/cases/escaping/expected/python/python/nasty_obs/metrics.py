@@ -32,7 +32,7 @@ class MetricSpec:
 EnvValue = Literal['prod']
 
 
-# Mode with "quotes" and \backslash\ and * / and ${x} and {{ y }}.
+# Mode with "quotes" and \backslash\ and */ and ${x} and {{ y }}.
 ModeValue = Literal['plain', 'dq"uote', "sq'uote", 'back\\slash', 'new\nline', 'end */ comment', '${template}', '{{ jinja }}', 'line\u2028sep', '`tick`']
 
 # Allowed values of each enum tag.
@@ -41,7 +41,7 @@ TAG_VALUES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
     'mode': ('plain', 'dq"uote', "sq'uote", 'back\\slash', 'new\nline', 'end */ comment', '${template}', '{{ jinja }}', 'line\u2028sep', '`tick`'),
 })
 
-# Requests "counted" * / \ ${n} {{ n }} second line.
+# Requests "counted" */ \ ${n} {{ n }} second line.
 APP_REQUEST_COUNT: Final = MetricSpec(
     key='app.request.count',
     name='nasty.app.request.count',
