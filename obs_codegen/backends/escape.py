@@ -27,12 +27,12 @@ space, and characters that are not printable are shown as `\\uXXXX` text.
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import math
 import re
 from typing import Literal
-from urllib.parse import quote
 
 Language = Literal["python", "typescript", "json", "toml", "yaml", "markdown"]
 LANGUAGES: tuple[Language, ...] = ("python", "typescript", "json", "toml", "yaml", "markdown")
@@ -40,6 +40,12 @@ LANGUAGES: tuple[Language, ...] = ("python", "typescript", "json", "toml", "yaml
 
 class Unrepresentable(ValueError):
     """The value cannot be written in the target context at all."""
+
+
+@functools.cache
+def _re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Patterns compile on first use: `check`'s fast path imports this module and renders nothing."""
+    return re.compile(pattern, flags)
 
 
 def _is_surrogate(ch: str) -> bool:
@@ -127,12 +133,12 @@ def py_doc(value: str) -> str:
     return _py_escape(str(value), None)
 
 
-_PY_PRAGMA = re.compile(r"(coding)(\s*[:=])|\b(type)(\s*:)|\b(no)(qa)", re.IGNORECASE)
+_PY_PRAGMA = r"(coding)(\s*[:=])|\b(type)(\s*:)|\b(no)(qa)"
 
 
 def py_comment(value: str) -> str:
     """Text after `#`: one line, no NUL, and no `coding:`, `type:` or `noqa` pragma for Python, mypy or ruff."""
-    return _PY_PRAGMA.sub(lambda m: " ".join(g for g in m.groups() if g), _one_line(value))
+    return _re(_PY_PRAGMA, re.IGNORECASE).sub(lambda m: " ".join(g for g in m.groups() if g), _one_line(value))
 
 
 # --- TypeScript ------------------------------------------------------------------------
@@ -166,12 +172,12 @@ def ts_str(value: str) -> str:
     return "".join(out)
 
 
-_TS_PRAGMA = re.compile(r"@(ts-)", re.IGNORECASE)
+_TS_PRAGMA = r"@(ts-)"
 
 
 def ts_doc(value: str) -> str:
     """Text inside `/** ... */` or `/* ... */`: one line, `*/` cannot close it, no `@ts-` directive."""
-    return _TS_PRAGMA.sub(r"@ \1", _one_line(value).replace("*/", "* /"))
+    return _re(_TS_PRAGMA, re.IGNORECASE).sub(r"@ \1", _one_line(value).replace("*/", "* /"))
 
 
 def ts_comment(value: str) -> str:
@@ -198,7 +204,7 @@ def json_value(value: object, indent: int | None = None, sort_keys: bool = True)
 # --- TOML --------------------------------------------------------------------------------
 
 _TOML_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_TOML_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_BARE_KEY = r"[A-Za-z0-9_-]+"
 
 
 def toml_str(value: str) -> str:
@@ -221,7 +227,7 @@ def toml_str(value: str) -> str:
 def toml_key(value: str) -> str:
     """A TOML key: bare when it is `[A-Za-z0-9_-]+`, else a quoted basic string."""
     text = str(value)
-    return text if _TOML_BARE_KEY.fullmatch(text) else toml_str(text)
+    return text if _re(_TOML_BARE_KEY).fullmatch(text) else toml_str(text)
 
 
 # --- YAML --------------------------------------------------------------------------------
@@ -285,7 +291,7 @@ def promql_str(value: str) -> str:
 
 _MD_BACKSLASH = frozenset("\\`*[]|~$")
 _MD_ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_BLOCK_START = re.compile(r"([#+=-])|([0-9]+)([.)])")
+_MD_BLOCK_START = r"([#+=-])|([0-9]+)([.)])"
 
 
 def _md_char(text: str, i: int) -> str:
@@ -305,14 +311,14 @@ def md(value: str) -> str:
     """
     text = _one_line(value)
     out = "".join(_md_char(text, i) for i in range(len(text)))
-    m = _MD_BLOCK_START.match(out)
+    m = _re(_MD_BLOCK_START).match(out)
     if m:  # a leading `#`, `-`, `+`, `=` or `1.` would start a heading, a list or a setext underline
         out = "\\" + out if m.group(1) else m.group(2) + "\\" + out[len(m.group(2)):]
     return out
 
 
 def _code_span(text: str) -> str:
-    runs = [len(r) for r in re.findall(r"`+", text)]
+    runs = [len(r) for r in _re(r"`+").findall(text)]
     fence = "`" * (max(runs, default=0) + 1)
     if not text or text[0] in "` " or text[-1] in "` ":
         text = f" {text} "
@@ -331,6 +337,8 @@ def md_cell_code(value: str) -> str:
 
 def md_url(value: str) -> str:
     """A Markdown link destination: spaces, parentheses, `<>`, quotes, controls and non-ASCII percent-encoded."""
+    from urllib.parse import quote
+
     return quote(_one_line(value), safe="/:?#[]@!$&*+,;=%-._~")
 
 
@@ -347,19 +355,19 @@ def num(value: object) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-IDENT_GRAMMAR: dict[Language, re.Pattern[str]] = {
-    "python": re.compile(r"[A-Za-z_][A-Za-z0-9_]*"),
-    "typescript": re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*"),
-    "json": re.compile(r"[A-Za-z_][A-Za-z0-9_]*"),
-    "toml": re.compile(r"[A-Za-z0-9_-]+"),
-    "yaml": re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*"),
-    "markdown": re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*"),  # anchors and slugs: no leading `_`, no `*`
+IDENT_GRAMMAR: dict[Language, str] = {  # applied with fullmatch
+    "python": r"[A-Za-z_][A-Za-z0-9_]*",
+    "typescript": r"[A-Za-z_$][A-Za-z0-9_$]*",
+    "json": r"[A-Za-z_][A-Za-z0-9_]*",
+    "toml": r"[A-Za-z0-9_-]+",
+    "yaml": r"[A-Za-z_][A-Za-z0-9_.-]*",
+    "markdown": r"[A-Za-z0-9][A-Za-z0-9_-]*",  # anchors and slugs: no leading `_`, no `*`
 }
 
 
 def ident(value: str, language: Language) -> str:
     """`value` unchanged if it is a bare identifier of `language` (Python: not a keyword), else ValueError."""
     text = str(value)
-    if not IDENT_GRAMMAR[language].fullmatch(text) or (language == "python" and keyword.iskeyword(text)):
+    if not _re(IDENT_GRAMMAR[language]).fullmatch(text) or (language == "python" and keyword.iskeyword(text)):
         raise ValueError(f"{text!r} is not a valid {language} identifier here; escape it as a literal instead")
     return text

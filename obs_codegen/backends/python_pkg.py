@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
-from .identifiers import IdentifierTable, Names, check, is_py_identifier, pascal_case, view
+from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
 from .templating import Escaped, Templates, code, code_join, escaped
 
 # Names each module template defines (re-exported by __init__); derived names must not take them.
@@ -61,7 +61,7 @@ def code_view(model: Model) -> dict[str, Any]:
     """
     builtins = tuple(n for names in MODULE_BUILTINS.values() for n in names) + PRIVATE
     ctx = view(model, "python", builtins)
-    ctx["python_package"] = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    ctx["python_package"] = check_packages(model, "python")
     ctx["metrics_classes"] = metrics_classes(model)
     return ctx
 

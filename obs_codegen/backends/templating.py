@@ -74,10 +74,19 @@ def template_language(name: str | None) -> Language | None:
 def _text(fn: Callable[[str], str]) -> Callable[[Any], str]:
     def checked(value: Any) -> str:
         if not isinstance(value, str):
+            _raise_if_undefined(value)
             raise TypeError(f"expects a string, got {type(value).__name__} {value!r}")
         return fn(value)
 
     return checked
+
+
+def _raise_if_undefined(value: Any) -> None:
+    """An undefined variable handed to a filter: raise Jinja2's own "'x' is undefined" error."""
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises here
 
 
 def py_bool(value: Any) -> str:
@@ -128,7 +137,10 @@ _COMMENT: dict[Language, Callable[[str], str]] = {
 def escaped(name: str, value: Any, *args: Any, **kwargs: Any) -> Escaped:
     """`value` through filter `name`, for backends that build template values in Python (`escaped("py_str", x)`)."""
     fn, languages = FILTERS[name]
-    return Escaped(fn(value, *args, **kwargs), languages, name)
+    try:
+        return Escaped(fn(value, *args, **kwargs), languages, name)
+    except (TypeError, ValueError) as exc:
+        raise UnescapedOutput(f"`{name}` {exc}") from None
 
 
 def code(language: Language, *parts: str) -> Escaped:
@@ -166,12 +178,18 @@ def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
     @jinja2.pass_context
     def ident(context: jinja2.runtime.Context, value: Any) -> Escaped:
         language = _language_of(context)
-        return Escaped(escape.ident(_text(str)(value), language), (language,), "ident")
+        try:
+            return Escaped(escape.ident(_text(str)(value), language), (language,), "ident")
+        except (TypeError, ValueError) as exc:
+            raise UnescapedOutput(f"{context.name}: `ident` {exc}") from None
 
     @jinja2.pass_context
     def ident_list(context: jinja2.runtime.Context, values: Iterable[Any]) -> Escaped:
         language = _language_of(context)
-        return Escaped(", ".join(escape.ident(_text(str)(v), language) for v in values), (language,), "ident_list")
+        try:
+            return Escaped(", ".join(escape.ident(_text(str)(v), language) for v in values), (language,), "ident_list")
+        except (TypeError, ValueError) as exc:
+            raise UnescapedOutput(f"{context.name}: `ident_list` {exc}") from None
 
     return {"comment": comment, "ident": ident, "ident_list": ident_list}
 
@@ -288,12 +306,14 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> bytes:
         """Render template `name` (e.g. 'catalog/observability.md.j2') to LF-terminated UTF-8 bytes."""
+        import jinja2
+
         template = self.env.get_template(name)
         try:
             text = template.render(**context)
-        except UnescapedOutput as exc:
+        except (UnescapedOutput, jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
             line = _template_line(exc, template.filename)
-            raise UnescapedOutput(f"{exc}{f' (line {line})' if line else ''}") from None
+            raise type(exc)(f"{exc}{f' ({template.filename}, line {line})' if line else ''}") from None
         text = text.replace("\r\n", "\n")
         return (text.rstrip("\n") + "\n").encode("utf-8")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..spec.model import LogField, Model
 from .escape import ident
-from .identifiers import Names, is_ts_identifier, view
+from .identifiers import Names, check_packages, is_ts_identifier, view
 from .templating import Escaped, Templates, code, code_join, escaped
 
 MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
@@ -45,6 +45,7 @@ def literal_prefix(regex: str) -> str:
 
 def code_view(model: Model) -> dict[str, Any]:
     """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
+    check_packages(model, "typescript")
     return view(model, "typescript", BUILTINS)
 
 

@@ -31,7 +31,7 @@ export interface HeaderSpec {
 /** Request id "uuid" * / ${id}. */
 export const X_REQUEST_ID = "x-request-id";
 
-/** Bearer \token\ {{ never }} logged . */
+/** Bearer \token\ {{ never }} logged \x41 \u12. */
 export const AUTHORIZATION = "authorization";
 
 // --- recommended headers ---
@@ -69,7 +69,7 @@ export const HEADERS: { readonly [N in HeaderName]: HeaderSpec } = {
     name: AUTHORIZATION,
     group: "required",
     required: true,
-    description: "Bearer \\token\\ {{ never }} logged\u2028.",
+    description: "Bearer \\token\\ {{ never }} logged \\x41 \\u12.",
     format: "bearer-jwt",
     pattern: new RegExp("^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$"),
     maxBytes: 256,
@@ -97,7 +97,7 @@ export const HEADERS: { readonly [N in HeaderName]: HeaderSpec } = {
     required: false,
     description: "Mode *\/ header.",
     format: "enum",
-    pattern: new RegExp("^(plain|dq\"uote|sq'uote|back\\\\slash|new\\\nline|end\\ \\*\/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|line\u2028sep|\`tick\`)$"),
+    pattern: new RegExp("^(plain|dq\"uote|sq'uote|back\\\\slash|tri\"\"\"ple|end\\ \\*\/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|trail\\\\|\`tick\`)$"),
     maxBytes: 256,
     secret: false,
     identity: false,

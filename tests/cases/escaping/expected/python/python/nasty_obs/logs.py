@@ -4,7 +4,7 @@
 A dict literal typed as an event fails `mypy` when a required field is missing or
 a field the spec does not define (raw PII included) is added.
 
-Logs "JSON" */ ${lines} {{ lines }}\u2028.
+Logs "JSON" */ ${lines} {{ lines }} \"\"\"end\"
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ class LogEnvelope(TypedDict):
     requestId: str  # Request id ${id}.
 
 
-# app.request: One request: "quoted" */ ${x} {{ y }} next line.
+# app.request: One request: "quoted" */ ${x} {{ y }} next line ends in a backslash \
 AppRequestEvent = TypedDict('AppRequestEvent', {
     'ts': str,  # Time "UTC".
     'level': Literal['info', 'err"or', '*/'],  # Level */.
     'service': Literal['app'],  # Service.
     'env': EnvValue,  # Environment.
     'requestId': str,  # Request id ${id}.
-    'kind': Literal['a"b', 'c\\d', 'e\nf', 'g */ h', '${i}', '{{ j }}', 'k\u2028l'],  # Kind `with` ticks.
+    'kind': Literal['a"b', 'c\\d', 'e\\Nf', 'g */ h', '${i}', '{{ j }}', 'k\ufeffl'],  # Kind `with` ticks.
     'mode': ModeValue,  # Mode.
     'from': NotRequired[str],  # A field named like a Python keyword.
     'userIdHash': NotRequired[str],  # User.
