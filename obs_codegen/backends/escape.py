@@ -320,7 +320,9 @@ def md(value: str) -> str:
 def _code_span(text: str) -> str:
     runs = [len(r) for r in _re(r"`+").findall(text)]
     fence = "`" * (max(runs, default=0) + 1)
-    if not text or text[0] in "` " or text[-1] in "` ":
+    if not text:
+        return "` `"  # a code span cannot be empty: show one space
+    if text[0] in "` " or text[-1] in "` ":
         text = f" {text} "
     return f"{fence}{text}{fence}"
 
@@ -331,8 +333,12 @@ def md_code(value: str) -> str:
 
 
 def md_cell_code(value: str) -> str:
-    """A whole Markdown code span inside a table cell: also `|` escaped (GFM reads `\\|` there as `|`)."""
-    return _code_span(_one_line(value).replace("|", "\\|"))
+    """A whole Markdown code span inside a table cell: also `|` escaped (GFM reads `\\|` there as `|`).
+
+    GFM splits a table row before it parses code spans, reading `\\X` pairs as escapes, so a
+    backslash right before a `|` is doubled too (and shows doubled): `a\\|b` cannot end the cell.
+    """
+    return _code_span(_re(r"(\\*)\|").sub(lambda m: m.group(1) * 2 + "\\|", _one_line(value)))
 
 
 def md_url(value: str) -> str:
