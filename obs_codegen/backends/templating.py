@@ -15,6 +15,10 @@ rules hold for both:
     `a ~ b`) stops rendering with `UnescapedOutput`, naming the template and line. Numbers
     go through `num`, booleans through `py_bool` or `json`.
   * `{% filter %}` blocks, which would print unchecked text, are refused when the template loads.
+  * In Python and TypeScript templates, text escaped for a docstring or a comment must also
+    land in one (`contexts` reads the rendered file to check), and Python must compile; so an
+    old override that put `comment` inside a docstring fails loudly instead of letting a triple
+    quote out.
 
 The templates run in Jinja2's sandbox, so a template cannot forge an `Escaped` value either.
 """
@@ -26,7 +30,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from . import escape
+from . import contexts, escape
+from .contexts import Kind
 from .escape import LANGUAGES, Language
 
 if TYPE_CHECKING:
@@ -196,6 +201,13 @@ def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
 
 # --- what may reach the output ------------------------------------------------------------------
 
+# Text escapers whose output is only safe in one context, checked after rendering (`contexts`).
+_TEXT_CONTEXT: dict[tuple[Language, str], Kind] = {
+    ("python", "py_doc"): "docstring", ("python", "py_comment"): "comment", ("python", "comment"): "comment",
+    ("typescript", "ts_doc"): "comment", ("typescript", "ts_comment"): "comment", ("typescript", "comment"): "comment",
+}
+
+
 def _finalize_fn() -> Callable[..., Any]:
     import jinja2
 
@@ -204,7 +216,8 @@ def _finalize_fn() -> Callable[..., Any]:
         if isinstance(value, Escaped):
             language = _language_of(context)
             if value.languages is None or language in value.languages:
-                return value
+                kind = _TEXT_CONTEXT.get((language, value.origin))
+                return value if kind is None else contexts.mark(kind, value)
             raise UnescapedOutput(f"{context.name}: `{value.origin}` escapes for {'/'.join(sorted(value.languages))}, "
                                   f"not for this {language} template")
         if isinstance(value, jinja2.Undefined):
@@ -314,6 +327,12 @@ class Templates:
         except (UnescapedOutput, jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
             line = _template_line(exc, template.filename)
             raise type(exc)(f"{exc}{f' ({template.filename}, line {line})' if line else ''}") from None
+        language = template_language(name)
+        try:
+            text = contexts.check_python(text) if language == "python" else \
+                contexts.check_typescript(text) if language == "typescript" else text
+        except contexts.MisplacedText as exc:
+            raise UnescapedOutput(f"{template.filename or name}: {exc}") from None
         text = text.replace("\r\n", "\n")
         return (text.rstrip("\n") + "\n").encode("utf-8")
 
