@@ -10,6 +10,24 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
+def printable(text: str) -> str:
+    """`text` with every non-printable character (controls, lone surrogates, U+2028, ...) as a `\\uXXXX` escape.
+
+    Messages quote spec values, and a value can hold anything the loader rejects: printed raw,
+    a lone surrogate cannot even be encoded, and a newline would forge a second finding.
+    """
+    return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                                                if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") for ch in str(text))
+
+
+def _github_data(text: str) -> str:
+    return printable(text).replace("%", "%25")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """A finding about the spec: where it is, which rule, how bad, and what to do."""
@@ -22,14 +40,14 @@ class Diagnostic:
     message: str
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.rule}]: {self.message}"
+        return f"{printable(self.file)}:{self.line}:{self.column}: {self.severity}[{self.rule}]: {printable(self.message)}"
 
     def github(self) -> str:
+        """A GitHub Actions workflow command: `%`, CR and LF escaped in the message, also `:` and `,` in properties."""
         kind = "error" if self.severity == "error" else "warning"
-        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return (
-            f"::{kind} file={self.file},line={self.line},col={self.column},"
-            f"title={self.rule}::{msg}"
+            f"::{kind} file={_github_property(self.file)},line={self.line},col={self.column},"
+            f"title={_github_property(self.rule)}::{_github_data(self.message)}"
         )
 
 

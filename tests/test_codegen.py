@@ -281,7 +281,8 @@ def test_typescript_escaping_case(escaping_out: Path) -> None:
     assert got["hops"] == {h.name: h.description for h in model.hops}
     assert got["metrics"] == {m.key: m.description for m in model.metrics}
     assert got["tags"] == {t.name: list(t.values) for t in model.tags if t.kind == "enum"}
-    assert "\u2028" in got["metrics"]["app.request.count"] and "*/" in got["tags"]["mode"][5]
+    assert "\t" in got["metrics"]["app.request.count"] and "*/" in got["tags"]["mode"][5]
+    assert '"""' in got["tags"]["mode"][4] and got["tags"]["mode"][8].endswith("\\")
 
 
 def test_typescript_literal_types_reject_a_changed_string(escaping_out: Path) -> None:

@@ -11,18 +11,22 @@ from pathlib import PurePosixPath
 
 from ..lint.metrics import series_count
 from ..spec.model import Model
-from .templating import Templates
+from .escape import num
+from .templating import Escaped, Templates, code, code_join, escaped
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _num(value: float) -> Escaped:
+    """A number as the catalog shows it (`1.8e+06`); digits, `.`, `e`, `+`, `-` need no Markdown escape."""
+    num(value)  # finite, or Unrepresentable
+    return code("markdown", f"{value:g}")
 
 
-def _per_env(per_env: object) -> str:
+def _per_env(per_env: object) -> Escaped:
     uniform = per_env.uniform  # type: ignore[attr-defined]
     if uniform is not None:
         return _num(uniform)
-    return ", ".join(f"{env}: {_num(v)}" for env, v in per_env.values)  # type: ignore[attr-defined]
+    return code_join("markdown", ", ", [code("markdown", escaped("md", env), ": ", _num(v))
+                                        for env, v in per_env.values])  # type: ignore[attr-defined]
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,18 +54,19 @@ PY_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozen
     "TypedDict", "Optional", "Union", "Any"
 ))
 
-_TS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_PY_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TS_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")  # applied with fullmatch: `$` would accept a final newline
+_PY_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class CodegenError(ValueError):
-    """The model cannot be rendered into code; `rule` and `pos` make it a Diagnostic."""
+    """The model cannot be rendered into code; `rule` and `pos` (or the spec `path` of the value) make it a Diagnostic."""
 
-    def __init__(self, message: str, rule: str = "codegen", pos: Pos | None = None):
+    def __init__(self, message: str, rule: str = "codegen", pos: Pos | None = None, path: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
         self.rule = rule
         self.pos = pos
+        self.path = path
 
 
 class IdentifierError(CodegenError):
@@ -94,18 +96,18 @@ def pascal_case(name: str, suffix: str = "") -> str:
 
 def is_ts_identifier(text: str) -> bool:
     """True when `text` can be a bare property name / identifier in TypeScript."""
-    return bool(_TS_IDENT.match(text))
+    return bool(_TS_IDENT.fullmatch(text))
 
 
 def is_py_identifier(text: str) -> bool:
     """True when `text` can be a TypedDict class-syntax key (identifier, not a keyword)."""
-    return bool(_PY_IDENT.match(text)) and not keyword.iskeyword(text)
+    return bool(_PY_IDENT.fullmatch(text)) and not keyword.iskeyword(text)
 
 
 def check(identifier: str, language: Language, source: str, pos: Pos | None = None) -> str:
     """Return `identifier` if valid and not reserved in `language`, else raise IdentifierError."""
     pattern, reserved = (_TS_IDENT, TS_RESERVED) if language == "typescript" else (_PY_IDENT, PY_RESERVED)
-    if not identifier or not pattern.match(identifier):
+    if not identifier or not pattern.fullmatch(identifier):
         raise IdentifierError(
             f"{source}: derived {language} identifier {identifier!r} is not valid "
             "(it must start with a letter after removing punctuation); rename it in the spec",
@@ -224,6 +226,55 @@ def portable_pattern(pattern: str, source: str, pos: Pos | None = None) -> str:
     if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$") and not top_level_alt:
         return pattern
     return f"^(?:{pattern})$"
+
+
+# Top-level modules a generated Python package must not shadow: the standard library (also the
+# modules removed from it since 3.11, still installed where older code runs) and the packages
+# the generated code imports or that sit next to it in every service.
+PY_SHADOWED = frozenset(sys.stdlib_module_names) | frozenset((
+    "asynchat", "asyncore", "distutils", "imp", "smtpd", "cgi", "cgitb", "crypt", "nntplib", "pipes", "telnetlib",
+    "prometheus_client", "opentelemetry", "typing_extensions", "mypy_extensions", "setuptools", "pkg_resources",
+    "pip", "wheel", "pytest", "mypy", "obs_codegen",
+))
+# Node.js core modules: an unscoped npm package of the same name cannot be published, and `import` resolves
+# the core module first.
+NODE_CORE = frozenset((
+    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto", "dgram",
+    "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector", "module", "net",
+    "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl", "stream",
+    "string_decoder", "sys", "test", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
+    "worker_threads", "zlib", "node_modules", "favicon.ico",
+))
+NPM_NAME = re.compile(r"(?:@[a-z0-9-][a-z0-9._-]*/)?[a-z0-9-][a-z0-9._-]*")  # npm's rules for new packages
+NPM_MAX_LENGTH = 214
+
+
+def check_packages(model: Model, language: Language) -> str:
+    """The package name of `language`, checked against its grammar and reserved names; raises CodegenError.
+
+    Python: an identifier, not a keyword or builtin, and not the name of a standard-library
+    module or of a package the generated code imports (`json`, `typing`, `prometheus_client`),
+    which `import <package>` would shadow. npm: lower case, URL-safe, at most 214 characters,
+    not a Node.js core module.
+    """
+    if language == "python":
+        name, path = model.project.python_package, ("project", "packages", "python")
+        why = ("is not a Python identifier (a letter or '_', then letters, digits and '_')"
+               if not _PY_IDENT.fullmatch(name) else "is a Python keyword or builtin" if name in PY_RESERVED
+               else "is a standard-library module or a package the generated code imports, which `import` would shadow"
+               if name in PY_SHADOWED else "")
+        if why:
+            raise CodegenError(f"project.packages.python: {name!r} {why}; choose another name", "codegen-package-name",
+                               model.project.pos, path)
+        return name
+    name, path = model.project.typescript_package, ("project", "packages", "typescript")
+    if not NPM_NAME.fullmatch(name) or len(name) > NPM_MAX_LENGTH or name in NODE_CORE:
+        why = (f"is longer than {NPM_MAX_LENGTH} characters" if len(name) > NPM_MAX_LENGTH
+               else "is a Node.js core module" if name in NODE_CORE
+               else "is not a valid npm package name (lower-case letters, digits, '-', '.', '_', optionally @scope/)")
+        raise CodegenError(f"project.packages.typescript: {name!r} {why}", "codegen-package-name", model.project.pos,
+                           path)
+    return name
 
 
 HEADER_GROUPS = ("required", "recommended", "sse", "tracing", "provider")

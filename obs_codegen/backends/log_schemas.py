@@ -21,11 +21,11 @@ are hosted (links change, ids must not) and clearly not a URL to fetch.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogEvent, LogField, LogObject, Model
+from .escape import json_value
 from .templating import Templates
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -194,7 +194,7 @@ def service_schema(model: Model, service: str) -> dict[str, Any] | None:
 
 
 def dump(schema: dict[str, Any]) -> bytes:
-    return (json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json_value(schema, indent=2) + "\n").encode("utf-8")
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:

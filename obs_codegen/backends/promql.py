@@ -10,25 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .escape import promql_str
+
 _RE2_META = frozenset("\\.+*?()|[]{}^$")
-_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def string(value: str) -> str:
-    """A PromQL double-quoted string literal: `POST /api/"x"` -> `"POST /api/\\"x\\""`."""
-    out = ['"']
-    for ch in str(value):
-        code = ord(ch)
-        if ch in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[ch])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif ch in "\u2028\u2029":
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    """A PromQL double-quoted string literal: `POST /api/"x"` -> `"POST /api/\\"x\\""` (`escape.promql_str`)."""
+    return promql_str(value)
 
 
 def regex_literal(value: str) -> str:

@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
-from .identifiers import IdentifierTable, Names, check, is_py_identifier, pascal_case, view
-from .templating import Templates, py_str
+from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
+from .templating import Escaped, Templates, code, code_join, escaped
 
 # Names each module template defines (re-exported by __init__); derived names must not take them.
 MODULE_BUILTINS = {
@@ -39,6 +39,14 @@ INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Litera
 _SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
 
 
+def escaped_ident(name: str) -> Escaped:
+    """A derived identifier (already checked by `identifiers`), re-asserted against the Python grammar."""
+    from .escape import ident
+
+    return code("python", ident(name, "python"))
+
+
+
 def isort_key(name: str) -> tuple[int, str]:
     """isort's `order-by-type` (as ruff applies it): CONSTANTS, then Classes, then functions."""
     return (0 if name.isupper() else 1 if name[:1].isupper() else 2, name.lower())
@@ -53,7 +61,7 @@ def code_view(model: Model) -> dict[str, Any]:
     """
     builtins = tuple(n for names in MODULE_BUILTINS.values() for n in names) + PRIVATE
     ctx = view(model, "python", builtins)
-    ctx["python_package"] = check(model.project.python_package, "python", "project.packages.python", model.project.pos)
+    ctx["python_package"] = check_packages(model, "python")
     ctx["metrics_classes"] = metrics_classes(model)
     return ctx
 
@@ -76,8 +84,8 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
     first = services[0]["metrics"][0]
     labels = ", ".join(f"{label}=..." for label in first["spec"].labels)
     call = {"counter": "inc()", "gauge": "set(...)", "histogram": "observe(...)"}[first["spec"].type]
-    example = {"service": services[0]["name"], "const": first["const"], "labels": f".labels({labels})" if labels else "",
-               "call": call}
+    example = {"service": services[0]["name"], "const": first["const"],
+               "labels": escaped("py_doc", f".labels({labels})" if labels else ""), "call": escaped("py_doc", call)}
     return {"services": services, "example": example}
 
 
@@ -88,32 +96,32 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     typing_used: set[str] = set()
     tag_types_used: set[str] = set()
 
-    def literal(values: tuple[str, ...] | list[str]) -> str:
+    def literal(values: tuple[str, ...] | list[str]) -> Escaped:
         typing_used.add("Literal")
-        return "Literal[" + ", ".join(py_str(v) for v in values) + "]"
+        return escaped("py_literal", values)
 
-    def base_type(f: LogField, service: str | None) -> str:
+    def base_type(f: LogField, service: str | None) -> Escaped:
         if f.type == "object" and f.object is not None:
-            return names.objects[f.object.name]
+            return escaped_ident(names.objects[f.object.name])
         if f.type == "service":
             return literal([service] if service else ctx["services"])
         if f.type == "enum":
             if f.tag is not None and f.tag.name in names.tag_types:
                 tag_types_used.add(names.tag_types[f.tag.name])
-                return names.tag_types[f.tag.name]
+                return escaped_ident(names.tag_types[f.tag.name])
             return literal(f.values)
-        return _SCALARS.get(f.type, "str")
+        return code("python", _SCALARS.get(f.type, "str"))
 
-    def type_of(f: LogField, service: str | None) -> str:
+    def type_of(f: LogField, service: str | None) -> Escaped:
         if f.required:
             return base_type(f, service)
         typing_used.add("NotRequired")
-        return f"NotRequired[{base_type(f, service)}]"
+        return code("python", "NotRequired[", base_type(f, service), "]")
 
-    def py_tuple(items: object, quote: bool = True) -> str:
-        """A tuple literal; items are spec strings (through `py_str`) or identifiers/numbers (`quote=False`)."""
-        texts = [py_str(i) if quote else str(i) for i in items]  # type: ignore[attr-defined]
-        return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+    def py_tuple(items: object, kind: str = "py_str") -> Escaped:
+        """A tuple literal of spec strings (`py_str`), identifiers (`ident`) or numbers (`num`)."""
+        texts = [escaped_ident(i) if kind == "ident" else escaped(kind, i) for i in items]  # type: ignore[attr-defined]
+        return code("python", "(", code_join("python", ", ", texts), "," if len(texts) == 1 else "", ")")
 
     for f, service in ctx["log_fields"]:  # collect the imports logs.py needs before rendering it
         type_of(f, service)

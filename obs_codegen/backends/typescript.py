@@ -13,8 +13,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
-from .identifiers import Names, is_ts_identifier, view
-from .templating import Templates, ts_str
+from .escape import ident
+from .identifiers import Names, check_packages, is_ts_identifier, view
+from .templating import Escaped, Templates, code, code_join, escaped
 
 MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
 
@@ -44,6 +45,7 @@ def literal_prefix(regex: str) -> str:
 
 def code_view(model: Model) -> dict[str, Any]:
     """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
+    check_packages(model, "typescript")
     return view(model, "typescript", BUILTINS)
 
 
@@ -53,34 +55,35 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     services = ctx["services"]
     opaque = {t.name: p for t in ctx["hashed_tags"] if t.opaque_pattern and (p := literal_prefix(t.opaque_pattern))}
 
-    def union(values: tuple[str, ...] | list[str]) -> str:
-        return " | ".join(ts_str(v) for v in values) or "never"
+    def union(values: tuple[str, ...] | list[str]) -> Escaped:
+        return code_join("typescript", " | ", [escaped("ts_str", v) for v in values]) if values else code("typescript", "never")
 
     imported: set[str] = set()  # the names logs.ts imports from hashing.ts and metrics.ts, as type_of uses them
 
-    def type_of(f: LogField, service: str | None) -> str:
+    def type_of(f: LogField, service: str | None) -> Escaped:
         if f.type == "object" and f.object is not None:
-            return names.objects[f.object.name]
+            return code("typescript", ident(names.objects[f.object.name], "typescript"))
         if f.type == "service":
-            return ts_str(service) if service else union(services)
+            return escaped("ts_str", service) if service else union(services)
         if f.type == "enum":
             if f.tag is not None and f.tag.name in names.tag_types:
                 imported.add(names.tag_types[f.tag.name])
-                return names.tag_types[f.tag.name]
+                return code("typescript", ident(names.tag_types[f.tag.name], "typescript"))
             return union(f.values)
         if f.type == "hashed_id" and f.tag is not None:
             if f.tag.opaque_pattern and f.tag.name not in opaque:
-                return "string"  # the opaque form has no literal prefix to type it by
+                return code("typescript", "string")  # the opaque form has no literal prefix to type it by
             imported.add("HashedId")
-            hashed = f"HashedId<{ts_str(f.tag.name)}>"
+            kind = escaped("ts_str", f.tag.name)
             if f.tag.name in opaque:
                 imported.add("HASHED_ID_OPAQUE_PREFIXES")
-                hashed += f" | `${{(typeof HASHED_ID_OPAQUE_PREFIXES)[{ts_str(f.tag.name)}]}}${{string}}`"
-            return hashed
-        return _SCALARS.get(f.type, "string")
+                return code("typescript", "HashedId<", kind, "> | `${(typeof HASHED_ID_OPAQUE_PREFIXES)[", kind,
+                            "]}${string}`")
+            return code("typescript", "HashedId<", kind, ">")
+        return code("typescript", _SCALARS.get(f.type, "string"))
 
-    def key(name: str) -> str:
-        return name if is_ts_identifier(name) else ts_str(name)
+    def key(name: str) -> Escaped:
+        return code("typescript", name) if is_ts_identifier(name) else escaped("ts_str", name)
 
     for f, service in ctx["log_fields"]:  # collect the imports logs.ts needs before rendering it
         type_of(f, service)

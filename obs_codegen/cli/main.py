@@ -62,8 +62,10 @@ def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
 
 
 def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     from ..backends import BackendConflict, render_all
-    from ..backends.templating import Templates
+    from ..backends.templating import Templates, UnescapedOutput
     from ..output.drift import inputs_hash
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
 
@@ -74,6 +76,10 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
             safe_relpath(path)
     except (BackendConflict, UnsafePath) as exc:
         _fail(str(exc), 1)
+    except TemplateSyntaxError as exc:
+        _fail(f"template error: {exc.filename or exc.name}:{exc.lineno}: {exc.message}", 2)
+    except (UnescapedOutput, TemplateError) as exc:
+        _fail(f"template error: {exc}", 2)
     except Exception as exc:  # a template error or a backend bug: report it, never a traceback
         _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
     manifest = manifest_bytes(files, inputs_hash(compiled.source.raw, compiled.source.path, tpl), compiled.source.path, __version__)

@@ -19,7 +19,7 @@ IDENTITY_HINT = re.compile(r"(user|session|focus|group|account|email|customer)[-
 @rule("header-name", "Header names are valid lowercase HTTP tokens.")
 def _header_name(model: Model, src: Source) -> Iterator[Diagnostic]:
     for h in model.headers:
-        if not HEADER_NAME.match(h.name):
+        if not HEADER_NAME.fullmatch(h.name):
             yield src.diag(("headers", h.name), "header-name",
                            f"header '{h.name}' must be a lowercase HTTP token (RFC 9110)", key=True)
 

@@ -133,7 +133,7 @@ def _tag_kind(model: Model, src: Source) -> Iterator[Diagnostic]:
         for p in (t.pattern, t.opaque_pattern):
             if p is not None and not _valid_regex(p):
                 yield src.diag(path, "tag-kind", f"tag '{t.name}': invalid regular expression {p!r}", key=True)
-        if t.opaque_pattern is not None and not OPAQUE_ID.match(t.opaque_pattern):
+        if t.opaque_pattern is not None and not OPAQUE_ID.fullmatch(t.opaque_pattern):
             yield src.diag(path + ("opaque_pattern",), "tag-kind",
                            f"opaque_pattern of '{t.name}' must be anchored (^...$) and start with a literal prefix "
                            "such as '^grp_', so a raw identifier cannot pass as opaque")

@@ -47,6 +47,8 @@ for _id, _purpose in (
     ("spec-encoding", "The spec file is not UTF-8."),
     ("spec-yaml", "The spec is not valid YAML (or uses merge keys / complex keys)."),
     ("spec-yaml-aliases", "Too many YAML aliases or nodes (YAML bomb protection)."),
+    ("spec-control-character", "A string holds a control character, lone surrogate or U+2028/U+2029, "
+                               "or a newline or tab outside a description."),
     ("spec-empty", "The spec file is empty."),
     ("spec-duplicate-key", "A mapping defines the same key twice."),
     ("spec-unknown-key", "A key the spec language does not know (with a did-you-mean)."),

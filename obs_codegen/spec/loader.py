@@ -31,6 +31,7 @@ class Source:
     data: Any = None
     values: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathT, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the decoded YAML text (what node marks index into)
 
     def pos(self, path: PathT, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value (or key) at `path`, else of its nearest ancestor."""
@@ -93,6 +94,29 @@ def _scalar(node: Any, src: Source, diags: list[Diagnostic], constructor: Any) -
         return str(node.value)
 
 
+def _checked_text(value: Any, node: Any, src: Source, path: PathT, diags: list[Diagnostic], key: bool = False) -> Any:
+    """`value`, with a `spec-control-character` diagnostic (and U+FFFD) for each string holding a forbidden character."""
+    from . import controls
+    from .schema import is_free_text
+
+    if not isinstance(value, str):
+        return value
+    free_text = not key and is_free_text(path)
+    index = controls.first_forbidden(value, free_text)
+    if index is None:
+        return value
+    text = src.text
+    line, col = controls.position(text, node, controls.source_offset(text, node, free_text))
+    what = "a mapping key" if key else ".".join(str(p) for p in path) or "the spec"
+    block = getattr(node, "style", None) in ("|", ">") and value[index] == "\n"
+    rule = ("only descriptions may span lines; a block scalar (| or >) keeps its line breaks, write a one-line value"
+            if block else "descriptions may hold newlines and tabs, no other line breaks or control characters" if free_text
+            else "names, keys and values are one line of printable text (only descriptions may hold newlines)")
+    diags.append(Diagnostic(src.path, line, col, "spec-control-character", "error",
+                            f"{what} contains {controls.describe(value[index])}; {rule}"))
+    return controls.clean(value, free_text)
+
+
 def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budget: list[Any]) -> Any:
     import yaml
 
@@ -112,7 +136,7 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
                 line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 diags.append(Diagnostic(src.path, line, col, "spec-yaml", "error", "mapping keys must be plain strings"))
                 continue
-            key = str(key_node.value)
+            key = _checked_text(str(key_node.value), key_node, src, path, diags, key=True)
             kpath = path + (key,)
             kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in out:
@@ -129,7 +153,7 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, src, path + (i,), diags, budget) for i, item in enumerate(node.value)]
-    return _scalar(node, src, diags, budget[1])
+    return _checked_text(_scalar(node, src, diags, budget[1]), node, src, path, diags)
 
 
 def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Diagnostic]]:
@@ -160,6 +184,7 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
     import yaml
 
     diags: list[Diagnostic] = []
+    src.text = text
     aliases = depth = 0
     try:
         loader = yaml.SafeLoader(text)
@@ -250,11 +275,10 @@ _RULE_BY_VALIDATOR = {
 
 def validate_shape(src: Source) -> list[Diagnostic]:
     """Validate `src.data` against the spec JSON Schema; one diagnostic per violation."""
-    from jsonschema import Draft202012Validator
-
+    from .patterns import SpecValidator
     from .schema import spec_schema
 
-    validator = Draft202012Validator(spec_schema())
+    validator = SpecValidator(spec_schema())
     diags: list[Diagnostic] = []
     for err in validator.iter_errors(src.data):
         path = tuple(err.absolute_path)

@@ -17,7 +17,7 @@ import re
 
 SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
-_DURATION = re.compile(r"^([0-9]+)(ms|s|m|h|d|w)$")
+_DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d|w)")  # fullmatch: `$` would accept "28d\n"
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -42,7 +42,7 @@ def snake_case(name: str) -> str:
 
 
 def duration_seconds(text: str) -> float:
-    m = _DURATION.match(text)
+    m = _DURATION.fullmatch(text)
     if not m:
         raise ValueError(f"not a duration: {text!r}")
     return int(m.group(1)) * _SECONDS[m.group(2)]

@@ -360,3 +360,18 @@ SPEC_SCHEMA: dict[str, Any] = {
 def spec_schema() -> dict[str, Any]:
     """Return the JSON Schema of spec version 1."""
     return SPEC_SCHEMA
+
+
+def is_free_text(path: tuple[Any, ...]) -> bool:
+    """True when the value at `path` is a `description:` (free text, where newlines and tabs may appear)."""
+    node: Any = SPEC_SCHEMA
+    for part in path:
+        if not isinstance(node, dict):
+            return False
+        if isinstance(part, int):
+            node = node.get("items")
+        elif part in node.get("properties", {}):
+            node = node["properties"][part]
+        else:
+            node = node.get("additionalProperties")
+    return node is DESC

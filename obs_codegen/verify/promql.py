@@ -240,7 +240,7 @@ def check_expr(expr: str, model: Model, series: Mapping[str, Series] | None = No
 def _check_alert(rule: Mapping[str, Any], model: Model) -> list[str]:
     name = str(rule.get("alert"))
     out = []
-    if not ALERT_NAME.match(name) or len(name) > 40:
+    if not ALERT_NAME.fullmatch(name) or len(name) > 40:
         out.append("alert name must be CamelCase and at most 40 characters")
     if not rule.get("for"):
         out.append("no `for:` duration")
@@ -280,7 +280,7 @@ def check_rule_files(docs: Mapping[str, Any], model: Model) -> list[str]:
                     problems += _check_alert(rule, model)
                     key: object = ("alert", name)
                 else:
-                    if not RECORD_NAME.match(str(name)):
+                    if not RECORD_NAME.fullmatch(str(name)):
                         problems.append("record name is not level:metric:operations")
                     key = ("record", name, tuple(sorted((rule.get("labels") or {}).items())))
                 if key in seen:

@@ -31,7 +31,7 @@ export interface HeaderSpec {
 /** Request id "uuid" * / ${id}. */
 export const X_REQUEST_ID = "x-request-id";
 
-/** Bearer \token\ {{ never }} logged . */
+/** Bearer \token\ {{ never }} logged \x41 \u12. */
 export const AUTHORIZATION = "authorization";
 
 // --- recommended headers ---
@@ -56,7 +56,7 @@ export const HEADERS: { readonly [N in HeaderName]: HeaderSpec } = {
     name: X_REQUEST_ID,
     group: "required",
     required: true,
-    description: "Request id \"uuid\" */ ${id}.",
+    description: "Request id \"uuid\" *\/ $\{id}.",
     format: "uuid-v4",
     pattern: new RegExp("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"),
     maxBytes: 36,
@@ -69,7 +69,7 @@ export const HEADERS: { readonly [N in HeaderName]: HeaderSpec } = {
     name: AUTHORIZATION,
     group: "required",
     required: true,
-    description: "Bearer \\token\\ {{ never }} logged\u2028.",
+    description: "Bearer \\token\\ {{ never }} logged \\x41 \\u12.",
     format: "bearer-jwt",
     pattern: new RegExp("^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$"),
     maxBytes: 256,
@@ -95,9 +95,9 @@ export const HEADERS: { readonly [N in HeaderName]: HeaderSpec } = {
     name: X_MODE,
     group: "provider",
     required: false,
-    description: "Mode */ header.",
+    description: "Mode *\/ header.",
     format: "enum",
-    pattern: new RegExp("^(plain|dq\"uote|sq'uote|back\\\\slash|new\\\nline|end\\ \\*/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|line\u2028sep|`tick`)$"),
+    pattern: new RegExp("^(plain|dq\"uote|sq'uote|back\\\\slash|tri\"\"\"ple|end\\ \\*\/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|trail\\\\|\`tick\`)$"),
     maxBytes: 256,
     secret: false,
     identity: false,
@@ -141,7 +141,7 @@ export interface HopSpec {
 export const HOPS: { readonly [H in HopName]: HopSpec } = {
   "app-vendor": {
     name: "app-vendor",
-    description: "App to vendor: \"external\" */ \\",
+    description: "App to vendor: \"external\" *\/ \\",
     source: "app",
     target: "vendor",
     external: true,
@@ -149,7 +149,7 @@ export const HOPS: { readonly [H in HopName]: HopSpec } = {
   },
   "client-app": {
     name: "client-app",
-    description: "Browser ${to} app\nsecond line",
+    description: "Browser $\{to} app\nsecond line",
     source: "browser",
     target: "app",
     external: false,

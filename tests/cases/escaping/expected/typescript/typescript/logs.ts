@@ -4,7 +4,7 @@
  * included) and their union. Assigning an object literal to an event type rejects a
  * missing required field and any field the spec does not define (raw PII included).
  *
- * Logs "JSON" * / ${lines} {{ lines }} .
+ * Logs "JSON" * / ${lines} {{ lines }} """end"
  */
 import type { HashedId } from "./hashing.js";
 import type { EnvValue, ModeValue } from "./metrics.js";
@@ -20,7 +20,7 @@ export interface LogEnvelope {
   /** Time "UTC". */
   ts: string;
   /** Level * /. */
-  level: "info" | "err\"or" | "*/";
+  level: "info" | "err\"or" | "*\/";
   /** Service. */
   service: "app" | "vendor";
   /** Environment. */
@@ -29,12 +29,12 @@ export interface LogEnvelope {
   requestId: string;
 }
 
-/** app.request: One request: "quoted" * / ${x} {{ y }} next line. */
+/** app.request: One request: "quoted" * / ${x} {{ y }} next line ends in a backslash \ */
 export interface AppRequestEvent {
   /** Time "UTC". */
   ts: string;
   /** Level * /. */
-  level: "info" | "err\"or" | "*/";
+  level: "info" | "err\"or" | "*\/";
   /** Service. */
   service: "app";
   /** Environment. */
@@ -42,7 +42,7 @@ export interface AppRequestEvent {
   /** Request id ${id}. */
   requestId: string;
   /** Kind `with` ticks. */
-  kind: "a\"b" | "c\\d" | "e\nf" | "g */ h" | "${i}" | "{{ j }}" | "k\u2028l";
+  kind: "a\"b" | "c\\d" | "e\\Nf" | "g *\/ h" | "$\{i}" | "{{ j }}" | "k\ufeffl";
   /** Mode. */
   mode: ModeValue;
   /** A field named like a Python keyword. */

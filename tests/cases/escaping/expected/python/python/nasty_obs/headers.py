@@ -45,8 +45,8 @@ class HopSpec:
 
 
 # --- required headers ---
-X_REQUEST_ID: Final = 'x-request-id'  # Request id "uuid" * / ${id}.
-AUTHORIZATION: Final = 'authorization'  # Bearer \token\ {{ never }} logged .
+X_REQUEST_ID: Final = 'x-request-id'  # Request id "uuid" */ ${id}.
+AUTHORIZATION: Final = 'authorization'  # Bearer \token\ {{ never }} logged \x41 \u12.
 
 
 # --- recommended headers ---
@@ -58,7 +58,7 @@ ACCEPT: Final = 'accept'  # SSE "accept".
 
 
 # --- provider headers ---
-X_MODE: Final = 'x-mode'  # Mode * / header.
+X_MODE: Final = 'x-mode'  # Mode */ header.
 
 HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
     X_REQUEST_ID: HeaderSpec(
@@ -78,7 +78,7 @@ HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
         name=AUTHORIZATION,
         group='required',
         required=True,
-        description='Bearer \\token\\ {{ never }} logged\u2028.',
+        description='Bearer \\token\\ {{ never }} logged \\x41 \\u12.',
         format='bearer-jwt',
         pattern=re.compile('^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$', re.ASCII),
         max_bytes=256,
@@ -106,7 +106,7 @@ HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
         required=False,
         description='Mode */ header.',
         format='enum',
-        pattern=re.compile('^(plain|dq"uote|sq\'uote|back\\\\slash|new\\\nline|end\\ \\*/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|line\u2028sep|`tick`)$', re.ASCII),
+        pattern=re.compile('^(plain|dq"uote|sq\'uote|back\\\\slash|tri\"\"\"ple|end\\ \\*/\\ comment|\\$\\{template\\}|\\{\\{\\ jinja\\ \\}\\}|trail\\\\|`tick`)$', re.ASCII),
         max_bytes=256,
         secret=False,
         identity=False,

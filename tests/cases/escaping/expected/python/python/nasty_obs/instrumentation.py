@@ -36,8 +36,8 @@ ServiceName = Literal['app']
 class AppMetrics:
     """The metrics of the app service, one prometheus_client object each."""
 
-    APP_REQUEST_COUNT: Counter  # Requests "counted" * / \ ${n} {{ n }} second line.
-    APP_REQUEST_ERRORS: Counter  # Failed requests; 'single' quotes.
+    APP_REQUEST_COUNT: Counter  # Requests "counted" */ \ ${n} {{ n }} second line """ \N.
+    APP_REQUEST_ERRORS: Counter  # type : ignore # no qa: failed requests; 'single' quotes.
     APP_REQUEST_LATENCY_MS: Histogram  # Latency `${ms}`.
 
 

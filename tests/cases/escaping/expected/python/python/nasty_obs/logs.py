@@ -4,7 +4,7 @@
 A dict literal typed as an event fails `mypy` when a required field is missing or
 a field the spec does not define (raw PII included) is added.
 
-Logs "JSON" * / ${lines} {{ lines }} .
+Logs "JSON" */ ${lines} {{ lines }} \"\"\"end\"
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Final, Literal, NotRequired, TypedDict
 from .metrics import EnvValue, ModeValue
 
 
-# Detail "object" * /.
+# Detail "object" */.
 class DetailObject(TypedDict):
     code: str  # Code \ {{ c }}.
 
@@ -23,20 +23,20 @@ class DetailObject(TypedDict):
 # Fields every event carries.
 class LogEnvelope(TypedDict):
     ts: str  # Time "UTC".
-    level: Literal['info', 'err"or', '*/']  # Level * /.
+    level: Literal['info', 'err"or', '*/']  # Level */.
     service: Literal['app', 'vendor']  # Service.
     env: EnvValue  # Environment.
     requestId: str  # Request id ${id}.
 
 
-# app.request: One request: "quoted" * / ${x} {{ y }} next line.
+# app.request: One request: "quoted" */ ${x} {{ y }} next line ends in a backslash \
 AppRequestEvent = TypedDict('AppRequestEvent', {
     'ts': str,  # Time "UTC".
-    'level': Literal['info', 'err"or', '*/'],  # Level * /.
+    'level': Literal['info', 'err"or', '*/'],  # Level */.
     'service': Literal['app'],  # Service.
     'env': EnvValue,  # Environment.
     'requestId': str,  # Request id ${id}.
-    'kind': Literal['a"b', 'c\\d', 'e\nf', 'g */ h', '${i}', '{{ j }}', 'k\u2028l'],  # Kind `with` ticks.
+    'kind': Literal['a"b', 'c\\d', 'e\\Nf', 'g */ h', '${i}', '{{ j }}', 'k\ufeffl'],  # Kind `with` ticks.
     'mode': ModeValue,  # Mode.
     'from': NotRequired[str],  # A field named like a Python keyword.
     'userIdHash': NotRequired[str],  # User.

@@ -32,16 +32,16 @@ class MetricSpec:
 EnvValue = Literal['prod']
 
 
-# Mode with "quotes" and \backslash\ and * / and ${x} and {{ y }}.
-ModeValue = Literal['plain', 'dq"uote', "sq'uote", 'back\\slash', 'new\nline', 'end */ comment', '${template}', '{{ jinja }}', 'line\u2028sep', '`tick`']
+# @ts-expect-error Mode with "quotes" and \backslash\ and */ and ${x} and {{ y }}.
+ModeValue = Literal['plain', 'dq"uote', "sq'uote", 'back\\slash', 'tri\"\"\"ple', 'end */ comment', '${template}', '{{ jinja }}', 'trail\\', '`tick`']
 
 # Allowed values of each enum tag.
 TAG_VALUES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
     'env': ('prod',),
-    'mode': ('plain', 'dq"uote', "sq'uote", 'back\\slash', 'new\nline', 'end */ comment', '${template}', '{{ jinja }}', 'line\u2028sep', '`tick`'),
+    'mode': ('plain', 'dq"uote', "sq'uote", 'back\\slash', 'tri\"\"\"ple', 'end */ comment', '${template}', '{{ jinja }}', 'trail\\', '`tick`'),
 })
 
-# Requests "counted" * / \ ${n} {{ n }} second line.
+# Requests "counted" */ \ ${n} {{ n }} second line """ \N.
 APP_REQUEST_COUNT: Final = MetricSpec(
     key='app.request.count',
     name='nasty.app.request.count',
@@ -50,12 +50,12 @@ APP_REQUEST_COUNT: Final = MetricSpec(
     series=('nasty_app_request_count_total',),
     type='counter',
     unit='requests',
-    description='Requests "counted" */ \\ ${n} {{ n }}\nsecond\u2028line.',
+    description='Requests "counted" */ \\ ${n} {{ n }}\nsecond\tline \"\"\" \\N.',
     labels=('env', 'mode'),
     buckets=(),
 )
 
-# Failed requests; 'single' quotes.
+# type : ignore # no qa: failed requests; 'single' quotes.
 APP_REQUEST_ERRORS: Final = MetricSpec(
     key='app.request.errors',
     name='nasty.app.request.errors',
@@ -64,7 +64,7 @@ APP_REQUEST_ERRORS: Final = MetricSpec(
     series=('nasty_app_request_errors_total',),
     type='counter',
     unit='requests',
-    description="Failed requests; 'single' quotes.",
+    description="type: ignore  # noqa: failed requests; 'single' quotes.",
     labels=('env', 'mode'),
     buckets=(),
 )

@@ -1,0 +1,155 @@
+"""Templates cannot print a value that no escaper for their language produced: packaged and `--templates` alike.
+
+Each case renders a one-line override template through the real `Templates` environment (the same
+one `generate` uses) and expects either the escaped text or `UnescapedOutput` / a template syntax
+error naming the template; the CLI tests prove a user's template directory gets the same rule and
+that a refused template writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import pytest
+from conftest import SPEC, run_cli, tree
+
+from obs_codegen.backends import escape
+from obs_codegen.backends.templating import Escaped, Templates, UnescapedOutput, code, escaped, template_language
+
+TITLE = 'Shop """ + __import__("os").system("true") + """'
+CONTEXT = {"title": TITLE, "count": 3, "flag": True, "names": ["A", "B"], "helper": lambda: "raw text",
+           "safe_helper": lambda: escaped("py_str", "ok")}
+
+
+def render(tmp_path: Path, name: str, source: str) -> str:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text(source, encoding="utf-8")
+    return Templates(tmp_path).render(name, **CONTEXT).decode("utf-8")
+
+
+@pytest.mark.parametrize(("name", "source", "expected"), [
+    ("x/a.py.j2", "T = {{ title | py_str }}", "T = " + escape.py_str(TITLE)),
+    ("x/a.py.j2", '"""{{ title | py_doc }}"""', '"""' + escape.py_doc(TITLE) + '"""'),
+    ("x/a.py.j2", "# {{ title | comment }}", "# " + escape.py_comment(TITLE)),
+    ("x/a.ts.j2", "// {{ title | comment }}", "// " + escape.ts_comment(TITLE)),
+    ("x/a.ts.j2", "export const T = {{ title | json }};", "export const T = " + escape.json_value(TITLE) + ";"),
+    ("x/a.py.j2", "N = {{ count | num }}; F = {{ flag | py_bool }}", "N = 3; F = True"),
+    ("x/a.py.j2", "from m import {{ names | ident_list }}", "from m import A, B"),
+    ("x/a.py.j2", "{{ 'Never' if flag else 'Literal' }}{{ ', x' if not flag }}", "Never"),
+    ("x/a.py.j2", "{% macro m(v) %}X = {{ v | py_str }}{% endmacro %}{{ m(title) }}", "X = " + escape.py_str(TITLE)),
+    ("x/a.py.j2", "{{ safe_helper() }}", "'ok'"),
+    ("x/a.md.j2", "| {{ title | md }} | {{ title | md_cell_code }} |",
+     f"| {escape.md(TITLE)} | {escape.md_cell_code(TITLE)} |"),
+    ("x/a.toml.j2", "{{ title | toml_key }} = {{ title | toml_str }}", f"{escape.toml_key(TITLE)} = {escape.toml_str(TITLE)}"),
+    ("x/a.yaml.j2", "k: {{ title | yaml_str }}  # {{ title | comment }}",
+     f"k: {escape.yaml_str(TITLE)}  # {escape.yaml_comment(TITLE)}"),
+])
+def test_escaped_output_renders(tmp_path: Path, name: str, source: str, expected: str) -> None:
+    assert render(tmp_path, name, source) == expected + "\n"
+
+
+@pytest.mark.parametrize(("name", "source", "message"), [
+    ("x/a.py.j2", "T = {{ title }}", "printed str"),
+    ("x/a.py.j2", "N = {{ count }}", "printed int"),
+    ("x/a.py.j2", "F = {{ flag }}", "printed bool"),
+    ("x/a.py.j2", "T = {{ title | upper }}", "printed str"),
+    ("x/a.py.j2", "T = {{ (title | py_str) ~ '' }}", "printed str"),
+    ("x/a.py.j2", "T = {{ 'x' ~ title }}", "printed str"),
+    ("x/a.py.j2", "T = {{ (title | py_str)[1:-1] }}", "printed str"),
+    ("x/a.py.j2", "T = {{ names | join(', ') }}", "printed str"),
+    ("x/a.py.j2", "T = {{ helper() }}", "printed str 'raw text'"),
+    ("x/a.py.j2", "T = {{ title if flag }}", "printed str"),
+    ("x/a.ts.j2", "const T = {{ title | py_str }};", "`py_str` escapes for python, not for this typescript template"),
+    ("x/a.py.j2", "T = {{ title | ts_str }}", "`ts_str` escapes for typescript"),
+    ("x/a.json.j2", "{{ title | md }}", "`md` escapes for markdown"),
+    ("x/a.md.j2", "{{ title | py_doc }}", "`py_doc` escapes for python"),
+    ("x/a.txt.j2", "{{ title | py_str }}", "this file type has no escapers"),
+    ("x/a.py.j2", "{{ count | py_str }}", "`py_str` expects a string"),
+    ("x/a.py.j2", "{{ title | ident }}", "`ident`"),
+    ("x/a.json.j2", "{{ title | comment }}", "json has no comments"),
+])
+def test_unescaped_output_is_refused(tmp_path: Path, name: str, source: str, message: str) -> None:
+    with pytest.raises(UnescapedOutput) as err:
+        render(tmp_path, name, source)
+    assert message in str(err.value) and "line 1" in str(err.value), str(err.value)
+
+
+def test_filter_blocks_are_refused_when_the_template_loads(tmp_path: Path) -> None:
+    with pytest.raises(jinja2.TemplateSyntaxError, match="filter"):
+        render(tmp_path, "x/a.py.j2", "{% filter replace('a', title) %}a{% endfilter %}")
+
+
+def test_the_sandbox_stops_forging_an_escaped_value(tmp_path: Path) -> None:
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        render(tmp_path, "x/a.py.j2", "{{ (title | py_str).__class__(title, none, 'forged') }}")
+
+
+def test_backend_code_keeps_languages_apart() -> None:
+    assert code("python", "(", escaped("py_str", "a"), ")") == "('a')"
+    with pytest.raises(UnescapedOutput):
+        code("python", escaped("ts_str", "a"))
+    assert isinstance(escaped("num", 2), Escaped) and escaped("num", 2).languages is None
+
+
+def test_template_languages() -> None:
+    assert template_language("python/headers.py.j2") == "python"
+    assert template_language("typescript/package.json.j2") == "json"
+    assert template_language("catalog/observability.md.j2") == "markdown"
+    assert template_language("python/py.typed.j2") is None
+
+
+# --- through the CLI: a user's --templates directory ---------------------------------------------
+
+def test_user_template_with_raw_interpolation_fails_generate_and_writes_nothing(tmp_path: Path) -> None:
+    override = tmp_path / "templates" / "python"
+    override.mkdir(parents=True)
+    (override / "__init__.py.j2").write_text('"""{{ project.title }}"""\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("generate", "--spec", str(SPEC), "--out", str(out), "--templates", str(tmp_path / "templates"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "template error: python/__init__.py.j2" in result.stderr and "line 1" in result.stderr
+    assert "without escaping it" in result.stderr
+    assert not out.exists()
+
+
+def test_user_template_with_escaped_interpolation_generates(tmp_path: Path) -> None:
+    override = tmp_path / "templates" / "python"
+    override.mkdir(parents=True)
+    (override / "__init__.py.j2").write_text('"""{{ project.title | py_doc }} (custom)"""\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("generate", "--spec", str(SPEC), "--out", str(out), "--templates", str(tmp_path / "templates"))
+    assert result.returncode == 0, result.stderr
+    assert tree(out)["python/coachup_obs/__init__.py"] == b'"""Coach Up (custom)"""\n'
+
+
+# --- escaped text must also land in its own context (Python: tokenize; TypeScript: a lexer) --------
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("x/a.py.j2", '"""{{ title | comment }}"""'),  # what the old templates did: the comment filter in a docstring
+    ("x/a.py.j2", "X = 1  # {{ title | py_doc }}"),
+    ("x/a.py.j2", "X = {{ title | py_doc }}"),
+    ("x/a.py.j2", "X = '{{ title | py_comment }}'"),
+    ("x/a.ts.j2", 'export const X = "{{ title | comment }}";'),
+    ("x/a.ts.j2", "export const X = `{{ title | ts_doc }}`;"),
+    ("x/a.ts.j2", "export const X = 1; {{ title | ts_comment }}"),
+    ("x/a.ts.j2", "const r = /[/*]/; {{ title | ts_doc }} // */"),
+])
+def test_text_escaped_for_another_context_is_refused(tmp_path: Path, name: str, source: str) -> None:
+    with pytest.raises(UnescapedOutput, match="is not inside|does not tokenize"):
+        render(tmp_path, name, source)
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    ("x/a.py.j2", '"""{{ title | py_doc }}"""\nX = 1  # {{ title | comment }}\nY = f"{X!r}"  # {{ title | py_comment }}'),
+    ("x/a.ts.j2", "/** {{ title | ts_doc }} */\nconst r = /\"'`/g; // {{ title | comment }}\n"
+                  "const t = `a${ {b: `${1}`}.b }` + 'x' / 2; /* {{ title | ts_comment }} */"),
+])
+def test_text_in_its_own_context_renders(tmp_path: Path, name: str, source: str) -> None:
+    text = render(tmp_path, name, source)
+    assert not any(0xE000 <= ord(ch) <= 0xE003 for ch in text)  # the context marks are gone
+
+
+def test_rendered_python_must_compile(tmp_path: Path) -> None:
+    with pytest.raises(UnescapedOutput, match="does not"):
+        render(tmp_path, "x/a.py.j2", "X = (\n")
