@@ -119,8 +119,8 @@ def _values(value: object) -> list[str] | None:
     return None
 
 
-def _collect(headers: object) -> dict[str, tuple[list[str], bool]]:
-    """Group by lower-cased name in first-seen order, each value trimmed of SP/HTAB; True marks a non-string value.
+def _collect(headers: object) -> tuple[dict[str, list[str]], set[str]]:
+    """Group by lower-cased name in first-seen order, each value trimmed of SP/HTAB; plus the names with a non-string value.
 
     Raises TypeError for an input that is not headers at all (the caller's bug, not the sender's).
     """
@@ -130,7 +130,8 @@ def _collect(headers: object) -> dict[str, tuple[list[str], bool]]:
         raise TypeError("sanitize_headers: headers must be a mapping or an iterable of [name, value] pairs")
     else:
         pairs = headers
-    merged: dict[str, tuple[list[str], bool]] = {}
+    merged: dict[str, list[str]] = {}
+    invalid: set[str] = set()
     for pair in pairs:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise TypeError("sanitize_headers: each header must be a [name, value] pair")
@@ -141,9 +142,12 @@ def _collect(headers: object) -> dict[str, tuple[list[str], bool]]:
         if values == []:
             continue  # absent
         name = raw_name.translate(_ASCII_LOWER)  # not str.lower(): that maps "\u212a" (KELVIN SIGN) to "k"
-        kept, invalid = merged.get(name, ([], False))
-        merged[name] = (kept + [v.strip(" \t") for v in values or ()], invalid or values is None)
-    return merged
+        kept = merged.setdefault(name, [])
+        if values is None:
+            invalid.add(name)
+        else:
+            kept.extend(v.strip(" \t") for v in values)
+    return merged, invalid
 
 
 def _reported(name: str) -> str:
@@ -166,7 +170,8 @@ def sanitize_headers(hop: HopName, headers: HeaderInput) -> SanitizedHeaders:
         raise ValueError(f"sanitize_headers: unknown hop (expected one of: {', '.join(HOPS)})")
     kept: dict[str, str] = {}
     dropped: list[DroppedHeader] = []
-    for name, (values, invalid) in _collect(headers).items():
+    merged, invalid = _collect(headers)
+    for name, values in merged.items():
         header = HEADERS.get(name)
         value = ", ".join(values)
         reason: DropReason | None = None
@@ -181,7 +186,7 @@ def sanitize_headers(hop: HopName, headers: HeaderInput) -> SanitizedHeaders:
         elif name not in spec.allowed:
             reason = "not-allowed-on-hop"
         if reason is None:
-            if invalid:
+            if name in invalid:
                 reason = "invalid-value"
             elif len(value.encode("utf-8", "surrogatepass")) > (header.max_bytes if header else HEADER_DEFAULT_MAX_BYTES):
                 reason = "too-large"  # a lone surrogate counts 3 bytes, as U+FFFD does in TextEncoder
