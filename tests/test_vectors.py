@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, SPEC, model_of, run, tsc, write_files
 
-from obs_codegen.backends import python_pkg, typescript
+from obs_codegen.backends import identifiers, python_pkg, typescript
 from obs_codegen.backends.templating import Templates
 from obs_codegen.pipeline import compile_spec
 
@@ -310,3 +311,51 @@ def test_a_helper_without_the_value_check_fails_the_vectors(
     bad = {m.split(": got")[0] for m in mismatches(got, expected(language), None)}
     for needle in NOTICED["both"] + NOTICED[language]:
         assert needle in bad, (needle, sorted(bad)[:20])
+
+
+# --- why the value check makes the regex engines agree -------------------------------------------
+
+ENGINE_CHECK = r"""
+import { readFileSync } from "node:fs";
+const { patterns, values } = JSON.parse(readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(patterns.map((p) => { const re = new RegExp(p); return values.map((v) => re.test(v)); })));
+"""
+# Constructs the portability lint lets through, each anchored as the generator anchors it.
+EXTRA_PATTERNS = ["^.{2}$", "^\\s$", "^\\S$", "^[\\s\\S]$", "^\\W$", "^\\D$", "^\\b\\w+\\b$", "^[^a]+$", "^$",
+                  "^(?:a|b$)$", "^(?=a).$", "^(?!a)..$", "^a*?b$", "^[\\^-]$", "^\\x41$", "^[\\u0041-\\u005a]$"]
+
+
+def engines(patterns: list[str], values: list[str]) -> tuple[list[list[bool]], list[list[bool]]]:
+    """(JavaScript `RegExp#test`, Python `re.fullmatch(re.ASCII)`) for every pattern x value."""
+    import re
+
+    ran = subprocess.run(["node", "--input-type=module", "-e", ENGINE_CHECK], input=json.dumps(
+        {"patterns": patterns, "values": values}), capture_output=True, text=True, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stderr
+    python = [[re.fullmatch(p, v, re.ASCII) is not None for v in values] for p in patterns]
+    return json.loads(ran.stdout), python
+
+
+def test_header_patterns_agree_on_every_short_printable_ascii_value() -> None:
+    """Every header pattern of both specs (and a few more constructs) gives the same verdict in both engines
+    on every printable-ASCII string of up to 2 characters and on every vector value that reaches it."""
+    printable = [chr(c) for c in range(0x20, 0x7F)]
+    values = ["", *printable, *[a + b for a in printable for b in printable]]
+    sections = json.loads(HEADERS.read_text())["specs"]
+    values += sorted({v for s in sections for c in s["cases"] if isinstance(c["input"], list)
+                      for pair in c["input"] if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str)
+                      and all(" " <= ch <= "~" for ch in pair[1]) for v in [pair[1].strip(" \t")]})
+    patterns = sorted({identifiers.portable_pattern(h.pattern, h.name) for spec, clean in SECTIONS.values()
+                       for h in model_of(spec, lint=clean).headers}) + EXTRA_PATTERNS
+    js, py = engines(patterns, values)
+    assert len(values) > 9000 and len(patterns) > 25
+    disagree = [(p, v) for p, jr, pr in zip(patterns, js, py, strict=True) for v, a, b in zip(values, jr, pr, strict=True)
+                if a != b]
+    assert disagree == []
+
+
+def test_the_engines_do_disagree_outside_printable_ascii_and_on_backreferences() -> None:
+    """Negative control for the test above: the harness sees the differences the helpers and lint rule out."""
+    js, py = engines(["^.$", "^\\s$", "^\\S$", "^.$", "^(a)?\\1$"], ["\r", "\u00a0", "\u00a0", "\U0001f600", ""])
+    diagonal = [(js[i][i], py[i][i]) for i in range(5)]
+    assert diagonal == [(False, True), (True, False), (False, True), (False, True), (True, False)]
