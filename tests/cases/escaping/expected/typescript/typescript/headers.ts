@@ -238,7 +238,7 @@ function headerSpec(name: string): HeaderSpec | undefined {
   return Object.prototype.hasOwnProperty.call(HEADERS, name) ? HEADERS[name as HeaderName] : undefined;
 }
 
-/** ASCII-only lower case: `toLowerCase()` would also map `K` (U+212A KELVIN SIGN) to `k`. */
+/** ASCII-only lower case: `toLowerCase()` would also map U+212A (KELVIN SIGN) to `k`. */
 function asciiLower(name: string): string {
   return name.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
