@@ -177,15 +177,19 @@ def derive(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> 
     )
 
 
-_SAFE_LETTER_ESCAPES = frozenset("dDwWsSbBnrtfv0123456789ux")
+# `\1`-`\9` are not here: a backreference to a group that did not take part matches the empty
+# string in JavaScript and fails in Python (`^(a)?\1$` on "").
+_SAFE_LETTER_ESCAPES = frozenset("dDwWsSbBnrtfv0ux")
 
 
 def portable_pattern(pattern: str, source: str, pos: Pos | None = None) -> str:
     """Return `pattern` anchored (`^...$`), after checking it means the same in JS and Python `re`.
 
     Rejected: Python/PCRE-only syntax (`(?P<..>`, inline flags, `(?#`, `(?>`, `\\A`, `\\Z`,
-    `{,n}`, possessive quantifiers) and anything Python cannot compile. Generated Python
-    matches with `re.fullmatch(..., re.ASCII)`, JavaScript with `RegExp#test` (no flags).
+    `{,n}`, possessive quantifiers), backreferences, a character outside the BMP in a class or
+    before a quantifier, and anything Python cannot compile. Generated Python matches with
+    `re.fullmatch(..., re.ASCII)`, JavaScript with `RegExp#test` (no flags); the helpers test
+    only printable-ASCII values, on which `.`, `\\s`, `\\w`, `\\b` and negated classes agree.
     """
     def fail(why: str) -> CodegenError:
         return CodegenError(f"{source}: pattern {pattern!r} {why}; use syntax common to JavaScript and Python",
@@ -204,6 +208,8 @@ def portable_pattern(pattern: str, source: str, pos: Pos | None = None) -> str:
                 raise fail(f"uses the escape \\{nxt}")
             i += 2
             continue
+        if ord(c) > 0xFFFF and (in_class or nxt[:1] in ("?", "*", "+", "{")):
+            raise fail("quantifies or classes a character outside the BMP, which JavaScript reads as two UTF-16 units")
         if in_class:
             in_class = c != "]"
         elif c == "[":
@@ -301,7 +307,7 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
     ]
     hops = [
         {"spec": hop, "allowed": [names.headers[h.name] for h in model.headers_for_hop(hop.name)
-                                if not (h.secret and hop.external)]}
+                                if not ((h.secret or h.identity) and hop.external)]}
         for hop in model.hops
     ]
     metrics = [

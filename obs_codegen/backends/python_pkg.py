@@ -22,8 +22,9 @@ MODULE_BUILTINS = {
     "hashing": ("HASH_ALGORITHM", "HASH_HEX_CHARS", "HASH_SALT_ENV", "HASH_SALT_ROTATION_DAYS", "HashedIdKind",
                 "HASHED_ID_PREFIXES", "hash_id"),
     "headers": ("HeaderGroup", "HopName", "HeaderName", "HeaderSpec", "HopSpec", "HEADERS", "HEADER_GROUPS", "HOPS",
-                "STRIP_UNKNOWN_HEADERS", "SSE_HEADERS", "sse_request_headers", "sse_response_headers", "DropReason",
-                "DroppedHeader", "SanitizedHeaders", "HeaderInput", "sanitize_headers"),
+                "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES", "SSE_HEADERS", "sse_request_headers",
+                "sse_response_headers", "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput",
+                "sanitize_headers"),
     "logs": ("LogEnvelope", "LogEvent", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "log_line"),
     "metrics": ("MetricType", "MetricSpec", "TAG_VALUES", "METRICS"),
 }

@@ -24,8 +24,8 @@ BUILTINS = (
     "HASH_ALGORITHM", "HASH_HEX_CHARS", "HASH_SALT_ENV", "HASH_SALT_ROTATION_DAYS", "HASHED_ID_PREFIXES",
     "HASHED_ID_OPAQUE_PREFIXES", "HashedIdKind", "HashedId", "hashId",
     "HeaderGroup", "HopName", "HeaderSpec", "HeaderName", "HEADERS", "HEADER_GROUPS", "HopSpec", "HOPS",
-    "STRIP_UNKNOWN_HEADERS", "SSE_HEADERS", "sseRequestHeaders", "sseResponseHeaders", "DropReason",
-    "DroppedHeader", "SanitizedHeaders", "HeaderInput", "sanitizeHeaders",
+    "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES", "SSE_HEADERS", "sseRequestHeaders", "sseResponseHeaders",
+    "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput", "sanitizeHeaders",
     "MetricType", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
     "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
 )

@@ -1,4 +1,12 @@
-"""Lint rules for HTTP headers: names, formats, identity and secrets across hops."""
+"""Lint rules for HTTP headers: names, formats, identity and secrets across hops.
+
+Headers are judged by declaration and by shape. By declaration: a header crosses an
+external hop only when it lists that hop and is neither `secret` nor `identity` (the
+generated `sanitize` helpers enforce the same rule at run time, and drop every header
+the spec does not declare). By shape: a name that looks like a credential, an identity
+or a client address in any spelling (`header_names.shapes`, on the lower-cased name
+with `_` read as `-`) must carry the declaration that keeps it off external hops.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +16,47 @@ from collections.abc import Iterator
 from ..diagnostics import Diagnostic
 from ..spec.loader import Source
 from ..spec.model import Model
+from .header_names import normalise, shapes
 from .registry import rule
 
 # --- headers ----------------------------------------------------------------------
 
-HEADER_NAME = re.compile(r"^[a-z0-9!#$%&'*+.^_`|~-]+$")
-IDENTITY_HINT = re.compile(r"(user|session|focus|group|account|email|customer)[-_]?id|email|phone", re.I)
+HEADER_NAME = re.compile(r"[a-z0-9!#$%&'*+.^_`|~-]+")
+PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 
 
-@rule("header-name", "Header names are valid lowercase HTTP tokens.")
+def _spelled(name: str) -> str:
+    """` (read as 'x-api-key')` when the normalised spelling differs from the spec's."""
+    return "" if normalise(name) == name else f" (read as '{normalise(name)}')"
+
+
+@rule("header-name", "Header names are lowercase HTTP tokens without '_'.")
 def _header_name(model: Model, src: Source) -> Iterator[Diagnostic]:
     for h in model.headers:
         if not HEADER_NAME.fullmatch(h.name):
             yield src.diag(("headers", h.name), "header-name",
                            f"header '{h.name}' must be a lowercase HTTP token (RFC 9110)", key=True)
+        elif "_" in h.name:
+            yield src.diag(("headers", h.name), "header-name",
+                           f"header '{h.name}' must use '-', not '_': nginx drops '_' names and CGI/WSGI merge "
+                           "them with the '-' spelling, so the generated helpers never forward them", key=True)
+
+
+@rule("header-value-ascii", "Header values the spec fixes (literal values, enum tag values) are printable ASCII.",
+      "warning")
+def _header_value_ascii(model: Model, src: Source) -> Iterator[Diagnostic]:
+    """The generated helpers forward only printable ASCII values (no control character, no non-ASCII)."""
+    for h in model.headers:
+        if h.format == "literal" and h.value is not None and not PRINTABLE_ASCII.fullmatch(h.value):
+            yield src.diag(("headers", h.name, "value"), "header-value-ascii",
+                           f"literal header '{h.name}' can never be forwarded: header values must be printable "
+                           "ASCII (no control character, no non-ASCII)", "warning")
+        if h.format == "enum" and h.tag is not None and h.tag.kind == "enum":
+            bad = [v for v in h.tag.values if not PRINTABLE_ASCII.fullmatch(v)]
+            if bad:
+                yield src.diag(("headers", h.name, "tag"), "header-value-ascii",
+                               f"enum header '{h.name}' can never carry {len(bad)} value(s) of tag '{h.tag.name}' "
+                               f"(first: {bad[0]!r}): header values must be printable ASCII", "warning")
 
 
 @rule("header-format", "A header's format has what it needs (enum/hashed-id tag, literal value).")
@@ -47,9 +82,17 @@ def _header_identity(model: Model, src: Source) -> Iterator[Diagnostic]:
         if h.identity and h.format != "hashed-id":
             yield src.diag(path + ("format",), "header-identity-hashed",
                            f"identity header '{h.name}' must use format hashed-id, never a raw id")
-        elif not h.identity and not h.secret and IDENTITY_HINT.search(h.name):
-            yield src.diag(path, "header-identity-hashed",
-                           f"'{h.name}' looks like an identity: mark it `identity: true` with format hashed-id", key=True)
+        elif not h.identity and not h.secret:
+            shape = shapes(h.name)
+            if "identity" in shape:
+                yield src.diag(path, "header-identity-hashed",
+                               f"'{h.name}'{_spelled(h.name)} looks like an identity (part '{shape['identity']}'): "
+                               "mark it `identity: true` with format hashed-id, or `secret: true`", key=True)
+            elif "client-address" in shape:
+                yield src.diag(path, "header-identity-hashed",
+                               f"'{h.name}'{_spelled(h.name)} looks like a client address (part "
+                               f"'{shape['client-address']}'), which is personal data: mark it `secret: true` "
+                               "(kept inside, never logged) or `identity: true` with format hashed-id", key=True)
         if h.format == "hashed-id" and not h.identity:
             yield src.diag(path, "header-identity-hashed", f"hashed-id header '{h.name}' must set identity: true", key=True)
 
@@ -66,10 +109,8 @@ def _secret_hop(model: Model, src: Source) -> Iterator[Diagnostic]:
                 yield src.diag(("headers", h.name, "hops", i), "header-secret-hop",
                                f"{what} header '{h.name}' must not be propagated over external hop '{hop}'")
     for h in model.headers:
-        if not h.secret and CREDENTIAL_HINT.search(h.name):
+        credential = shapes(h.name).get("credential")
+        if not h.secret and credential is not None:
             yield src.diag(("headers", h.name), "header-secret-hop",
-                           f"'{h.name}' carries a credential: mark it secret: true", key=True)
-
-
-# Header names that carry credentials: they must be declared secret (and so never cross an external hop).
-CREDENTIAL_HINT = re.compile(r"authorization|cookie|api-?key|token|secret|password|passwd|credential|signature", re.I)
+                           f"'{h.name}'{_spelled(h.name)} looks like a credential (part '{credential}'): "
+                           "mark it secret: true", key=True)

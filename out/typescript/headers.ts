@@ -230,7 +230,7 @@ export interface HopSpec {
   readonly description: string;
   readonly source: string;
   readonly target: string;
-  /** Leaves our infrastructure: secret headers are never forwarded. */
+  /** Leaves our infrastructure: secret, identity and undeclared headers are never forwarded. */
   readonly external: boolean;
   /** Headers forwarded over this hop. */
   readonly allowed: readonly HeaderName[];
@@ -266,6 +266,9 @@ export const HOPS: { readonly [H in HopName]: HopSpec } = {
 /** Unknown headers are dropped at every boundary (`header_policy.strip_unknown`); never forwarded over an external hop. */
 export const STRIP_UNKNOWN_HEADERS: boolean = true;
 
+/** Size limit (UTF-8 bytes) of an unknown header forwarded over an internal hop when unknown headers are kept. */
+export const HEADER_DEFAULT_MAX_BYTES: number = 256;
+
 /** Literal values of the SSE/streaming headers, for requests to streaming endpoints. */
 export const SSE_HEADERS = {
   [ACCEPT]: "text/event-stream",
@@ -286,9 +289,25 @@ export function sseResponseHeaders(): Record<string, string> {
   return out;
 }
 
-export type DropReason = "unknown" | "not-allowed-on-hop" | "secret-on-external-hop" | "too-large" | "malformed";
+/**
+ * Why a header was not forwarded, in the order the checks run: the name (`invalid-name`: not an
+ * RFC 9110 token, or spelled with `_`), the declaration (`unknown`, `secret-on-external-hop`,
+ * `identity-on-external-hop`, `not-allowed-on-hop`), then the value (`invalid-value`: not a string
+ * or an array of strings; `too-large`: over `maxBytes` UTF-8 bytes; `malformed`: a character outside
+ * printable ASCII, e.g. CR, LF, NUL, DEL, C1, NBSP, U+2028, or not matching the format).
+ */
+export type DropReason =
+  | "invalid-name"
+  | "unknown"
+  | "secret-on-external-hop"
+  | "identity-on-external-hop"
+  | "not-allowed-on-hop"
+  | "invalid-value"
+  | "too-large"
+  | "malformed";
 
 export interface DroppedHeader {
+  /** The lower-cased name, every character outside the RFC 9110 token set replaced by `?`: safe to log. */
   readonly name: string;
   readonly reason: DropReason;
 }
@@ -302,70 +321,132 @@ export interface SanitizedHeaders {
   readonly missing: readonly HeaderName[];
 }
 
+/** One header's value: repeated values as an array; `undefined`, `null` and `[]` mean absent. */
+export type HeaderValue = string | readonly string[] | null | undefined;
+
 /** `Headers`, `[name, value]` pairs, or a plain object (Node's `IncomingHttpHeaders` included). */
 export type HeaderInput =
-  | Iterable<readonly [string, string]>
-  | { readonly [name: string]: string | readonly string[] | undefined };
+  | Iterable<readonly [string, HeaderValue]>
+  | { readonly [name: string]: HeaderValue };
 
 const encoder = new TextEncoder();
+/** A name that may be forwarded: an RFC 9110 token, lower case, without `_`. */
+const forwardableName = /^[!#$%&'*+.^`|~0-9a-z-]+$/;
+/** One character of an RFC 9110 token (lower case): what `dropped` shows of a name. */
+const tokenChar = /^[!#$%&'*+.^_`|~0-9a-z-]$/;
+/** A value that may be forwarded: printable ASCII only (no C0, DEL, C1 or non-ASCII character). */
+const printableAscii = /^[\x20-\x7e]*$/;
 
-function isPairs(input: HeaderInput): input is Iterable<readonly [string, string]> {
-  return typeof (input as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+function fail(message: string): never {
+  throw new TypeError(`sanitizeHeaders: ${message}`);
 }
 
 function headerSpec(name: string): HeaderSpec | undefined {
   return Object.prototype.hasOwnProperty.call(HEADERS, name) ? HEADERS[name as HeaderName] : undefined;
 }
 
-/** Merge repeated names (lower-cased) with ", " and trim optional whitespace, keeping first-seen order. */
-function collect(input: HeaderInput): Map<string, string> {
-  const pairs: [string, string][] = [];
-  if (isPairs(input)) {
-    for (const [name, value] of input) pairs.push([name, value]);
-  } else {
-    for (const [name, value] of Object.entries(input)) {
-      if (value === undefined) continue;
-      pairs.push([name, typeof value === "string" ? value : value.join(", ")]);
-    }
+/** ASCII-only lower case: `toLowerCase()` would also map U+212A (KELVIN SIGN) to `k`. */
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+}
+
+/** `name` with each code point outside the token set replaced by `?` (no CR, LF or control character reaches a log). */
+function reportedName(name: string): string {
+  return Array.from(name, (c) => (tokenChar.test(c) ? c : "?")).join("");
+}
+
+/** A value's strings (`[]` when absent), or `undefined` when it is neither a string nor an array of strings. */
+function valuesOf(value: unknown): readonly string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (typeof value === "string") return [value];
+  if (!Array.isArray(value)) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== "string") return undefined; // nested arrays, numbers, holes: no flattening, no coercion
   }
-  const merged = new Map<string, string>();
-  for (const [rawName, rawValue] of pairs) {
-    const name = rawName.toLowerCase();
-    const value = rawValue.replace(/^[ \t]+|[ \t]+$/g, "");
-    const seen = merged.get(name);
-    merged.set(name, seen === undefined ? value : `${seen}, ${value}`);
+  return value as readonly string[];
+}
+
+interface Collected {
+  readonly values: string[];
+  invalid: boolean;
+}
+
+/**
+ * Group the input by lower-cased name in first-seen order; each value trimmed of SP/HTAB. A name is
+ * `invalid` when any of its values is not a string or an array of strings (never forwarded in part).
+ * Throws a TypeError for an input that is not headers at all (the caller's bug, not the sender's).
+ */
+function collect(input: HeaderInput): Map<string, Collected> {
+  const merged = new Map<string, Collected>();
+  const add = (rawName: unknown, rawValue: unknown): void => {
+    if (typeof rawName !== "string") fail("header names must be strings");
+    const values = valuesOf(rawValue);
+    if (values !== undefined && values.length === 0) return; // absent
+    const name = asciiLower(rawName);
+    let entry = merged.get(name);
+    if (entry === undefined) {
+      entry = { values: [], invalid: false };
+      merged.set(name, entry);
+    }
+    if (values === undefined) entry.invalid = true;
+    else for (const value of values) entry.values.push(value.replace(/^[ \t]+|[ \t]+$/g, ""));
+  };
+  if (typeof input !== "object" || input === null || ArrayBuffer.isView(input)) {
+    fail("headers must be a mapping or an iterable of [name, value] pairs");
+  }
+  if (typeof (input as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function") {
+    for (const pair of input as Iterable<unknown>) {
+      if (!Array.isArray(pair) || pair.length !== 2) fail("each header must be a [name, value] pair");
+      add(pair[0], pair[1]);
+    }
+  } else {
+    for (const [name, value] of Object.entries(input)) add(name, value);
   }
   return merged;
 }
 
 /**
- * Keep only the headers allowed on `hop`: drops unknown headers, headers not allowed
- * on the hop, values over the size limit or not matching the format, and never forwards
- * a secret header over an external hop.
+ * Keep only the headers `hop` may carry. A header is forwarded when its name is a token without `_`,
+ * it is declared and listed on the hop (undeclared headers pass only internal hops, and only when
+ * `STRIP_UNKNOWN_HEADERS` is off), it is not secret or identity on an external hop, and its value (repeated
+ * names and arrays joined with ", ") is within the size limit, printable ASCII and of the header's format.
  */
 export function sanitizeHeaders(hop: HopName, input: HeaderInput): SanitizedHeaders {
+  if (typeof hop !== "string" || !Object.prototype.hasOwnProperty.call(HOPS, hop)) {
+    fail(`unknown hop (expected one of: ${Object.keys(HOPS).join(", ")})`);
+  }
   const spec: HopSpec = HOPS[hop]; // annotated: `HOPS[hop]` is `never` when the spec has no hops
   const allowed = new Set<string>(spec.allowed);
   const headers = Object.create(null) as Record<string, string>;
   const dropped: DroppedHeader[] = [];
-  for (const [name, value] of collect(input)) {
+  for (const [name, entry] of collect(input)) {
     const header = headerSpec(name);
+    const value = entry.values.join(", ");
     let reason: DropReason | null = null;
-    if (header === undefined) {
+    if (!forwardableName.test(name)) {
+      reason = "invalid-name";
+    } else if (header === undefined) {
       reason = STRIP_UNKNOWN_HEADERS || spec.external ? "unknown" : null;
-    } else if (header.secret && spec.external) {
+    } else if (spec.external && header.secret) {
       reason = "secret-on-external-hop";
+    } else if (spec.external && header.identity) {
+      reason = "identity-on-external-hop";
     } else if (!allowed.has(name)) {
       reason = "not-allowed-on-hop";
-    } else if (encoder.encode(value).length > header.maxBytes) {
-      reason = "too-large";
-    } else if (!header.pattern.test(value)) {
-      reason = "malformed";
+    }
+    if (reason === null) {
+      if (entry.invalid) {
+        reason = "invalid-value";
+      } else if (encoder.encode(value).length > (header?.maxBytes ?? HEADER_DEFAULT_MAX_BYTES)) {
+        reason = "too-large";
+      } else if (!printableAscii.test(value) || (header !== undefined && !header.pattern.test(value))) {
+        reason = "malformed";
+      }
     }
     if (reason === null) {
       headers[name] = value;
     } else {
-      dropped.push({ name, reason });
+      dropped.push({ name: reportedName(name), reason });
     }
   }
   const missing = spec.allowed.filter((name) => {

@@ -5,7 +5,7 @@ the allow-list of each hop and `sanitize_headers` for service boundaries."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal, NamedTuple
@@ -40,7 +40,7 @@ class HopSpec:
     description: str
     source: str
     target: str
-    external: bool  # leaves our infrastructure: secret headers are never forwarded
+    external: bool  # leaves our infrastructure: secret, identity and undeclared headers are never forwarded
     allowed: tuple[str, ...]
 
 
@@ -253,6 +253,9 @@ HOPS: Final[Mapping[str, HopSpec]] = MappingProxyType({
 # Unknown headers are dropped at every boundary (header_policy.strip_unknown); never forwarded over an external hop.
 STRIP_UNKNOWN_HEADERS: Final[bool] = True
 
+# Size limit (UTF-8 bytes) of an unknown header forwarded over an internal hop when unknown headers are kept.
+HEADER_DEFAULT_MAX_BYTES: Final[int] = 256
+
 # Literal values of the SSE/streaming headers, for requests to streaming endpoints.
 SSE_HEADERS: Final[Mapping[str, str]] = MappingProxyType({
     ACCEPT: 'text/event-stream',
@@ -270,11 +273,17 @@ def sse_response_headers() -> dict[str, str]:
     return {("content-type" if name == "accept" else name): value for name, value in SSE_HEADERS.items()}
 
 
-DropReason = Literal["unknown", "not-allowed-on-hop", "secret-on-external-hop", "too-large", "malformed"]
+# Why a header was not forwarded, in the order the checks run: the name ("invalid-name": not an
+# RFC 9110 token, or spelled with "_"), the declaration ("unknown", "secret-on-external-hop",
+# "identity-on-external-hop", "not-allowed-on-hop"), then the value ("invalid-value": not a string
+# or a list/tuple of strings; "too-large": over max_bytes UTF-8 bytes; "malformed": a character outside
+# printable ASCII, e.g. CR, LF, NUL, DEL, C1, NBSP, U+2028, or not matching the format).
+DropReason = Literal["invalid-name", "unknown", "secret-on-external-hop", "identity-on-external-hop",
+                     "not-allowed-on-hop", "invalid-value", "too-large", "malformed"]
 
 
 class DroppedHeader(NamedTuple):
-    name: str
+    name: str  # lower-cased, every character outside the RFC 9110 token set replaced by "?": safe to log
     reason: DropReason
 
 
@@ -284,49 +293,103 @@ class SanitizedHeaders(NamedTuple):
     missing: list[str]  # required headers of this hop absent after sanitizing
 
 
-HeaderInput = Mapping[str, str | Sequence[str]] | Iterable[tuple[str, str]]
+# One header's value: repeated values as a list or tuple; None and [] mean absent.
+HeaderValue = str | list[str] | tuple[str, ...] | None
+HeaderInput = Mapping[str, HeaderValue] | Iterable[tuple[str, HeaderValue]]
+
+_FORWARDABLE_NAME: Final = re.compile(r"[!#$%&'*+.^`|~0-9a-z-]+")
+_TOKEN_CHARS: Final = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
+_PRINTABLE_ASCII: Final = re.compile(r"[\x20-\x7e]*")
+_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _collect(headers: HeaderInput) -> dict[str, str]:
-    """Merge repeated names (lower-cased) with ", " and trim optional whitespace, keeping first-seen order."""
-    pairs: list[tuple[str, str]] = []
+def _values(value: object) -> list[str] | None:
+    """A value's strings ([] when absent), or None when it is neither a string nor a list/tuple of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)  # nested lists, numbers, bytes: no flattening, no coercion
+    return None
+
+
+def _collect(headers: object) -> tuple[dict[str, list[str]], set[str]]:
+    """Group by lower-cased name in first-seen order, each value trimmed of SP/HTAB; plus the names with a non-string value.
+
+    Raises TypeError for an input that is not headers at all (the caller's bug, not the sender's).
+    """
     if isinstance(headers, Mapping):
-        for name, value in headers.items():
-            pairs.append((name, value if isinstance(value, str) else ", ".join(value)))
+        pairs: Iterable[object] = headers.items()
+    elif isinstance(headers, (str, bytes, bytearray, memoryview)) or not isinstance(headers, Iterable):
+        raise TypeError("sanitize_headers: headers must be a mapping or an iterable of [name, value] pairs")
     else:
-        pairs.extend(headers)
-    merged: dict[str, str] = {}
-    for raw_name, raw_value in pairs:
-        name, value = raw_name.lower(), raw_value.strip(" \t")
-        merged[name] = f"{merged[name]}, {value}" if name in merged else value
-    return merged
+        pairs = headers
+    merged: dict[str, list[str]] = {}
+    invalid: set[str] = set()
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError("sanitize_headers: each header must be a [name, value] pair")
+        raw_name, raw_value = pair
+        if not isinstance(raw_name, str):
+            raise TypeError("sanitize_headers: header names must be strings")
+        values = _values(raw_value)
+        if values == []:
+            continue  # absent
+        name = raw_name.translate(_ASCII_LOWER)  # not str.lower(): that maps "\u212a" (KELVIN SIGN) to "k"
+        kept = merged.setdefault(name, [])
+        if values is None:
+            invalid.add(name)
+        else:
+            kept.extend(v.strip(" \t") for v in values)
+    return merged, invalid
+
+
+def _reported(name: str) -> str:
+    """`name` with each character outside the token set replaced by "?" (no CR, LF or control character reaches a log)."""
+    return "".join(c if c in _TOKEN_CHARS else "?" for c in name)
 
 
 def sanitize_headers(hop: HopName, headers: HeaderInput) -> SanitizedHeaders:
-    """Keep only the headers allowed on `hop`.
+    """Keep only the headers `hop` may carry.
 
-    Drops unknown headers, headers not allowed on the hop, values over the size limit
-    or not matching the format, and never forwards a secret header over an external hop.
+    A header is forwarded when its name is a token without "_", it is declared and listed on the hop
+    (undeclared headers pass only internal hops, and only when STRIP_UNKNOWN_HEADERS is off), it is not
+    secret or identity on an external hop, and its value (repeated names and lists joined with ", ") is
+    within the size limit, printable ASCII and of the header's format.
     """
-    spec = HOPS[hop]
+    if not isinstance(hop, str):
+        raise TypeError(f"sanitize_headers: unknown hop (expected one of: {', '.join(HOPS)})")
+    spec = HOPS.get(hop)
+    if spec is None:
+        raise ValueError(f"sanitize_headers: unknown hop (expected one of: {', '.join(HOPS)})")
     kept: dict[str, str] = {}
     dropped: list[DroppedHeader] = []
-    for name, value in _collect(headers).items():
+    merged, invalid = _collect(headers)
+    for name, values in merged.items():
         header = HEADERS.get(name)
+        value = ", ".join(values)
         reason: DropReason | None = None
-        if header is None:
+        if _FORWARDABLE_NAME.fullmatch(name) is None:
+            reason = "invalid-name"
+        elif header is None:
             reason = "unknown" if STRIP_UNKNOWN_HEADERS or spec.external else None
-        elif header.secret and spec.external:
+        elif spec.external and header.secret:
             reason = "secret-on-external-hop"
+        elif spec.external and header.identity:
+            reason = "identity-on-external-hop"
         elif name not in spec.allowed:
             reason = "not-allowed-on-hop"
-        elif len(value.encode("utf-8", "surrogatepass")) > header.max_bytes:
-            reason = "too-large"
-        elif header.pattern.fullmatch(value) is None:
-            reason = "malformed"
+        if reason is None:
+            if name in invalid:
+                reason = "invalid-value"
+            elif len(value.encode("utf-8", "surrogatepass")) > (header.max_bytes if header else HEADER_DEFAULT_MAX_BYTES):
+                reason = "too-large"  # a lone surrogate counts 3 bytes, as U+FFFD does in TextEncoder
+            elif _PRINTABLE_ASCII.fullmatch(value) is None or (header is not None and header.pattern.fullmatch(value) is None):
+                reason = "malformed"
         if reason is None:
             kept[name] = value
         else:
-            dropped.append(DroppedHeader(name, reason))
+            dropped.append(DroppedHeader(_reported(name), reason))
     missing = [name for name in spec.allowed if HEADERS[name].required and name not in kept]
     return SanitizedHeaders(kept, dropped, missing)

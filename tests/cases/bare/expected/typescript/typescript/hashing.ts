@@ -26,13 +26,30 @@ export type HashedIdKind = keyof typeof HASHED_ID_PREFIXES;
 /** A hashed identifier of kind `K`, e.g. `u:3f2a...`. */
 export type HashedId<K extends HashedIdKind = HashedIdKind> = `${(typeof HASHED_ID_PREFIXES)[K]}${string}`;
 
-/** Hash a raw identifier (a Clerk userId, a session id, ...) into its prefixed, salted form. */
+/** A UTF-16 surrogate without its partner: not text (TextEncoder would hash it as U+FFFD, so two ids would collide). */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function fail(message: string): never {
+  throw new TypeError(`hashId: ${message}`);
+}
+
+/**
+ * Hash a raw identifier (a Clerk userId, a session id, ...) into its prefixed, salted form.
+ * Throws a TypeError for an unknown kind, an id that is not a non-empty string of whole characters,
+ * or a salt that is not a non-empty string of whole characters or non-empty bytes (`hash_id` in the
+ * Python package rejects the same inputs with the same messages).
+ */
 export function hashId<K extends HashedIdKind>(kind: K, raw: string, salt: string | Uint8Array): HashedId<K> {
-  if (!Object.prototype.hasOwnProperty.call(HASHED_ID_PREFIXES, kind)) {
-    throw new TypeError(`hashId: unknown identifier kind ${JSON.stringify(kind)}`);
+  if (typeof kind !== "string" || !Object.prototype.hasOwnProperty.call(HASHED_ID_PREFIXES, kind)) {
+    fail(`unknown identifier kind (expected one of: ${Object.keys(HASHED_ID_PREFIXES).join(", ")})`);
   }
-  if (salt.length === 0) {
-    throw new TypeError("hashId: the salt must not be empty");
+  if (typeof raw !== "string" || raw.length === 0 || loneSurrogate.test(raw)) {
+    fail("id must be a non-empty string without unpaired surrogates");
+  }
+  const saltOk = typeof salt === "string" ? salt.length > 0 && !loneSurrogate.test(salt)
+    : salt instanceof Uint8Array && salt.length > 0;
+  if (!saltOk) {
+    fail("salt must be a non-empty string without unpaired surrogates, or non-empty bytes");
   }
   const digest = createHmac("sha256", salt).update(raw, "utf8").digest("hex").slice(0, HASH_HEX_CHARS);
   return `${HASHED_ID_PREFIXES[kind]}${digest}` as HashedId<K>;

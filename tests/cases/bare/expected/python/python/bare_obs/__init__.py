@@ -11,6 +11,7 @@ from .hashing import (
     hash_id,
 )
 from .headers import (
+    HEADER_DEFAULT_MAX_BYTES,
     HEADER_GROUPS,
     HEADERS,
     HOPS,
@@ -22,6 +23,7 @@ from .headers import (
     HeaderInput,
     HeaderName,
     HeaderSpec,
+    HeaderValue,
     HopName,
     HopSpec,
     SanitizedHeaders,
@@ -57,6 +59,7 @@ __all__ = [
     'HASH_SALT_ENV',
     'HASH_SALT_ROTATION_DAYS',
     'HEADERS',
+    'HEADER_DEFAULT_MAX_BYTES',
     'HEADER_GROUPS',
     'HOPS',
     'HashedIdKind',
@@ -64,6 +67,7 @@ __all__ = [
     'HeaderInput',
     'HeaderName',
     'HeaderSpec',
+    'HeaderValue',
     'HopName',
     'HopSpec',
     'LOG_EVENT_KEYS',

@@ -26,12 +26,41 @@ HASHED_ID_PREFIXES: Final[Mapping[str, str]] = MappingProxyType({
 })
 
 
+_KIND_ERROR: Final = f"hash_id: unknown identifier kind (expected one of: {', '.join(HASHED_ID_PREFIXES)})"
+_ID_ERROR: Final = "hash_id: id must be a non-empty string without unpaired surrogates"
+_SALT_ERROR: Final = "hash_id: salt must be a non-empty string without unpaired surrogates, or non-empty bytes"
+
+
+def _utf8(text: str, error: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not text
+        raise ValueError(error) from None
+
+
 def hash_id(kind: HashedIdKind, raw: str, salt: str | bytes) -> str:
-    """Hash a raw identifier (a Clerk userId, a session id, ...) into its prefixed, salted form."""
+    """Hash a raw identifier (a Clerk userId, a session id, ...) into its prefixed, salted form.
+
+    Raises TypeError for an argument of the wrong type and ValueError for an unknown kind, an empty
+    id or salt, or one with an unpaired surrogate; `hashId` in the TypeScript package rejects the same
+    inputs with the same messages.
+    """
+    if not isinstance(kind, str):
+        raise TypeError(_KIND_ERROR)
     if kind not in HASHED_ID_PREFIXES:
-        raise ValueError(f"hash_id: unknown identifier kind {kind!r}")
-    key = salt.encode("utf-8") if isinstance(salt, str) else salt
+        raise ValueError(_KIND_ERROR)
+    if not isinstance(raw, str):
+        raise TypeError(_ID_ERROR)
+    data = _utf8(raw, _ID_ERROR)
+    if not data:
+        raise ValueError(_ID_ERROR)
+    if isinstance(salt, str):
+        key = _utf8(salt, _SALT_ERROR)
+    elif isinstance(salt, (bytes, bytearray)):
+        key = bytes(salt)
+    else:
+        raise TypeError(_SALT_ERROR)
     if not key:
-        raise ValueError("hash_id: the salt must not be empty")
-    digest = hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_HEX_CHARS]
+        raise ValueError(_SALT_ERROR)
+    digest = hmac.new(key, data, hashlib.sha256).hexdigest()[:HASH_HEX_CHARS]
     return HASHED_ID_PREFIXES[kind] + digest
