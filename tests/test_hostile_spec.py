@@ -32,8 +32,8 @@ def payloads(marker: Path) -> tuple[list[str], list[str]]:
     """(one-line payloads, multi-line payloads), every one aimed at creating `marker`."""
     m = json.dumps(str(marker))  # a quoted path, usable in Python and JavaScript alike
     line = [
-        f'""" + __import__("pathlib").Path({m}).touch() + """',
-        f"''' + __import__('pathlib').Path({m}).touch() + '''",
+        f'""" + str(__import__("pathlib").Path({m}).touch()) + """',
+        f"''' + str(__import__('pathlib').Path({m}).touch()) + '''",
         f'" + require("fs").writeFileSync({m}, "") + "',
         f'*/ require("fs").writeFileSync({m}, ""); /*',
         f'${{require("fs").writeFileSync({m}, "")}}',
