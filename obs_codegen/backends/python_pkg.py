@@ -15,8 +15,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
+from .escaped import Escaped, code, code_join, escaped
 from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
-from .templating import Escaped, Templates, code, code_join, escaped
+from .templating import Templates
 
 # Names each module template defines (re-exported by __init__); derived names must not take them.
 MODULE_BUILTINS = {

@@ -15,8 +15,9 @@ from typing import Any
 
 from ..spec.model import LogField, Model
 from .escape import ident
+from .escaped import Escaped, code, code_join, escaped
 from .identifiers import Names, check_packages, is_ts_identifier, view
-from .templating import Escaped, Templates, code, code_join, escaped
+from .templating import Templates
 
 MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
 
