@@ -184,6 +184,16 @@ def test_yaml_scalar_and_comment(value: str) -> None:
     assert yaml.safe_load(f"- {text}\n- after\n") == [value, "after"]
 
 
+@pytest.mark.parametrize("value", HOSTILE, ids=IDS)
+def test_yaml_documents_round_trip(value: str) -> None:
+    """The emitter the rules, promtool tests and Grafana provisioning are written with (`yaml_document`)."""
+    for doc in ({"k": value}, {"k": value + "\nsecond line"}, {"k": "first\n" + value, "z": [value]}):
+        for sort_keys in (False, True):
+            text = escape.yaml_document(doc, sort_keys=sort_keys)
+            text.encode("utf-8")
+            assert yaml.safe_load(text) == doc
+
+
 # --- PromQL --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", HOSTILE, ids=IDS)

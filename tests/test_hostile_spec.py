@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import tomllib
 import yaml
-from conftest import mypy, require_binary, run, tsc, write_files
+from conftest import mypy, require_binary, run, run_cli, tsc, write_files
 from test_adversarial import BASE, PROJECT_TS
 
 from obs_codegen.backends import render_all
@@ -32,8 +32,8 @@ def payloads(marker: Path) -> tuple[list[str], list[str]]:
     """(one-line payloads, multi-line payloads), every one aimed at creating `marker`."""
     m = json.dumps(str(marker))  # a quoted path, usable in Python and JavaScript alike
     line = [
-        f'""" + __import__("pathlib").Path({m}).touch() + """',
-        f"''' + __import__('pathlib').Path({m}).touch() + '''",
+        f'""" + str(__import__("pathlib").Path({m}).touch()) + """',
+        f"''' + str(__import__('pathlib').Path({m}).touch()) + '''",
         f'" + require("fs").writeFileSync({m}, "") + "',
         f'*/ require("fs").writeFileSync({m}, ""); /*',
         f'${{require("fs").writeFileSync({m}, "")}}',
@@ -176,3 +176,20 @@ def test_the_payloads_are_live(tmp_path: Path) -> None:
     marker.unlink()
     ran = run(["node", "-e", f"/** {line[3]} */ const x = 1;"], cwd=tmp_path)
     assert ran.returncode == 0 and marker.exists(), ran.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_lone_surrogate_is_a_diagnostic_in_every_format(tmp_path: Path, fmt: str) -> None:
+    """Was: lint-clean, then an internal error at render time, and a traceback in `--format github`."""
+    path = tmp_path / "spec,with:odd name.yaml"
+    path.write_text(BASE.replace("  title: Shop\n", '  title: "Shop \\ud83d"\n').replace(
+        "  api: {title: API,", '  "api\\udfff": {title: API,'), encoding="utf-8")
+    for command in (["lint"], ["generate", "--out", str(tmp_path / "out")]):
+        result = run_cli(*command, "--spec", str(path), "--format", fmt)
+        assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout, result.stderr[-2000:]
+        output = result.stdout + result.stderr
+        output.encode("utf-8")
+        assert "spec-control-character" in output and not (tmp_path / "out").exists()
+    if fmt == "github":
+        lines = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+        assert lines and all(",line=" in line and "%2C" in line and "%3A" in line for line in lines)

@@ -15,7 +15,8 @@ import pytest
 from conftest import SPEC, run_cli, tree
 
 from obs_codegen.backends import escape
-from obs_codegen.backends.templating import Escaped, Templates, UnescapedOutput, code, escaped, template_language
+from obs_codegen.backends.escaped import Escaped, UnescapedOutput, code, escaped, template_language
+from obs_codegen.backends.templating import Templates
 
 TITLE = 'Shop """ + __import__("os").system("true") + """'
 CONTEXT = {"title": TITLE, "count": 3, "flag": True, "names": ["A", "B"], "helper": lambda: "raw text",

@@ -12,7 +12,8 @@ from pathlib import PurePosixPath
 from ..lint.metrics import series_count
 from ..spec.model import Model
 from .escape import num
-from .templating import Escaped, Templates, code, code_join, escaped
+from .escaped import Escaped, code, code_join, escaped
+from .templating import Templates
 
 
 def _num(value: float) -> Escaped:

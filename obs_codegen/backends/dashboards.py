@@ -26,7 +26,7 @@ from typing import Any
 from ..spec import naming
 from ..spec.model import SLO, Alert, Metric, Model, PerEnv, Service, Tag
 from . import promql
-from .escape import json_value, yaml_comment
+from .escape import json_value, yaml_comment, yaml_document
 from .templating import Templates
 
 DATASOURCE = "${datasource}"
@@ -112,8 +112,6 @@ def mount_path(model: Model) -> str:
 
 
 def _provisioning(model: Model) -> bytes:
-    import yaml
-
     doc = {
         "apiVersion": 1,
         "providers": [{
@@ -133,7 +131,7 @@ def _provisioning(model: Model) -> bytes:
         f"# Grafana file provisioning: mount out/{DASHBOARDS_DIR}/ at {yaml_comment(mount_path(model))}\n"
         f"# and this file in /etc/grafana/provisioning/dashboards/.\n"
     )
-    return (header + yaml.safe_dump(doc, sort_keys=True, allow_unicode=True, default_flow_style=False)).encode()
+    return (header + yaml_document(doc, sort_keys=True)).encode()
 
 
 # --- shared helpers -------------------------------------------------------------------

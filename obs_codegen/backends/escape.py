@@ -260,6 +260,29 @@ def yaml_comment(value: str) -> str:
     return _one_line(value)
 
 
+def yaml_document(doc: object, sort_keys: bool = False) -> str:
+    """A whole YAML document (PyYAML's emitter is the escaper), deterministic, UTF-8 text.
+
+    Multi-line strings become literal blocks when that keeps them exact; a string holding a
+    character YAML reads as a line break (NEL, U+2028, U+2029: PyYAML would write NEL raw and
+    read it back as a newline) or one that is not printable is written double-quoted with escapes.
+    """
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
+        if any(ch in "\x85\u2028\u2029" or not (ch.isprintable() or ch == "\n") for ch in value):
+            style = '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return str(yaml.dump(doc, Dumper=Dumper, sort_keys=sort_keys, allow_unicode=True, width=120,
+                         default_flow_style=False))
+
+
 # --- PromQL ------------------------------------------------------------------------------
 
 _PROMQL_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

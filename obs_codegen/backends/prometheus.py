@@ -27,7 +27,7 @@ from pathlib import PurePosixPath
 from ..spec import naming
 from ..spec.model import SLO, Alert, Filter, Metric, Model, PerEnv
 from . import promql
-from .escape import yaml_comment
+from .escape import yaml_comment, yaml_document
 from .templating import Templates
 
 RATE_WINDOW = "5m"  # rate window of the threshold alerts
@@ -358,19 +358,8 @@ def header(model: Model, what: str) -> str:
 
 
 def dump_yaml(doc: object) -> str:
-    """Deterministic YAML: keys in construction order, multi-line strings as literal blocks."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-        style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    Dumper.add_representer(str, text)
-    out = yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False)
-    return str(out)
+    """Deterministic YAML: keys in construction order, multi-line strings as literal blocks (`escape.yaml_document`)."""
+    return yaml_document(doc)
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:

@@ -4,8 +4,9 @@ Output: `python/pyproject.toml` and `python/<project.packages.python>/` (`__init
 `headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, and the optional
 `instrumentation.py`, which creates prometheus_client objects per service and imports it lazily),
 stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
-`obs_codegen.identifiers`; every spec value passes through the `py_str` / `comment` /
-`toml_str` filters of the templates in `templates/python/`.
+`obs_codegen.identifiers`; every spec value passes through an escaper (`py_str`, `py_doc`,
+`comment`, `toml_str`, ...) of the templates in `templates/python/` or through `templating.escaped`
+here; the templating layer refuses anything else.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
+from .escaped import Escaped, code, code_join, escaped
 from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
-from .templating import Escaped, Templates, code, code_join, escaped
+from .templating import Templates
 
 # Names each module template defines (re-exported by __init__); derived names must not take them.
 MODULE_BUILTINS = {

@@ -3,7 +3,8 @@
 Output (an npm workspace package named `project.packages.typescript`, `.ts` sources
 exported directly): `package.json`, `index.ts`, `headers.ts`, `metrics.ts`, `logs.ts`,
 `hashing.ts`. Identifiers follow `obs_codegen.identifiers`; every spec value passes
-through the `ts_str` / `comment` / `json` filters of the templates in `templates/typescript/`.
+through an escaper (`ts_str`, `ts_doc`, `comment`, `json`) of the templates in `templates/typescript/`
+or through `templating.escaped` here; the templating layer refuses anything else.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 from ..spec.model import LogField, Model
 from .escape import ident
+from .escaped import Escaped, code, code_join, escaped
 from .identifiers import Names, check_packages, is_ts_identifier, view
-from .templating import Escaped, Templates, code, code_join, escaped
+from .templating import Templates
 
 MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
 

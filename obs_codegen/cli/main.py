@@ -65,7 +65,8 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from ..backends import BackendConflict, render_all
-    from ..backends.templating import Templates, UnescapedOutput
+    from ..backends.escaped import UnescapedOutput
+    from ..backends.templating import Templates
     from ..output.drift import inputs_hash
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
 

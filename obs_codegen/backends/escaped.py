@@ -1,0 +1,319 @@
+"""Escaped output: the values a template may print, the escaping filters, and the rules Jinja2 enforces.
+
+See `templating` for the rules as a template author meets them. Here: `Escaped` (text an
+escaper made for some template languages), `FILTERS` (the escapers of `escape` as Jinja2
+filters, with the languages their output is valid in), `escaped`/`code`/`code_join` for
+backends that build template values in Python, and the environment whose `finalize` hook
+refuses any other printed value, whose parser refuses `{% filter %}` blocks, and whose
+rendered Python and TypeScript are checked by `contexts`. Loaded only when something renders:
+`check`'s fast path imports `templating` and nothing of this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from . import contexts, escape
+from .contexts import Kind
+from .escape import Language
+
+if TYPE_CHECKING:
+    import jinja2
+
+
+class Escaped(str):
+    """Text made safe by `origin` (an escaper) for the template languages in `languages` (None: every one)."""
+
+    languages: frozenset[Language] | None
+    origin: str
+
+    def __new__(cls, text: str, languages: Iterable[Language] | None, origin: str) -> Escaped:
+        obj = super().__new__(cls, text)
+        obj.languages = None if languages is None else frozenset(languages)
+        obj.origin = origin
+        return obj
+
+
+class UnescapedOutput(Exception):
+    """A template printed a value that did not come out of an escaper for its language."""
+
+
+_SUFFIX_LANGUAGE: dict[str, Language] = {".py": "python", ".pyi": "python", ".ts": "typescript", ".mts": "typescript",
+                                         ".json": "json", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml",
+                                         ".md": "markdown"}
+
+
+def template_language(name: str | None) -> Language | None:
+    """The language of a template from its file type (`python/headers.py.j2` -> python), None if unknown."""
+    return _SUFFIX_LANGUAGE.get(PurePosixPath((name or "").removesuffix(".j2")).suffix)
+
+
+# --- the escaping filters -------------------------------------------------------------------
+
+def _text(fn: Callable[[str], str]) -> Callable[[Any], str]:
+    def checked(value: Any) -> str:
+        if not isinstance(value, str):
+            _raise_if_undefined(value)
+            raise TypeError(f"expects a string, got {type(value).__name__} {value!r}")
+        return fn(value)
+
+    return checked
+
+
+def _raise_if_undefined(value: Any) -> None:
+    """An undefined variable handed to a filter: raise Jinja2's own "'x' is undefined" error."""
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises here
+
+
+def py_bool(value: Any) -> str:
+    if not isinstance(value, bool):
+        raise TypeError(f"expects a boolean, got {type(value).__name__}")
+    return "True" if value else "False"
+
+
+def py_literal(values: Iterable[Any]) -> str:
+    """`Literal["a", "b"]` of string values, or `Never` when there are none (import both)."""
+    items = [_text(escape.py_str)(v) for v in values]
+    return f"Literal[{', '.join(items)}]" if items else "Never"
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    return escape.json_value(value, indent=indent)
+
+
+# name -> (escaper, the template languages its output is valid in; None: every one)
+FILTERS: dict[str, tuple[Callable[..., str], tuple[Language, ...] | None]] = {
+    "py_str": (_text(escape.py_str), ("python",)),
+    "py_doc": (_text(escape.py_doc), ("python",)),
+    "py_comment": (_text(escape.py_comment), ("python",)),
+    "py_bool": (py_bool, ("python",)),
+    "py_literal": (py_literal, ("python",)),
+    "ts_str": (_text(escape.ts_str), ("typescript",)),
+    "ts_doc": (_text(escape.ts_doc), ("typescript",)),
+    "ts_comment": (_text(escape.ts_comment), ("typescript",)),
+    "json": (_json, ("json", "typescript")),
+    "toml_str": (_text(escape.toml_str), ("toml",)),
+    "toml_key": (_text(escape.toml_key), ("toml",)),
+    "yaml_str": (_text(escape.yaml_str), ("yaml",)),
+    "yaml_comment": (_text(escape.yaml_comment), ("yaml",)),
+    "md": (_text(escape.md), ("markdown",)),
+    "md_code": (_text(escape.md_code), ("markdown",)),
+    "md_cell_code": (_text(escape.md_cell_code), ("markdown",)),
+    "md_url": (_text(escape.md_url), ("markdown",)),
+    "num": (escape.num, None),
+}
+# Filters that depend on the template's language: `comment` (the language's comment text),
+# `ident` (re-asserts the language's identifier grammar) and `ident_list` (`a, b, c`).
+_COMMENT: dict[Language, Callable[[str], str]] = {
+    "python": escape.py_comment, "typescript": escape.ts_comment, "toml": escape.yaml_comment,
+    "yaml": escape.yaml_comment, "markdown": escape.md,
+}
+
+
+def escaped(name: str, value: Any, *args: Any, **kwargs: Any) -> Escaped:
+    """`value` through filter `name`, for backends that build template values in Python (`escaped("py_str", x)`)."""
+    fn, languages = FILTERS[name]
+    try:
+        return Escaped(fn(value, *args, **kwargs), languages, name)
+    except (TypeError, ValueError) as exc:
+        raise UnescapedOutput(f"`{name}` {exc}") from None
+
+
+def code(language: Language, *parts: str) -> Escaped:
+    """Code a backend assembles from its own fixed text and `Escaped` parts (checked for `language`)."""
+    for part in parts:
+        if isinstance(part, Escaped) and part.languages is not None and language not in part.languages:
+            raise UnescapedOutput(f"{part.origin} output is for {sorted(part.languages)}, not {language}")
+    return Escaped("".join(parts), (language,), "backend code")
+
+
+def code_join(language: Language, separator: str, parts: Iterable[Escaped]) -> Escaped:
+    """`separator` (a backend's fixed text) between `Escaped` parts: `a | b | c`."""
+    items = list(parts)
+    return code(language, *[p for i, part in enumerate(items) for p in ((separator, part) if i else (part,))])
+
+
+def _language_of(context: jinja2.runtime.Context) -> Language:
+    language = template_language(context.name)
+    if language is None:
+        raise UnescapedOutput(f"{context.name}: this file type has no escapers, so it cannot print values; "
+                              f"name the template after its output type ({', '.join(_SUFFIX_LANGUAGE)} + .j2)")
+    return language
+
+
+def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
+    import jinja2
+
+    @jinja2.pass_context
+    def comment(context: jinja2.runtime.Context, value: Any) -> Escaped:
+        language = _language_of(context)
+        if language not in _COMMENT:
+            raise UnescapedOutput(f"{context.name}: {language} has no comments")
+        return Escaped(_text(_COMMENT[language])(value), (language,), "comment")
+
+    @jinja2.pass_context
+    def ident(context: jinja2.runtime.Context, value: Any) -> Escaped:
+        language = _language_of(context)
+        try:
+            return Escaped(escape.ident(_text(str)(value), language), (language,), "ident")
+        except (TypeError, ValueError) as exc:
+            raise UnescapedOutput(f"{context.name}: `ident` {exc}") from None
+
+    @jinja2.pass_context
+    def ident_list(context: jinja2.runtime.Context, values: Iterable[Any]) -> Escaped:
+        language = _language_of(context)
+        try:
+            return Escaped(", ".join(escape.ident(_text(str)(v), language) for v in values), (language,), "ident_list")
+        except (TypeError, ValueError) as exc:
+            raise UnescapedOutput(f"{context.name}: `ident_list` {exc}") from None
+
+    return {"comment": comment, "ident": ident, "ident_list": ident_list}
+
+
+# --- what may reach the output ------------------------------------------------------------------
+
+# Text escapers whose output is only safe in one context, checked after rendering (`contexts`).
+_TEXT_CONTEXT: dict[tuple[Language, str], Kind] = {
+    ("python", "py_doc"): "docstring", ("python", "py_comment"): "comment", ("python", "comment"): "comment",
+    ("typescript", "ts_doc"): "comment", ("typescript", "ts_comment"): "comment", ("typescript", "comment"): "comment",
+}
+
+
+def _finalize_fn() -> Callable[..., Any]:
+    import jinja2
+
+    @jinja2.pass_context
+    def finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+        if isinstance(value, Escaped):
+            language = _language_of(context)
+            if value.languages is None or language in value.languages:
+                kind = _TEXT_CONTEXT.get((language, value.origin))
+                return value if kind is None else contexts.mark(kind, value)
+            raise UnescapedOutput(f"{context.name}: `{value.origin}` escapes for {'/'.join(sorted(value.languages))}, "
+                                  f"not for this {language} template")
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined: raises its own "is undefined" error
+        target = template_language(context.name)
+        usable = sorted(n for n, (_, langs) in FILTERS.items() if langs is None or target in langs)
+        preview = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise UnescapedOutput(
+            f"{context.name}: `{{{{ }}}}` printed {type(value).__name__} {preview} without escaping it; every value "
+            f"must pass through an escaping filter for {target or 'this file type'} "
+            f"({', '.join(usable + ['comment', 'ident', 'ident_list'])})")
+
+    return finalize
+
+
+def output_call(context: jinja2.runtime.Context, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A call printed by `{{ f(...) }}`: a macro's (or block's) output is template text, so it is escaped output."""
+    from jinja2.runtime import BlockReference, Macro
+
+    result = context.environment.call(context, fn, *args, **kwargs)  # type: ignore[attr-defined]
+    if isinstance(fn, (Macro, BlockReference)):
+        return Escaped(str(result), None, "macro")
+    return result  # a backend helper must return Escaped itself; finalize checks
+
+
+def template_constant(value: Any) -> Escaped:
+    """A string literal written in the template: as trusted as the template's own text."""
+    return Escaped(str(value), None, "template literal")
+
+
+_HERE = __name__  # the compiled templates import output_call and template_constant from here
+
+
+def _checked_output(node: Any) -> Any:
+    """Rewrite one printed expression so that macro calls and template literals count as escaped."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.CondExpr):
+        node.expr1 = _checked_output(node.expr1)
+        node.expr2 = _checked_output(node.expr2 if node.expr2 is not None else nodes.Const("", lineno=node.lineno))
+        return node
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return nodes.Call(nodes.ImportedName(f"{_HERE}.template_constant", lineno=node.lineno), [node], [], None, None,
+                          lineno=node.lineno)
+    if isinstance(node, nodes.Call):
+        return nodes.Call(nodes.ImportedName(f"{_HERE}.output_call", lineno=node.lineno),
+                          [nodes.ContextReference(lineno=node.lineno), node.node, *node.args],
+                          node.kwargs, node.dyn_args, node.dyn_kwargs, lineno=node.lineno)
+    return node
+
+
+def enforce(tree: Any, name: str | None, filename: str | None) -> Any:
+    """Refuse `{% filter %}` blocks and prepare every printed expression for the `finalize` check."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    for block in tree.find_all(nodes.FilterBlock):
+        raise TemplateSyntaxError("`{% filter %}` blocks print unchecked text; apply an escaping filter in `{{ }}`",
+                                  block.lineno, name, filename)
+    for output in tree.find_all(nodes.Output):
+        output.nodes = [_checked_output(n) for n in output.nodes]
+    for block in tree.find_all(nodes.CallBlock):
+        block.call = _checked_output(block.call)
+    return tree
+
+
+def _filter(name: str) -> Callable[..., Escaped]:
+    def apply(value: Any, *args: Any, **kwargs: Any) -> Escaped:
+        return escaped(name, value, *args, **kwargs)
+
+    apply.__name__ = name
+    return apply
+
+
+def _template_line(exc: BaseException, filename: str | None) -> int | None:
+    """The template line being rendered when `exc` was raised (Jinja2 rewrites tracebacks to template lines)."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def make_environment(dirs: list[Path]) -> jinja2.Environment:
+    """The sandboxed Jinja2 environment over `dirs` whose templates can print escaped output only."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Environment(SandboxedEnvironment):
+        def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+            return enforce(super()._parse(source, name, filename), name, filename)  # type: ignore[no-any-return]
+
+    env = Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize_fn(),
+    )
+    for filter_name in FILTERS:
+        env.filters[filter_name] = _filter(filter_name)
+    env.filters.update(_contextual_filters())
+    return env
+
+
+def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render template `name`; every broken rule is an `UnescapedOutput` naming the template (and line)."""
+    import jinja2
+
+    template = env.get_template(name)
+    try:
+        text = template.render(**context)
+    except (UnescapedOutput, jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
+        line = _template_line(exc, template.filename)
+        raise type(exc)(f"{exc}{f' ({template.filename}, line {line})' if line else ''}") from None
+    language = template_language(name)
+    try:
+        return contexts.check_python(text) if language == "python" else \
+            contexts.check_typescript(text) if language == "typescript" else text
+    except contexts.MisplacedText as exc:
+        raise UnescapedOutput(f"{template.filename or name}: {exc}") from None
