@@ -137,11 +137,14 @@ def test_header_named_like_a_module_builtin_collides(tmp_path: Path, backend: An
         backend.render(minimal_with(tmp_path, edit), Templates())
 
 
-def test_python_package_name_that_is_a_keyword_is_an_error(tmp_path: Path) -> None:
-    model = minimal_with(tmp_path, lambda d: d["project"]["packages"].update(python="import"))
-    with pytest.raises(IdentifierError, match="reserved") as err:
+@pytest.mark.parametrize(("name", "why"), [("import", "keyword"), ("json", "standard-library"),
+                                         ("prometheus_client", "imports")])
+def test_python_package_name_that_is_a_keyword_or_shadows_a_module_is_an_error(tmp_path: Path, name: str,
+                                                                                why: str) -> None:
+    model = minimal_with(tmp_path, lambda d: d["project"]["packages"].update(python=name))
+    with pytest.raises(CodegenError, match=why) as err:
         python_pkg.render(model, Templates())
-    assert err.value.rule == "codegen-identifier-reserved"
+    assert err.value.rule == "codegen-package-name" and err.value.path == ("project", "packages", "python")
 
 
 @pytest.mark.parametrize("pattern", ["^(?i)abc$", "^(?P<x>a)b$", r"^\Aabc$", "^a{,3}$", "^a++$", "^[]a]$", "^(ab$",
