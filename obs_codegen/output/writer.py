@@ -156,7 +156,8 @@ def resolve_out(out_dir: Path, protect: Mapping[str, Path] | None = None) -> Pat
                          "obs-codegen swaps the output directory as a whole and never writes through a link: "
                          "pass the real directory as --out, or replace the link by a directory")
     if st is not None and not stat.S_ISDIR(st.st_mode):
-        raise UnsafePath(f"refusing to use {given} as the output directory: it is {file_kind(st.st_mode)}")
+        raise UnsafePath(f"refusing to use {given} as the output directory: it is {file_kind(st.st_mode)}, "
+                         "not a directory")
     if cwd.is_relative_to(real):
         raise UnsafePath(f"refusing to use {given} as the output directory: it contains the working directory")
     if ".git" in real.parts or os.path.lexists(real / ".git"):
