@@ -34,7 +34,6 @@ from typing import TypedDict, cast
 from ..safe_io import (
     SymlinkOnPath,
     describe_os_error,
-    dir_beneath,
     file_kind,
     lstat_beneath,
     read_beneath,
@@ -239,7 +238,7 @@ def _plan(out: Path, checked: Files, old_files: set[PurePosixPath]) -> tuple[lis
     removed = []
     for p in sorted(old_files - set(checked)):
         st = _lstat(out, p)
-        if st is not None and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+        if st is not None and not stat.S_ISDIR(st.st_mode):  # a file, link, FIFO, ...: only its name goes
             removed.append(p)
     gone = set(removed)
     changed: list[PurePosixPath] = []
@@ -292,13 +291,11 @@ def _build(out: Path, staging: Path, checked: Files, changed: list[PurePosixPath
     if os.path.lexists(staging):
         shutil.rmtree(staging)
     if os.path.lexists(out):
-        _clone(out, staging)
+        _clone(out, staging, set(removed))
     else:
         os.mkdir(staging, 0o777)
-    for p in removed:
-        with dir_beneath(staging, p.parts[:-1]) as dfd:
-            os.unlink(p.parts[-1], dir_fd=dfd)
-        for parent in p.parents[:-1]:  # prune directories the removal emptied (never the root)
+    for p in removed:  # not copied into staging; prune the directories that leaves empty (never the root)
+        for parent in p.parents[:-1]:
             try:
                 os.rmdir(staging / parent)
             except OSError:
@@ -308,23 +305,24 @@ def _build(out: Path, staging: Path, checked: Files, changed: list[PurePosixPath
     _write_beneath(staging, PurePosixPath(MANIFEST), manifest, out)
 
 
-def _clone(src: Path, dst: Path) -> None:
-    """Copy the tree `src` to `dst` (which must not exist): hard links where possible, symlinks as symlinks.
-
-    A FIFO, device or socket inside out/ is refused: obs-codegen keeps only files, directories and links.
-    """
+def _clone(src: Path, dst: Path, skip: set[PurePosixPath]) -> None:
+    """Copy the tree `src` to `dst` (which must not exist), except the paths in `skip`: hard links where
+    possible, symlinks as symlinks. A FIFO, device or socket inside out/ is refused (and never opened):
+    obs-codegen keeps only files, directories and links."""
     modes: list[tuple[Path, int]] = []
-    stack = [(src, dst)]
+    stack = [(src, dst, PurePosixPath())]
     while stack:
-        s, d = stack.pop()
+        s, d, rel = stack.pop()
         os.mkdir(d, 0o700)
         modes.append((d, stat.S_IMODE(os.lstat(s).st_mode)))
         with os.scandir(s) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 sp, dp = Path(entry.path), d / entry.name
                 st = entry.stat(follow_symlinks=False)
+                if rel / entry.name in skip:
+                    continue
                 if stat.S_ISDIR(st.st_mode):
-                    stack.append((sp, dp))
+                    stack.append((sp, dp, rel / entry.name))
                 elif stat.S_ISLNK(st.st_mode):
                     os.symlink(os.readlink(sp), dp)
                 elif stat.S_ISREG(st.st_mode):
