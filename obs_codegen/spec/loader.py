@@ -2,7 +2,11 @@
 
 Everything that can go wrong with the bytes of a spec (too large, not UTF-8, not
 YAML, duplicate keys, alias bombs, the wrong shape for the spec schema) becomes a
-`Diagnostic` with file, line and column; nothing here raises on bad input.
+`Diagnostic` with file, line and column; nothing here raises on bad input. Only a
+file that cannot be read raises OSError: `read_spec` opens regular files only (a
+FIFO, device or directory is refused unread) and never reads past the size limit.
+Large specs stay fast: libyaml scans when installed, the node limit applies while
+composing, and no check is quadratic in the size of the spec.
 """
 
 from __future__ import annotations
