@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import OUT, ROOT, SPEC, run, run_cli, tree
+from conftest import OBS_CODEGEN, OUT, ROOT, SPEC, run, run_cli, tree
 
 
 @pytest.fixture
@@ -154,3 +155,131 @@ def test_broken_template_is_reported_without_traceback(workdir: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "template error: bad/catalog/observability.md.j2:1:" in r.stderr, r.stderr
     assert tree(workdir / "out") == before
+
+
+# --- hostile files and directories (issue 18): clear messages, no traceback, no hang, nothing touched ---
+
+def _snapshot(root: Path) -> dict[str, bytes | str]:
+    out: dict[str, bytes | str] = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        out[rel] = f"-> {os.readlink(p)}" if p.is_symlink() else p.read_bytes() if p.is_file() else "dir"
+    return out
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "loop", "dangling"])
+def test_spec_that_is_not_a_regular_file_is_a_clear_input_error(tmp_path: Path, kind: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    if kind == "fifo":
+        os.mkfifo(spec)
+    elif kind == "dev-zero":
+        spec.symlink_to("/dev/zero")
+    elif kind == "loop":
+        spec.symlink_to(tmp_path / "loop2.yaml")
+        (tmp_path / "loop2.yaml").symlink_to(spec)
+    else:
+        spec.symlink_to(tmp_path / "nowhere.yaml")
+    expected = {"fifo": "not a regular file (a FIFO (named pipe))", "dev-zero": "not a regular file (a character device)",
+                "loop": "Too many levels of symbolic links", "dangling": "No such file or directory"}[kind]
+    for command in (["lint"], ["generate"], ["check"], ["validate-logs", "-"]):
+        r = run_cli(*command, "--spec", "spec.yaml", cwd=tmp_path)  # a hang would be a TimeoutExpired
+        assert r.returncode == 2, (command, r.stderr)
+        assert f"cannot read spec spec.yaml: {expected}" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_with_glob_characters_in_out_leaves_siblings_alone(workdir: Path) -> None:
+    for sibling in ("other", ".other.previous-1", ".oher.staging-2", ".out.staging-3"):
+        (workdir / sibling / "keep").mkdir(parents=True)
+        (workdir / sibling / "keep" / "data").write_text(sibling)
+    before = {s: _snapshot(workdir / s) for s in ("other", ".other.previous-1", ".oher.staging-2", ".out.staging-3")}
+    for out in ("o[th]er", "*"):
+        assert run_cli("generate", "--out", out, cwd=workdir).returncode == 0
+        spec = workdir / "spec" / "observability.yaml"
+        spec.write_text(spec.read_text() + "\n# touched\n")  # the second run must swap a changed tree in
+        assert run_cli("generate", "--out", out, cwd=workdir).returncode == 0
+        assert tree(workdir / out) != {} and run_cli("check", "--out", out, cwd=workdir).returncode == 0
+    assert {s: _snapshot(workdir / s) for s in before} == before
+
+
+def test_generate_refuses_a_symlinked_out_and_foreign_files(workdir: Path) -> None:
+    real = workdir / "real-out"
+    (workdir / "out").rename(real)
+    (workdir / "out").symlink_to(real)
+    spec = workdir / "spec" / "observability.yaml"
+    spec.write_text(spec.read_text() + "\n# touched\n")
+    r = run_cli("generate", cwd=workdir)
+    assert r.returncode == 1 and "it is a symlink (to" in r.stderr and "Traceback" not in r.stderr
+    assert (workdir / "out").is_symlink()
+    (workdir / "out").unlink()
+    real.rename(workdir / "out")
+    (workdir / "out" / "docs" / "observability.md").unlink()
+    manifest = workdir / "out" / ".obs-codegen-manifest.json"
+    doc = json.loads(manifest.read_text())
+    del doc["files"]["docs/observability.md"]
+    manifest.write_text(json.dumps(doc))
+    (workdir / "out" / "docs" / "observability.md").write_text("my own notes")
+    r = run_cli("generate", cwd=workdir)
+    assert r.returncode == 1 and "docs/observability.md" in r.stderr and "did not generate" in r.stderr
+    assert (workdir / "out" / "docs" / "observability.md").read_text() == "my own notes"
+    r = run_cli("generate", "--out", "spec", cwd=workdir)
+    assert r.returncode == 1 and "it contains the spec file" in r.stderr
+
+
+def test_check_with_a_hostile_manifest_answers_quickly_and_touches_nothing(workdir: Path, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Entries naming /dev/zero, a FIFO, ../sibling and a symlink to a huge sparse file: exit 1, never a hang."""
+    out = workdir / "out"
+    sibling = workdir / "sibling"
+    sibling.mkdir()
+    (sibling / "secret").write_text("not yours")
+    huge = tmp_path_factory.mktemp("huge") / "sparse.bin"
+    with open(huge, "wb") as f:
+        f.truncate(64 * 1024**3)  # 64 GiB of holes: reading it would take minutes and all memory
+    os.mkfifo(out / "pipe")
+    doc_path = out / "docs" / "observability.md"
+    doc_path.unlink()
+    doc_path.symlink_to(huge)
+    manifest = out / ".obs-codegen-manifest.json"
+    doc = json.loads(manifest.read_text())
+    doc["files"].update({"/dev/zero": "0" * 64, "pipe": "0" * 64, "../sibling/secret": "0" * 64,
+                         "docs/../../sibling/secret": "0" * 64})
+    manifest.write_text(json.dumps(doc))  # inputs_sha256 untouched: the fast path is tried first
+    before = _snapshot(sibling)
+    for args in ([], ["--full"]):
+        r = run_cli("check", *args, cwd=workdir)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert "not-a-file: out/docs/observability.md" in r.stdout and "a symlink" in r.stdout
+        assert "changed: out/.obs-codegen-manifest.json" in r.stdout
+        assert "/dev/zero" not in r.stdout.split("--- a/")[0] and "secret" not in r.stdout.split("--- a/")[0]
+    assert _snapshot(sibling) == before
+    assert run_cli("generate", cwd=workdir).returncode == 0  # entries outside out/ are ignored
+    assert not doc_path.is_symlink() and not (out / "pipe").exists()  # a listed FIFO is removed (by name)
+    assert _snapshot(sibling) == before and run_cli("check", cwd=workdir).returncode == 0
+
+
+def test_templates_directory_with_a_fifo_or_a_loop_is_a_clear_error(workdir: Path) -> None:
+    custom = workdir / "my-templates" / "catalog"
+    custom.mkdir(parents=True)
+    os.mkfifo(custom / "observability.md.j2")
+    for command in ("generate", "check"):
+        r = run_cli(command, "--templates", "my-templates", cwd=workdir)
+        assert r.returncode == 2 and "cannot read templates: not a regular file (a FIFO (named pipe))" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+    (custom / "observability.md.j2").unlink()
+    (custom / "loop").symlink_to(custom)  # a directory loop: visited once, not forever
+    assert run_cli("check", "--templates", "my-templates", cwd=workdir).returncode == 0
+
+
+def test_validate_logs_refuses_fifos_and_devices_but_reads_stdin(workdir: Path) -> None:
+    os.mkfifo(workdir / "logs.fifo")
+    for name in ("logs.fifo", "/dev/zero"):
+        r = run_cli("validate-logs", name, cwd=workdir)
+        assert r.returncode == 2 and "not a regular file" in r.stderr and "pass `-`" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and r.stdout == ""
+    schemas = workdir / "schemas"
+    schemas.mkdir()
+    os.mkfifo(schemas / "next.schema.json")
+    r = run_cli("validate-logs", "--schemas", "schemas", "-", cwd=workdir)
+    assert r.returncode == 2 and "not a regular file (a FIFO" in r.stderr and "Traceback" not in r.stderr
+    r = run([OBS_CODEGEN, "validate-logs", "-"], cwd=workdir)  # stdin (empty here) still streams
+    assert r.returncode == 0 and "0 lines read" in r.stdout, r.stdout + r.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -191,8 +192,66 @@ def test_control_characters_are_reported_where_they_are(tmp_path: Path) -> None:
 def test_unreadable_path_raises_oserror_for_the_cli_to_report(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         compile_spec(tmp_path / "missing.yaml")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="not a regular file \\(a directory\\)"):
         compile_spec(tmp_path)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    ("fifo", "not a regular file (a FIFO (named pipe))"),  # opening it would block until a writer came
+    ("dev-zero", "not a regular file (a character device)"),  # reading it would never end
+    ("loop", "Too many levels of symbolic links"),
+])
+def test_special_files_are_refused_before_they_are_read(tmp_path: Path, make: str, message: str) -> None:
+    path = tmp_path / "spec.yaml"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.symlink_to(tmp_path / "other.yaml")
+        (tmp_path / "other.yaml").symlink_to(path)
+    with pytest.raises(OSError) as caught:
+        compile_spec(path, "spec.yaml")
+    assert message in str(caught.value)
+
+
+def test_a_huge_spec_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    with open(path, "wb") as f:
+        f.write(HEAD.encode())
+        f.truncate(64 * 1024**3)  # a sparse 64 GiB file: reading it whole would exhaust memory
+    diags = compile_spec(path, "spec.yaml").diagnostics
+    assert where(diags) == [(1, 1, "spec-too-large")]
+    assert diags[0].message == f"spec is {64 * 1024**3} bytes; the limit is {loader.MAX_SPEC_BYTES}"
+
+
+def test_node_limit_is_enforced_while_composing(tmp_path: Path) -> None:
+    items = ", ".join(str(i) for i in range(loader.MAX_NODES + 10))
+    diags = lint_bytes(tmp_path, HEAD + "bucket_sets:\n  b: [" + items + "]\n")
+    assert [d.rule for d in diags] == ["spec-too-large"]
+    assert diags[0].message == f"spec has more than {loader.MAX_NODES} YAML nodes; the limit is {loader.MAX_NODES}"
+    assert diags[0].line == 6 and diags[0].column > 1_000_000  # where the limit was crossed, not the end
+
+
+def _parsed(text: str, fast: bool) -> tuple[object, dict[object, object], dict[object, object], list[Diagnostic]]:
+    src = loader.Source("spec.yaml", text.encode("utf-8", "surrogatepass"))
+    diags = loader.parse_text(src, text, fast=fast)
+    return src.data, src.values, src.keys, diags
+
+
+def test_libyaml_and_pyyaml_give_identical_results(tmp_path: Path) -> None:
+    """The fast path (libyaml scanner) must change nothing: same data, positions and diagnostics as PyYAML."""
+    assert loader._libyaml_loader() is not None, "PyYAML without libyaml: the large-spec speed-up is not active"
+    texts = [COACHUP.read_text(encoding="utf-8")]
+    for path in sorted((ROOT / "tests").glob("rules/*.yaml")) + sorted((ROOT / "tests").glob("cases/*/spec.yaml")):
+        try:
+            texts.append(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    texts += _mutants(texts[0], 20, seed=18)
+    texts += [HEAD + 'x: "\\ud83d"\n', HEAD + "x: [a, b\n", HEAD + "x: &a [*a]\n", HEAD + "\tx: 1\n"]
+    differing = [i for i, t in enumerate(texts) if _parsed(t, True) != _parsed(t, False)]
+    assert differing == []
 
 
 @pytest.mark.parametrize("snippet", [

@@ -33,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import jinja2
 
+MAX_TEMPLATE_FILES = 5_000
+MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
+
 
 def packaged_templates_dir() -> Path:
     """templates/ next to the package in a checkout, or obs_codegen/templates in a wheel."""
@@ -72,10 +75,15 @@ class Templates:
         return (text.rstrip("\n") + "\n").encode("utf-8")
 
     def fingerprint(self) -> str:
-        """Hash of every template file that could be used, for the freshness check."""
+        """Hash of every template file that could be used, for the freshness check.
+
+        Reads only regular files, within bounds (safe_io.read_tree): a FIFO, device, symlink loop or
+        an enormous --templates directory raises OSError instead of hanging; call it before rendering.
+        """
+        from ..safe_io import read_tree
+
         h = hashlib.sha256()
         for d in self.dirs():
-            for p in sorted(d.rglob("*")):
-                if p.is_file():
-                    h.update(p.relative_to(d).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+            for rel, data in read_tree(d, MAX_TEMPLATE_FILES, MAX_TEMPLATE_BYTES, 8 * MAX_TEMPLATE_BYTES):
+                h.update(rel.encode() + b"\0" + data + b"\0")
         return h.hexdigest()

@@ -9,6 +9,7 @@ fresh out/ stays fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ import click
 
 from .. import __version__
 from ..diagnostics import render as render_diagnostics
+from ..safe_io import describe_os_error
 from .validate_logs import validate_logs
 
 DEFAULT_SPEC = "spec/observability.yaml"
@@ -37,7 +39,7 @@ def display_path(path: Path) -> str:
     """The spec path as it appears in diagnostics and generated headers: relative to cwd when inside it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return path.as_posix()
 
 
@@ -61,16 +63,26 @@ def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
     return compiled
 
 
+def _inputs_hash(raw: bytes, spec_path: str, tpl: Any) -> str:
+    """The inputs hash; reading the templates first means a FIFO or huge --templates dir fails here, cleanly."""
+    from ..output.drift import inputs_hash
+
+    try:
+        return inputs_hash(raw, spec_path, tpl)
+    except OSError as exc:
+        _fail(f"cannot read templates: {describe_os_error(exc)}")
+
+
 def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     from ..backends import BackendConflict, render_all
     from ..backends.escaped import UnescapedOutput
     from ..backends.templating import Templates
-    from ..output.drift import inputs_hash
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
 
     tpl = Templates(templates)
+    inputs = _inputs_hash(compiled.source.raw, compiled.source.path, tpl)
     try:
         files = render_all(compiled.model, tpl)
         for path in files:
@@ -83,7 +95,7 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
         _fail(f"template error: {exc}", 2)
     except Exception as exc:  # a template error or a backend bug: report it, never a traceback
         _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
-    manifest = manifest_bytes(files, inputs_hash(compiled.source.raw, compiled.source.path, tpl), compiled.source.path, __version__)
+    manifest = manifest_bytes(files, inputs, compiled.source.path, __version__)
     return files, manifest, tpl
 
 
@@ -100,16 +112,21 @@ def main() -> None:
 @format_option
 def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
     """Render every output into --out (all or nothing)."""
-    from ..output.writer import UnsafePath, write_tree
+    from ..output.writer import UnsafePath, WriteError, write_tree
 
     compiled = _compile(spec, fmt)
     files, manifest, _ = _render(compiled, templates)
+    notices: list[str] = []
+    protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {})}
     try:
-        changed = write_tree(out, files, manifest)
+        changed = write_tree(out, files, manifest, protect=protect, notices=notices)
     except UnsafePath as exc:
         _fail(str(exc), 1)
-    except OSError as exc:
-        _fail(f"cannot write {out}: {exc}; the previous output is intact", 2)
+    except WriteError as exc:
+        _fail(f"cannot write {out.as_posix()}/: {exc}" + ("; the previous output is intact" if exc.intact else ""))
+    finally:
+        for notice in notices:
+            click.echo(f"obs-codegen: {notice}", err=True)
     click.echo(f"obs-codegen: {len(files)} files in {out.as_posix()}/, {len(changed)} changed", err=True)
 
 
@@ -121,15 +138,25 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
 def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from ..backends.templating import Templates
-    from ..output.drift import compare, inputs_hash, is_fresh
+    from ..output.drift import compare, is_fresh
+    from ..safe_io import TooLarge
+    from ..spec.loader import read_spec
 
     try:
-        raw = spec.read_bytes()
+        raw: bytes | None = read_spec(spec)
+    except TooLarge:
+        raw = None  # not fresh: the full path reports spec-too-large
     except OSError as exc:
         _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
-    if not full and is_fresh(out, inputs_hash(raw, display_path(spec), Templates(templates))):
+    tpl = Templates(templates)
+    if not full and raw is not None and is_fresh(out, _inputs_hash(raw, display_path(spec), tpl)):
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
         return
+    from ..output.swap import leftovers
+
+    if not out.exists() and any(kind == "previous" for kind, _, _ in leftovers(Path(os.path.abspath(out)))):
+        click.echo(f"obs-codegen: {out.as_posix()}/ is missing, but an interrupted generate left the previous "
+                   "output beside it; `obs-codegen generate` restores it", err=True)
     compiled = _compile(spec, "text")
     files, manifest, _ = _render(compiled, templates)
     report = compare(out, files, manifest)

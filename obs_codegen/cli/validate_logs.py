@@ -45,12 +45,25 @@ def _load_validator(spec: str, schemas: str | None) -> LogValidator:
     return LogValidator.from_model(compiled.model)
 
 
+def _open_log(name: str) -> IO[bytes]:
+    """A log file, opened only if it is a regular file: a FIFO, device or directory is an input error."""
+    from ..safe_io import NotRegularFile, describe_os_error, open_regular
+
+    try:
+        return open_regular(name)
+    except NotRegularFile as exc:
+        raise InputError(f"cannot read log file {name}: {exc.strerror}; to read a pipe or a device, "
+                         f"redirect it to standard input and pass `-`") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read log file {name}: {describe_os_error(exc)}") from exc
+
+
 def _findings(validator: LogValidator, files: tuple[str, ...], stats: Stats) -> Iterator[Finding]:
     for name in files:
         if name == "-":
             yield from validator.validate_lines(sys.stdin.buffer, "<stdin>", stats)
             continue
-        with open(name, "rb") as stream:
+        with _open_log(name) as stream:
             yield from validator.validate_lines(stream, name, stats)
 
 
@@ -91,6 +104,9 @@ def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ..
     """Validate JSON Lines log FILES (`-` for stdin) against each line's service schema."""
     from ..logs.validate import SchemaError
 
+    for name in files:  # refuse a FIFO or device before any output (each is checked again when opened)
+        if name != "-":
+            _open_log(name).close()
     try:
         validator = _load_validator(spec, schemas)
     except SchemaError as exc:

@@ -43,7 +43,7 @@ def _stage(rule_id: str, purpose: str) -> None:
 
 
 for _id, _purpose in (
-    ("spec-too-large", "The spec file is over the size limit."),
+    ("spec-too-large", "The spec file is over the size limit (bytes, or YAML nodes before any alias expansion)."),
     ("spec-encoding", "The spec file is not UTF-8."),
     ("spec-yaml", "The spec is not valid YAML (or uses merge keys / complex keys)."),
     ("spec-yaml-aliases", "Too many YAML aliases or nodes (YAML bomb protection)."),

@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
+from ..safe_io import describe_os_error, read_regular
 from ..spec.model import Model
 
 NOT_JSON = "(not json)"
 NO_SERVICE = "(no service)"
 UNKNOWN_SERVICE = "(unknown service)"
 UNKNOWN_KIND = "(unknown kind)"
+MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -382,8 +384,11 @@ class LogValidator:
         schemas: dict[str, Any] = {}
         for path in sorted(Path(directory).glob("*.schema.json")):
             try:
-                schemas[path.name[: -len(".schema.json")]] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+                raw = read_regular(path, MAX_SCHEMA_BYTES)  # never a FIFO or device, never unbounded
+                schemas[path.name[: -len(".schema.json")]] = json.loads(raw.decode("utf-8"))
+            except OSError as exc:
+                raise SchemaError(f"{path}: {describe_os_error(exc)}") from exc
+            except ValueError as exc:
                 raise SchemaError(f"{path}: {exc}") from exc
         if not schemas:
             raise SchemaError(f"no *.schema.json files in {directory}")

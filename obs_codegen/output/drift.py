@@ -4,7 +4,10 @@ Two paths:
   * fast: when the manifest's inputs hash equals the hash of the current inputs
     (spec bytes, obs-codegen's own code, templates, output-shaping library versions)
     and every listed file on disk still has its recorded sha256, out/ is fresh
-    without rendering anything (no Jinja2, grafanalib or jsonschema import);
+    without rendering anything (no Jinja2, grafanalib or jsonschema import).
+    The manifest is not trusted: only plain relative paths are read, only regular
+    files reached without following a symlink, each under MAX_FILE_BYTES and all
+    together under MAX_TOTAL_BYTES; anything else means "not fresh" (the full path decides);
   * full: render in memory and compare file by file, classifying each difference
     as changed, missing, orphaned or hand-edited, with a unified diff.
 """
@@ -18,9 +21,13 @@ from pathlib import Path, PurePosixPath
 
 from .. import __version__
 from ..backends.templating import Templates
-from .writer import MANIFEST, Files, read_manifest, sha256
+from ..safe_io import NotRegularFile, TooLarge, lstat_beneath, read_beneath
+from .writer import MANIFEST, Files, manifest_path, read_manifest, sha256
 
 SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
+MAX_FILES = 100_000
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
 
 
 def code_fingerprint() -> str:
@@ -56,13 +63,19 @@ def inputs_hash(spec_bytes: bytes, spec_path: str, templates: Templates) -> str:
 def is_fresh(out_dir: Path, inputs: str) -> bool:
     """Fast path: the manifest vouches for the current inputs and every file is untouched."""
     manifest = read_manifest(out_dir)
-    if manifest is None or manifest.get("inputs_sha256") != inputs:
+    if manifest is None or manifest.get("inputs_sha256") != inputs or len(manifest["files"]) > MAX_FILES:
         return False
-    for rel, digest in manifest["files"].items():
+    budget = MAX_TOTAL_BYTES
+    for text, digest in manifest["files"].items():
+        rel = manifest_path(text)
+        if rel is None:  # `../x`, `/dev/zero`, ...: not a path obs-codegen writes
+            return False
         try:
-            if sha256((out_dir / rel).read_bytes()) != digest:
-                return False
+            data = read_beneath(out_dir, rel, min(MAX_FILE_BYTES, budget))
         except OSError:
+            return False
+        budget -= len(data)
+        if sha256(data) != digest:
             return False
     return True
 
@@ -70,7 +83,7 @@ def is_fresh(out_dir: Path, inputs: str) -> bool:
 @dataclass
 class Difference:
     path: str
-    kind: str  # changed | missing | orphaned | hand-edited
+    kind: str  # changed | missing | orphaned | hand-edited | not-a-file
     diff: str = ""
 
 
@@ -92,7 +105,18 @@ def compare(out_dir: Path, files: Files, manifest: bytes, max_diff_lines: int = 
     wanted[PurePosixPath(MANIFEST)] = manifest
     for path, data in sorted(wanted.items(), key=lambda kv: str(kv[0])):
         rel = str(path)
-        on_disk = _read(out_dir / path)
+        try:
+            on_disk: bytes | None = read_beneath(out_dir, path, max(4 * len(data), 1 << 20))
+        except TooLarge as exc:
+            report.differences.append(Difference(rel, "changed", f"  (on disk: over {exc.limit} bytes; not diffed)\n"))
+            continue
+        except NotRegularFile as exc:
+            where = f"{exc.filename} is {exc.strerror}" if exc.filename != rel else f"it is {exc.strerror}"
+            report.differences.append(Difference(rel, "not-a-file", f"  ({where}; obs-codegen generates a regular "
+                                                                     "file here)\n"))
+            continue
+        except OSError:
+            on_disk = None
         if on_disk is None:
             report.differences.append(Difference(rel, "missing"))
         elif on_disk != data:
@@ -101,7 +125,8 @@ def compare(out_dir: Path, files: Files, manifest: bytes, max_diff_lines: int = 
                 Difference(rel, "hand-edited" if edited else "changed", _diff(rel, on_disk, data, max_diff_lines))
             )
     for rel in sorted(set(recorded) - {str(p) for p in files}):
-        if (out_dir / rel).exists():
+        orphan = manifest_path(rel)  # a path outside out/ is never looked at (the manifest differs anyway)
+        if orphan is not None and _exists(out_dir, orphan):
             report.differences.append(Difference(rel, "orphaned"))
     return report
 
@@ -116,8 +141,8 @@ def _diff(rel: str, old: bytes, new: bytes, limit: int) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def _read(path: Path) -> bytes | None:
+def _exists(root: Path, rel: PurePosixPath) -> bool:
     try:
-        return path.read_bytes()
+        return lstat_beneath(root, rel) is not None
     except OSError:
-        return None
+        return False

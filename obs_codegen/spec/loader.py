@@ -2,7 +2,11 @@
 
 Everything that can go wrong with the bytes of a spec (too large, not UTF-8, not
 YAML, duplicate keys, alias bombs, the wrong shape for the spec schema) becomes a
-`Diagnostic` with file, line and column; nothing here raises on bad input.
+`Diagnostic` with file, line and column; nothing here raises on bad input. Only a
+file that cannot be read raises OSError: `read_spec` opens regular files only (a
+FIFO, device or directory is refused unread) and never reads past the size limit.
+Large specs stay fast: libyaml scans when installed, the node limit applies while
+composing, and no check is quadratic in the size of the spec.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..safe_io import TooLarge, read_regular
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
@@ -156,15 +161,22 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
     return _checked_text(_scalar(node, src, diags, budget[1]), node, src, path, diags)
 
 
+def read_spec(path: str | Path) -> bytes:
+    """The bytes of the spec file: a regular file only (a FIFO, device or directory is refused unread),
+    read up to the size limit. Raises OSError (safe_io.NotRegularFile, TooLarge, ...) when it cannot be read."""
+    return read_regular(path, MAX_SPEC_BYTES)
+
+
 def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Diagnostic]]:
     """Read and parse the spec at `path`. Raises OSError only when the file cannot be read."""
 
     name = display or str(path)
-    raw = Path(path).read_bytes()
+    try:
+        raw = read_spec(path)
+    except TooLarge as exc:
+        return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
+                                         f"spec is {exc.size} bytes; the limit is {MAX_SPEC_BYTES}")]
     src = Source(name, raw)
-    if len(raw) > MAX_SPEC_BYTES:
-        return src, [Diagnostic(name, 1, 1, "spec-too-large", "error",
-                                f"spec is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -179,22 +191,31 @@ def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Dia
     return src, parse_text(src, text)
 
 
-def parse_text(src: Source, text: str) -> list[Diagnostic]:
-    """Compose YAML `text` into `src.data`, with positions, and return the diagnostics."""
+def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
+    """Compose YAML `text` into `src.data`, with positions, and return the diagnostics.
+
+    With `fast` (and libyaml installed) libyaml scans and parses, ten times quicker than PyYAML's
+    pure-Python scanner on large specs; composing stays in Python so the bounds below apply. Any
+    YAML error is re-parsed by PyYAML, so diagnostics (wording, positions) do not depend on libyaml.
+    """
     import yaml
 
     diags: list[Diagnostic] = []
     src.text = text
-    aliases = depth = 0
+    aliases = depth = nodes = 0
+    fast_loader = _libyaml_loader() if fast else None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = fast_loader(text) if fast_loader else yaml.SafeLoader(text)
         try:
             # Count alias events while composing: a billion-laughs spec fails here, before any expansion.
             # Bound the nesting too: PyYAML composes recursively, so `[[[[...` would overflow the stack.
             original = loader.compose_node
 
             def compose_node(parent: Any, index: Any) -> Any:
-                nonlocal aliases, depth
+                nonlocal aliases, depth, nodes
+                nodes += 1
+                if nodes > MAX_NODES:  # a large spec stops here, before the rest is even parsed
+                    raise _TooMany(loader.peek_event().start_mark)
                 if loader.check_event(yaml.AliasEvent):
                     aliases += 1
                     if aliases > MAX_ALIASES:
@@ -220,24 +241,21 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
         m = exc.args[0]
         return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml", "error",
                            f"invalid YAML: nested more than {MAX_DEPTH} levels deep")]
-    except yaml.reader.ReaderError as exc:
-        before = text[: exc.position]
-        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-        return [Diagnostic(src.path, line, col, "spec-yaml", "error",
-                           f"invalid YAML: control character #x{exc.character:04x} is not allowed")]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        return [Diagnostic(src.path, line, col, "spec-yaml", "error", f"invalid YAML: {problem}")]
+    except _TooMany as exc:
+        m = exc.args[0]
+        return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-too-large", "error",
+                           f"spec has more than {MAX_NODES} YAML nodes; the limit is {MAX_NODES}")]
     except yaml.YAMLError as exc:
-        return [Diagnostic(src.path, 1, 1, "spec-yaml", "error", f"invalid YAML: {exc}")]
+        if fast_loader:
+            return parse_text(src, text, fast=False)
+        return [_yaml_error(src, text, exc)]
     if node is None:
         return [Diagnostic(src.path, 1, 1, "spec-empty", "error", "spec is empty")]
     constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
     yaml.constructor.SafeConstructor.__init__(constructor)
     try:
-        _expanded_size(node, {}, set())  # before any copying: billion laughs and `&a [*a]` stop here
+        if aliases:  # without aliases the composed size and depth were bounded while composing
+            _expanded_size(node, {}, set())  # before any copying: billion laughs and `&a [*a]` stop here
         src.data = _convert(node, src, (), diags, [MAX_NODES, constructor])
     except _Bomb as exc:
         src.data = None
@@ -254,7 +272,48 @@ def parse_text(src: Source, text: str) -> list[Diagnostic]:
     return diags
 
 
+def _yaml_error(src: Source, text: str, exc: Any) -> Diagnostic:
+    """The diagnostic for a PyYAML error, at its position."""
+    import yaml
+
+    if isinstance(exc, yaml.reader.ReaderError):
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        return Diagnostic(src.path, line, col, "spec-yaml", "error",
+                          f"invalid YAML: control character #x{exc.character:04x} is not allowed")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        return Diagnostic(src.path, line, col, "spec-yaml", "error", f"invalid YAML: {problem}")
+    return Diagnostic(src.path, 1, 1, "spec-yaml", "error", f"invalid YAML: {exc}")
+
+
+def _libyaml_loader() -> Any:
+    """A loader class with libyaml's C scanner and parser under PyYAML's Python composer, or None."""
+    import yaml
+
+    try:
+        from yaml._yaml import CParser
+    except ImportError:
+        return None
+
+    class LibyamlLoader(yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                        yaml.resolver.Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    return LibyamlLoader
+
+
 class _AliasLimit(Exception):
+    pass
+
+
+class _TooMany(Exception):
     pass
 
 

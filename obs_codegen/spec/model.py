@@ -352,6 +352,10 @@ class Model:
             "header": {h.name: h for h in self.headers},
             "hop": {h.name: h for h in self.hops},
         }
+        by_service: dict[str, list[Metric]] = {}  # one pass, not one scan of all metrics per service
+        for m in self.metrics:
+            by_service.setdefault(m.service, []).append(m)
+        index["metrics_for"] = {k: tuple(v) for k, v in by_service.items()}
         object.__setattr__(self, "_index", MappingProxyType({k: MappingProxyType(v) for k, v in index.items()}))
 
     def service(self, name: str) -> Service:
@@ -367,7 +371,7 @@ class Model:
         return self._index["header"][name]  # type: ignore[return-value]
 
     def metrics_for(self, service: str) -> tuple[Metric, ...]:
-        return tuple(m for m in self.metrics if m.service == service)
+        return self._index["metrics_for"].get(service, ())  # type: ignore[return-value]
 
     def headers_for_hop(self, hop: str) -> tuple[Header, ...]:
         return tuple(h for h in self.headers if hop in h.hops)

@@ -9,13 +9,13 @@ it also runs after the schema has already reported type errors.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from . import naming
+from .hints import Hinter
 from .loader import Source
 from .model import (
     SLO,
@@ -76,6 +76,7 @@ class Resolver:
         self.data: dict[str, Any] = src.data if isinstance(src.data, dict) else {}
         self.diags: list[Diagnostic] = []
         self.parts: dict[str, Any] = {}
+        self.hints = Hinter()
 
     # helpers -------------------------------------------------------------------
     def pos(self, *path: Any) -> Pos:
@@ -90,8 +91,8 @@ class Resolver:
         """Report a dangling reference. A name that is not a string was already reported by the schema."""
         if not isinstance(name, str):
             return
-        hint = difflib.get_close_matches(name, list(known), n=1)
-        more = f"; did you mean '{hint[0]}'?" if hint else ""
+        hint = self.hints.close(name, known)
+        more = f"; did you mean '{hint}'?" if hint else ""
         self.error(path, f"ref-unknown-{kind}", f"unknown {kind} '{name}'{more}", key=key)
 
     def per_env(self, value: Any, path: tuple[Any, ...]) -> PerEnv | None:
