@@ -86,7 +86,7 @@ def test_symlinked_directory_creates_nothing_at_its_target(tmp_path: Path, rel: 
 
 
 def test_manifest_records_hashes_and_inputs(tmp_path: Path) -> None:
-    out = tmp_path / "out"
+    out = tmp_path / "new" / "parents" / "out"  # missing parents are created (after every check)
     write(out, files(a="1", d__b="2"))
     doc = json.loads((out / MANIFEST).read_text())
     assert doc["inputs_sha256"] == "inputs"

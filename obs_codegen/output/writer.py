@@ -247,9 +247,9 @@ def _plan(out: Path, checked: Files, old_files: set[PurePosixPath]) -> tuple[lis
         for i in range(1, len(p.parts)):
             prefix = PurePosixPath(*p.parts[:i])
             st = _lstat(out, prefix)
-            if st is None or stat.S_ISDIR(st.st_mode):
-                if st is None:
-                    break
+            if st is None:  # the rest of the path does not exist yet
+                break
+            if stat.S_ISDIR(st.st_mode):
                 continue
             if stat.S_ISLNK(st.st_mode):
                 raise UnsafePath(f"refusing to touch {p}: {prefix} is a symlink; obs-codegen never writes "
