@@ -8,7 +8,7 @@ rules hold for both:
     `.json.j2` JSON, `.toml.j2` TOML, `.yaml.j2`/`.yml.j2` YAML, `.md.j2` Markdown; any
     other type (`py.typed.j2`) may not print values at all.
   * Every `{{ ... }}` must print an `Escaped` value: the output of an escaping filter
-    (see `FILTERS`: `py_str`, `ts_doc`, `toml_key`, `md_cell_code`, `num`, `ident`, ...) made
+    (see `escaped.FILTERS`: `py_str`, `ts_doc`, `toml_key`, `md_cell_code`, `num`, `ident`, ...) made
     for the template's language, a macro call (its body obeys the same rule), a string
     literal written in the template itself, or an `Escaped` value a backend built with the
     same escapers. Anything else (a spec string, a number, a boolean, `x | lower`,
