@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -113,24 +112,18 @@ def test_schema_command_prints_a_valid_schema_that_accepts_the_spec() -> None:
     assert SPEC.read_text().startswith("# yaml-language-server: $schema=../out/schema/obs-codegen.spec.schema.json")
 
 
-def test_check_is_fast_and_imports_no_heavy_library() -> None:
-    """`check` runs in every CI job and pre-commit hook: well under half a second on the Coach Up spec."""
-    best = min(_timed(lambda: run_cli("check")) for _ in range(3))
-    assert best < 0.5, f"obs-codegen check took {best:.3f}s"
+def test_check_fast_path_imports_no_heavy_library() -> None:
+    """`check` runs in every CI job and pre-commit hook; its fast path must not import the renderers.
+
+    (Speed itself is measured by a benchmark, as a ratio to the interpreter floor, not by a timed test.)
+    """
     probe = (
         "import sys\nfrom obs_codegen.cli.main import main\n"
-        "try:\n    main(['check'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('jinja2', 'grafanalib', 'jsonschema', 'yaml', 'attr') if m in sys.modules))\n"
+        "try:\n    main(['check'], standalone_mode=False)\n    code = 0\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, sorted(m for m in ('jinja2', 'grafanalib', 'jsonschema', 'yaml', 'attr') if m in sys.modules))\n"
     )
-    r = run([sys.executable, "-c", probe], timeout=60)
-    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
-
-
-def _timed(fn) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn()
-    assert result.returncode == 0, result.stdout + result.stderr
-    return time.perf_counter() - start
+    r = run([sys.executable, "-c", probe], timeout=60, cwd=ROOT)
+    assert r.stdout.strip().splitlines()[-1] in ("0 []", "None []"), r.stdout + r.stderr
 
 
 def test_templates_override_restyles_output_and_invalidates_fast_path(workdir: Path) -> None:
