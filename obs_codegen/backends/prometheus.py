@@ -356,6 +356,9 @@ def header(model: Model, what: str) -> str:
             f"# {what}\n")
 
 
+YAML_LINE_BREAKS = "\x85\u2028\u2029"  # line breaks to YAML besides \n and \r
+
+
 def dump_yaml(doc: object) -> str:
     """Deterministic YAML: keys in construction order, multi-line strings as literal blocks."""
     import yaml
@@ -365,6 +368,8 @@ def dump_yaml(doc: object) -> str:
 
     def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
         style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
+        if any(c in value for c in YAML_LINE_BREAKS):
+            style = '"'  # PyYAML writes NEL raw in other styles, and reading it back makes it a line break
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
