@@ -111,6 +111,39 @@ def _shadow(model: Model, src: Source) -> Iterator[Diagnostic]:
                                f"'{f.name}' is already in the envelope", key=True)
 
 
+@rule("log-pattern-portability", "A log field's pattern compiles with JavaScript's u flag (ajv) and means the same in Python.")
+def _pattern_portability(model: Model, src: Source) -> Iterator[Diagnostic]:
+    from ..backends.ecma_regex import portability_error
+
+    seen: set[tuple[object, ...]] = set()
+    for path, f in _log_fields(model):
+        own = _raw_at(src, *path, "pattern")
+        if f.type == "string" and isinstance(own, str):
+            where: tuple[object, ...] = path + ("pattern",)
+            pattern: str | None = own
+        elif f.type == "string" and f.tag is not None:
+            where, pattern = ("tags", f.tag.name, "pattern"), f.tag.pattern
+        elif f.type == "hashed_id" and f.tag is not None:
+            where, pattern = ("tags", f.tag.name, "opaque_pattern"), f.tag.opaque_pattern
+        else:
+            continue
+        if pattern is None or where in seen:
+            continue
+        seen.add(where)
+        problem = portability_error(pattern)
+        if problem is not None:
+            yield src.diag(where, "log-pattern-portability",
+                           f"pattern {pattern!r} cannot be used in a log schema: {problem.message} (at character "
+                           f"{problem.offset + 1}; ajv compiles it with the u flag, and Python must read it the same)")
+
+
+def _raw_at(src: Source, *path: object) -> object:
+    node = src.data
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    return node
+
+
 def _log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], LogField]]:
     for f in model.logs.envelope:
         yield ("logs", "envelope", f.name), f
