@@ -275,3 +275,13 @@ def test_pii_option_through_the_cli(tmp_path: Path) -> None:
     flagged = run("--pii", str(path))
     assert flagged.exit_code == 1 and "078-05-1120" not in flagged.output
     assert [(n, p) for _, n, p, _ in findings(flagged.output)] == [(1, "$.error.message")]
+
+
+def test_schema_patterns_python_cannot_compile_are_input_errors(tmp_path: Path) -> None:
+    """A hand-written schema whose pattern overflows Python's repeat limit or nests 1,200 groups: exit 2, a
+    message, no traceback."""
+    for pattern in ("a{4294967296}", "(" * 1200 + "a" + ")" * 1200):
+        (tmp_path / "s.schema.json").write_text(json.dumps(
+            {"type": "object", "properties": {"x": {"type": "string", "pattern": pattern}}}))
+        result = CliRunner().invoke(validate_logs, ["--schemas", str(tmp_path), "-"], input='{"service": "s"}\n')
+        assert result.exit_code == 2 and "cannot compile" in result.output, result.output

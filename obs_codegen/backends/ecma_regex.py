@@ -26,6 +26,7 @@ about), or a spelling Python cannot compile (a variable-width lookbehind, a huge
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 SYNTAX = frozenset("^$\\.*+?()[]{}|")
 CONTROL_ESCAPES = {"f": "\\f", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\x0b"}
 MAX_DEPTH = 100  # nested groups; Python's own parser recurses
+COMPLEMENT = -1  # a class atom that is the complement of a set (\D, \W, \S)
 
 # JavaScript's sets, spelled without class escapes (the insides of a character class).
 DIGIT = "0-9"
@@ -63,6 +65,7 @@ class _Parser:
     groups: int = 0
     names: set[str] = field(default_factory=set)
     top_level_alternation: bool = False
+    longest: float = 0.0  # the most characters a match can have (math.inf: unbounded)
 
     def peek(self, ahead: int = 0) -> str:
         j = self.i + ahead
@@ -78,29 +81,34 @@ class _Parser:
 
     def parse(self) -> None:
         self.groups, names = _prescan(self.pattern)
-        self.disjunction(0)
+        self.longest = self.disjunction(0)
         if self.i < len(self.pattern):
             raise self.error("unmatched ')'")
         if len(names) != len(set(names)):
             raise self.error("a capture group name is used twice", 0)
         self.names = set(names)
 
-    def disjunction(self, depth: int) -> None:
+    def disjunction(self, depth: int) -> float:
+        """Parses alternatives; returns the longest match (math.inf when unbounded)."""
         if depth > MAX_DEPTH:
             raise self.error(f"groups nested more than {MAX_DEPTH} deep")
-        self.alternative(depth)
+        longest = self.alternative(depth)
         while self.peek() == "|":
             self.top_level_alternation = self.top_level_alternation or depth == 0
             self.out.append("|")
             self.i += 1
-            self.alternative(depth)
+            longest = max(longest, self.alternative(depth))
+        return longest
 
-    def alternative(self, depth: int) -> None:
+    def alternative(self, depth: int) -> float:
+        total = 0.0
         while self.i < len(self.pattern) and self.peek() not in "|)":
-            self.term(depth)
+            total += self.term(depth)
+        return total
 
-    def term(self, depth: int) -> None:
+    def term(self, depth: int) -> float:
         c, start = self.peek(), self.i
+        width = 1.0
         if c == "^" or c == "$":
             self.out.append("^" if c == "^" else END)
             self.i += 1
@@ -116,24 +124,24 @@ class _Parser:
                 self.group(opener, depth)
                 return self.no_quantifier("a lookaround")
             if rest.startswith("(?:"):
-                self.group("(?:", depth)
+                width = self.group("(?:", depth)
             elif rest.startswith("(?<"):
                 self.i += 3
                 name = self.group_name(">")
                 self.unportable(f"the named group (?<{name}>...) is spelled (?P<{name}>...) in Python", start)
                 self.i -= 1  # back onto the '>' so group() consumes it as the opener's end
-                self.group(">", depth, out="(")
+                width = self.group(">", depth, out="(")
             elif rest.startswith("(?"):
                 raise self.error("invalid group: JavaScript knows only (?:, (?=, (?!, (?<=, (?<! and (?<name>")
             else:
-                self.group("(", depth)
+                width = self.group("(", depth)
         elif c == "[":
             self.character_class()
         elif c == ".":
             self.out.append(DOT)
             self.i += 1
         elif c == "\\":
-            self.atom_escape()
+            width = self.atom_escape()
         elif c in "*+?":
             raise self.error(f"nothing to repeat before '{c}'")
         elif c == "{":
@@ -144,17 +152,19 @@ class _Parser:
         else:
             self.out.append(c)
             self.i += 1
-        self.quantifier()
+        times = self.quantifier()
+        return 0.0 if width == 0 else width * times
 
-    def group(self, opener: str, depth: int, out: str | None = None) -> None:
+    def group(self, opener: str, depth: int, out: str | None = None) -> float:
         at = self.i
         self.out.append(out if out is not None else opener)
         self.i += len(opener)
-        self.disjunction(depth + 1)
+        longest = self.disjunction(depth + 1)
         if self.peek() != ")":
             raise self.error("unterminated group", at)
         self.out.append(")")
         self.i += 1
+        return longest
 
     def group_name(self, end: str) -> str:
         j = self.pattern.find(end, self.i)
@@ -164,15 +174,19 @@ class _Parser:
         self.i = j + 1
         return name
 
-    def no_quantifier(self, what: str) -> None:
+    def no_quantifier(self, what: str) -> float:
+        """After an assertion (which matches no characters): a quantifier is an error."""
         if self.peek() in ("*", "+", "?") or (self.peek() == "{" and _quantifier_at(self.pattern, self.i)):
             raise self.error(f"{what} cannot be repeated with the u flag")
+        return 0.0
 
-    def quantifier(self) -> None:
-        c = self.peek()
+    def quantifier(self) -> float:
+        """Parses an optional quantifier; returns the most repetitions it allows (1 without one)."""
+        c, times = self.peek(), 1.0
         if c in ("*", "+", "?"):
             self.out.append(c)
             self.i += 1
+            times = 1.0 if c == "?" else math.inf
         elif c == "{":
             m = _quantifier_at(self.pattern, self.i)
             if m is None:
@@ -182,21 +196,24 @@ class _Parser:
                 raise self.error(f"numbers out of order in {m.group(0)}")
             self.out.append(m.group(0))
             self.i = m.end()
+            times = float(int(high)) if high else (math.inf if m.group(2) else float(low))
         else:
-            return
+            return times
         if self.peek() == "?":  # lazy
             self.out.append("?")
             self.i += 1
+        return times
 
     # --- escapes -----------------------------------------------------------------------------
 
-    def atom_escape(self) -> None:
+    def atom_escape(self) -> float:
+        """An escape outside a class; returns the most characters it matches (a backreference: any number)."""
         start, e = self.i, self.peek(1)
         if e in _SETS or e.lower() in _SETS:
             inside = _SETS[e.lower()]
             self.out.append(f"[{inside}]" if e.islower() else f"[^{inside}]")
             self.i += 2
-            return
+            return 1.0
         if e.isdigit() and e != "0":
             digits = re.match(r"[0-9]+", self.pattern[self.i + 1:])
             assert digits is not None
@@ -205,7 +222,7 @@ class _Parser:
             self.unportable("backreferences match differently in JavaScript and Python", start)
             self.out.append("\\" + digits.group())
             self.i += 1 + len(digits.group())
-            return
+            return math.inf
         if e == "k":
             self.i += 2
             if self.peek() != "<":
@@ -216,10 +233,11 @@ class _Parser:
                 raise self.error(f"\\k<{name}> names no group", start)
             self.unportable("named backreferences are spelled (?P=name) in Python", start)
             self.out.append(f"(?P={name})")
-            return
+            return math.inf
         if e == "-":
             raise self.error("\\- is not a valid escape outside a character class with the u flag (write -)")
         self.out.append(self.character_escape(in_class=False))
+        return 1.0
 
     def character_escape(self, in_class: bool) -> str:
         """A CharacterEscape (the `\\` at self.i); returns its Python spelling."""
@@ -290,7 +308,8 @@ class _Parser:
         if self.peek() == "]":
             self.unportable(f"{'[^]' if negated else '[]'} means {'any character' if negated else 'nothing'} in "
                             "JavaScript but starts a class in Python", start)
-        parts = ["[^" if negated else "["]
+        parts: list[str] = []
+        complements: list[str] = []  # \D \W \S: the sets they are the complement of
         while True:
             if self.i >= len(self.pattern):
                 raise self.error("unterminated character class", start)
@@ -304,19 +323,21 @@ class _Parser:
             if self.peek() == "-" and self.peek(1) not in ("]", ""):
                 self.i += 1
                 high, high_text = self.class_atom()
-                if low is None or high is None:
+                if low is None or high is None or low == COMPLEMENT or high == COMPLEMENT:
                     raise self.error("a class escape such as \\d cannot start or end a range", low_at)
                 if low > high:
                     raise self.error("range out of order in character class", low_at)
                 parts.append(f"{low_text}-{high_text}")
+            elif low == COMPLEMENT:
+                complements.append(low_text)
             else:
                 parts.append(low_text)
         self.i += 1
-        self.out.append("".join(parts) + "]")
+        self.out.append(_class(negated, "".join(parts), complements))
 
     def class_atom(self) -> tuple[int | None, str]:
-        """(code point, or None for a class escape; Python spelling)."""
-        c, start = self.peek(), self.i
+        """(code point, None for \\d \\w \\s or COMPLEMENT for \\D \\W \\S; Python spelling (of the set))."""
+        c = self.peek()
         if c != "\\":
             self.i += 1
             return ord(c), ("\\[" if c == "[" else c)  # as written: both engines read it the same
@@ -325,14 +346,21 @@ class _Parser:
             self.i += 2
             return 8, "\\x08"
         if e.lower() in _SETS and e:
-            if e.isupper():
-                self.unportable(f"\\{e} inside a class has no explicit spelling here; write the set out", start)
-                self.i += 2
-                return None, "\\" + e
             self.i += 2
-            return None, _SETS[e]
+            return (COMPLEMENT if e.isupper() else None), _SETS[e.lower()]
         text = self.character_escape(in_class=True)
         return _code_point(text), text
+
+
+def _class(negated: bool, inside: str, complements: list[str]) -> str:
+    """A class whose members are `inside` plus the complements of `complements` (from \\D, \\W, \\S), which
+    a Python class cannot hold: `[a\\S]` -> `(?:[a]|[^ws])`, `[^a\\S]` -> `(?:(?![a])[ws])`."""
+    if not complements:
+        return f"[{'^' if negated else ''}{inside}]"
+    if not negated:  # in inside, or outside one of the sets
+        return "(?:" + "|".join(([f"[{inside}]"] if inside else []) + [f"[^{c}]" for c in complements]) + ")"
+    first, *rest = complements  # in every set, and not in inside
+    return "(?:" + (f"(?![{inside}])" if inside else "") + "".join(f"(?=[{c}])" for c in rest) + f"[{first}])"
 
 
 def _code_point(escape: str) -> int | None:
@@ -397,6 +425,12 @@ def whole_value(pattern: str) -> str:
     if pattern.startswith("^") and spelled.endswith(END) and not parser.top_level_alternation:
         return spelled  # the last token is the `$` anchor (an escaped `\$` is spelled `\$`)
     return f"^(?:{spelled}){END}"
+
+
+def longest_match(pattern: str) -> float:
+    """The most characters a match of `pattern` can have (math.inf when a `*`, `+`, `{n,}` or a
+    backreference makes it unbounded). Raises PatternError for a syntax error."""
+    return _parse(pattern).longest
 
 
 def escape(text: str) -> str:

@@ -282,9 +282,11 @@ class LogValidator:
         for service, schema in sorted(schemas.items()):
             try:
                 Draft202012Validator.check_schema(schema)
+                self.checkers[service] = ServiceChecker(service, schema)
             except JsonSchemaError as exc:
                 raise SchemaError(f"schema for service '{service}' is invalid: {exc.message}") from exc
-            self.checkers[service] = ServiceChecker(service, schema)
+            except (re.error, OverflowError, RecursionError) as exc:  # a pattern Python cannot compile
+                raise SchemaError(f"schema for service '{service}' has a pattern Python cannot compile: {exc}") from exc
 
     @classmethod
     def from_model(cls, model: Model, pii: bool = False) -> LogValidator:
