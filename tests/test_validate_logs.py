@@ -190,3 +190,98 @@ def test_hostile_lines_are_findings_not_crashes() -> None:
     for line in (deep, '{"service": "py", "x": ' + deep + "}", '{"service": "web", "latencyMs": 1e400}'):
         result = validator.check_line(line)
         assert not result.ok and result.errors
+
+
+# --- duplicate keys -------------------------------------------------------------------------------
+
+def good_line(n: int) -> str:
+    return GOOD.read_text().splitlines()[n]
+
+
+def test_a_duplicate_key_is_a_finding_whichever_value_is_valid(model) -> None:  # type: ignore[no-untyped-def]
+    """`{"userIdHash": "jane@example.com", "userIdHash": "u:..."}`: JSON.parse (ajv) and json.loads keep the
+    last value, a log store may keep the first; the line is invalid either way, and the value is not echoed."""
+    validator = LogValidator.from_model(model)
+    line = good_line(0)
+    assert validator.check_line(line).ok
+    hashed = '"userIdHash":"u:7e8a2c4f1b9d3e6a5c7f0b2d4e6a8c1f"'
+    for twice in (line.replace(hashed, '"userIdHash":"jane@example.com",' + hashed),
+                  line.replace(hashed, hashed + ',"userIdHash":"jane@example.com"'),
+                  line.replace('"disconnect":false', '"disconnect":false,"disconnect":false')):
+        result = validator.check_line(twice)
+        assert not result.ok and (result.service, result.kind) == ("next", "next.api_request"), result
+        duplicate = [m for p, m in result.errors if "appears twice" in m]
+        assert len(duplicate) == 1 and "jane" not in str(result.errors)
+    last_is_bad = validator.check_line(line.replace(hashed, hashed + ',"userIdHash":"jane@example.com"'))
+    assert any(p == "$.userIdHash" for p, _ in last_is_bad.errors)  # the value JavaScript keeps is checked too
+
+
+def test_duplicate_keys_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    path.write_text(good_line(1) + "\n" + good_line(1).replace('"span":', '"span":"x","span":') + "\n")
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert [(n, p) for _, n, p, m in findings(result.output) if "twice" in m] == [(2, "$")]
+
+
+# --- --pii ----------------------------------------------------------------------------------------
+
+PII = {
+    "an email address": ["contact jane.doe+ci@example.co.uk now", "x@y.io"],
+    "a phone number": ["call +44 20 7946 0958", "(555) 123-4567", "555-123-4567", "+15551234567"],
+    "a US Social Security number": ["ssn 078-05-1120", "078 05 1120"],
+    "a UK National Insurance number": ["NINO AB 12 34 56 C", "JG103759A"],
+    "a Canadian Social Insurance number": ["SIN 046-454-286"],
+}
+NOT_PII = ["upstream read timeout", "took 1234567890 ms", "v1.2.3", "2025-08-19T14:00:12.111Z", "grp_1",
+           "b1f0d3c2-6a4e-4f8b-9c1d-2e3f4a5b6c7d", "000-12-3456", "666-12-3456", "123-00-4567", "046-454-287",
+           "retry 2/3 after 800 ms", "+1.5s", "ratio 12.345.678", "user@localhost", "a@b", "QQ 12 34 56 C"]
+
+
+def test_pii_detectors() -> None:
+    from obs_codegen.logs.pii import looks_like
+
+    for kind, texts in PII.items():
+        for text in texts:
+            assert kind in looks_like(text), (kind, text)
+    for text in NOT_PII:
+        assert looks_like(text) == [], text
+
+
+def test_pii_in_free_text_fields_with_the_option_only(model) -> None:  # type: ignore[no-untyped-def]
+    """error.message is free text (max 200): with --pii an email, phone or SSN in it is a finding that names the
+    field and the kind, never the value; enum, uuid, date-time and hashed fields are not searched."""
+    line = json.loads(good_line(3))
+    plain, strict = LogValidator.from_model(model), LogValidator.from_model(model, pii=True)
+    assert strict.check_object(line).ok
+    for kind, texts in PII.items():
+        for text in texts:
+            bad = {**line, "error": {**line["error"], "message": text}}
+            assert plain.check_object(bad).ok
+            result = strict.check_object(bad)
+            assert not result.ok and ("$.error.message", f"looks like {kind} (free text must not carry personal "
+                                      "data)") in result.errors, (kind, text, result.errors)
+            assert text not in str(result.errors)
+    unknown = {**line, "note": "mail jane@example.com"}  # not in the schema: free text by definition
+    assert ("$.note", "looks like an email address (free text must not carry personal data)") in \
+        strict.check_object(unknown).errors
+
+
+def test_pii_option_through_the_cli(tmp_path: Path) -> None:
+    line = json.loads(good_line(3))
+    path = tmp_path / "pii.jsonl"
+    path.write_text(json.dumps({**line, "error": {"type": "timeout", "message": "for 078-05-1120"}}) + "\n")
+    assert run(str(path)).exit_code == 0
+    flagged = run("--pii", str(path))
+    assert flagged.exit_code == 1 and "078-05-1120" not in flagged.output
+    assert [(n, p) for _, n, p, _ in findings(flagged.output)] == [(1, "$.error.message")]
+
+
+def test_schema_patterns_python_cannot_compile_are_input_errors(tmp_path: Path) -> None:
+    """A hand-written schema whose pattern overflows Python's repeat limit or nests 1,200 groups: exit 2, a
+    message, no traceback."""
+    for pattern in ("a{4294967296}", "(" * 1200 + "a" + ")" * 1200):
+        (tmp_path / "s.schema.json").write_text(json.dumps(
+            {"type": "object", "properties": {"x": {"type": "string", "pattern": pattern}}}))
+        result = CliRunner().invoke(validate_logs, ["--schemas", str(tmp_path), "-"], input='{"service": "s"}\n')
+        assert result.exit_code == 2 and "cannot compile" in result.output, result.output

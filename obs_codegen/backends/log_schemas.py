@@ -1,4 +1,4 @@
-"""Backend `log_schemas`: one JSON Schema (Draft 2020-12) per logging service.
+r"""Backend `log_schemas`: one JSON Schema (Draft 2020-12) per logging service.
 
 Writes `schemas/logs/<service>.schema.json` for every service with log events.
 Each file is self-contained (its `$defs` hold the envelope, the hashed ids, the
@@ -17,6 +17,12 @@ Layout of a service schema:
 
 `$id` is `urn:<project>:logs:<service>`: stable, independent of where the files
 are hosted (links change, ids must not) and clearly not a URL to fetch.
+
+Every `pattern` matches whole values and means the same to ajv (`new RegExp(p, "u")`) and to
+Python's `re.search` (jsonschema, validate-logs): it is spelled by `ecma_regex.whole_value`, so
+the end is `(?![\s\S])` rather than `$` (which in Python also matches before a final newline)
+and `\d`, `.`, ... are the sets JavaScript means. The lint rejects spec patterns that the u
+flag refuses or that the engines read differently (`log-pattern-portability`).
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..spec.model import LogEvent, LogField, LogObject, Model
+from ..spec.model import Hashing, LogEvent, LogField, LogObject, Model, Tag
+from .ecma_regex import escape, portability_error, whole_value
 from .escape import json_value
+from .identifiers import CodegenError
 from .templating import Templates
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -56,18 +64,37 @@ def _describe(field: LogField) -> str:
     return f"{field.description} Unit: {field.unit}." if field.unit else field.description
 
 
-def _field_schema(field: LogField, service: str, defs: dict[str, Any]) -> dict[str, Any]:
+def hashed_pattern(tag: Tag, hashing: Hashing) -> str:
+    """A hashed id: the prefix and the hex digest, or the tag's opaque server-generated form."""
+    hashed = escape(tag.prefix or "") + hashing.hex_pattern
+    if tag.opaque_pattern:
+        return f"^(?:{hashed}|{tag.opaque_pattern.removeprefix('^').removesuffix('$')})$"
+    return f"^{hashed}$"
+
+
+def schema_pattern(pattern: str) -> str:
+    """A pattern as the schema carries it: whole values only, one meaning in ajv and Python (see ecma_regex).
+    Raises CodegenError for a pattern the lint rejects (`log-pattern-portability`)."""
+    problem = portability_error(pattern)
+    if problem is not None:
+        raise CodegenError(f"pattern {pattern!r} cannot be a log-schema pattern: {problem.message}",
+                           "log-pattern-portability")
+    return whole_value(pattern)
+
+
+def _field_schema(field: LogField, service: str, defs: dict[str, Any], hashing: Hashing) -> dict[str, Any]:
     """The schema of one field; hashed ids and objects go to `defs` and are referenced."""
     out: dict[str, Any] = {}
     if field.type == "hashed_id" and field.tag is not None:
         name = f"hashed_{field.tag.name}"
-        defs[name] = {"type": "string", "pattern": field.pattern, "description": field.tag.description}
+        defs[name] = {"type": "string", "pattern": schema_pattern(hashed_pattern(field.tag, hashing)),
+                      "description": field.tag.description}
         out["$ref"] = f"#/$defs/{name}"
     elif field.type == "object" and field.object is not None:
         name = f"object_{field.object.name}"
         if name not in defs:
             defs[name] = {}  # placeholder first: guards against a recursive object
-            defs[name] = _object_schema(field.object, service, defs)
+            defs[name] = _object_schema(field.object, service, defs, hashing)
         out["$ref"] = f"#/$defs/{name}"
     elif field.type in ("integer", "number"):
         out["type"] = field.type
@@ -78,9 +105,9 @@ def _field_schema(field: LogField, service: str, defs: dict[str, Any]) -> dict[s
     elif field.type == "boolean":
         out["type"] = "boolean"
     elif field.type == "datetime":
-        out.update(type="string", format="date-time", pattern=DATETIME_PATTERN)
+        out.update(type="string", format="date-time", pattern=schema_pattern(DATETIME_PATTERN))
     elif field.type == "uuid":
-        out.update(type="string", format="uuid", pattern=UUID_PATTERN)
+        out.update(type="string", format="uuid", pattern=schema_pattern(UUID_PATTERN))
     elif field.type == "service":
         out.update(type="string", const=service)
     elif field.type == "enum":
@@ -88,7 +115,7 @@ def _field_schema(field: LogField, service: str, defs: dict[str, Any]) -> dict[s
     else:  # string
         out["type"] = "string"
         if field.pattern:
-            out["pattern"] = field.pattern
+            out["pattern"] = schema_pattern(field.pattern)
     if field.max_length is not None and out.get("type") == "string":
         out["maxLength"] = field.max_length
     out["description"] = _describe(field)
@@ -99,20 +126,20 @@ def _num(value: float, kind: str) -> float | int:
     return int(value) if kind == "integer" or float(value).is_integer() else value
 
 
-def _properties(fields: tuple[LogField, ...], service: str, defs: dict[str, Any]) -> dict[str, Any]:
-    return {f.name: _field_schema(f, service, defs) for f in fields}
+def _properties(fields: tuple[LogField, ...], service: str, defs: dict[str, Any], hashing: Hashing) -> dict[str, Any]:
+    return {f.name: _field_schema(f, service, defs, hashing) for f in fields}
 
 
 def _required(fields: tuple[LogField, ...]) -> list[str]:
     return sorted(f.name for f in fields if f.required)
 
 
-def _object_schema(obj: LogObject, service: str, defs: dict[str, Any]) -> dict[str, Any]:
+def _object_schema(obj: LogObject, service: str, defs: dict[str, Any], hashing: Hashing) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
         "title": obj.name,
         "description": obj.description,
-        "properties": _properties(obj.fields, service, defs),
+        "properties": _properties(obj.fields, service, defs, hashing),
         "additionalProperties": False,
     }
     if _required(obj.fields):
@@ -122,7 +149,7 @@ def _object_schema(obj: LogObject, service: str, defs: dict[str, Any]) -> dict[s
 
 def _event_schema(event: LogEvent, defs: dict[str, Any], model: Model) -> dict[str, Any]:
     props: dict[str, Any] = {f.name: True for f in model.logs.envelope}
-    props.update(_properties(event.fields, event.service, defs))
+    props.update(_properties(event.fields, event.service, defs, model.project.hashing))
     schema: dict[str, Any] = {
         "type": "object",
         "title": event.key,
@@ -166,7 +193,7 @@ def service_schema(model: Model, service: str) -> dict[str, Any] | None:
         "type": "object",
         "title": "envelope",
         "description": "Fields on every log line.",
-        "properties": _properties(model.logs.envelope, service, defs),
+        "properties": _properties(model.logs.envelope, service, defs, model.project.hashing),
         "required": _required(model.logs.envelope),
     }
     counts: dict[str, int] = {}

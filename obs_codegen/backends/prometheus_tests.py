@@ -8,7 +8,12 @@ can be written down. Each file has a case where the alert fires, a case where it
 quiet (just below the threshold, or before `for:` elapses), and expected values for
 the recording rules. Burn rates are whole hundredths (their `%.2f` text cannot flip on
 float noise), a severity no burn rate can reach gets a "cannot fire" case instead, and
-the evaluation interval of a threshold alert's test grows with its `for:`.
+the evaluation interval of a threshold alert's test grows with its `for:` (and a cost
+alert's `average_over:`). When evaluations are minutes apart, a threshold alert's input
+series have samples only in the 5 minutes before each evaluation (what its `rate()` reads):
+a week-long `for:` then needs a few hundred samples per series, not 10,080 (which is also
+more than promtool lets one query hold, see `promtool_cost`). Histogram inputs carry only
+the buckets the rules under test read.
 """
 
 from __future__ import annotations
@@ -20,14 +25,13 @@ from typing import Any
 from ..spec import naming
 from ..spec.model import SLO, Alert, Filter, Metric, Model, Tag
 from . import promql
+from .gotemplate import render_text
 from .prometheus import (
     ABSENT_FOR,
     BURN_FOR,
+    RATE_WINDOW,
     Group,
-    Label,
     Rule,
-    Text,
-    Value,
     alert_labels,
     branches,
     metric_env,
@@ -43,56 +47,6 @@ DAY = 86400
 STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, DAY)  # evaluation intervals, seconds
 HEALTHY_TRAFFIC = 20  # traffic before a recent burn, relative to the traffic during it
 MAX_EVALS = 100  # evaluations of a threshold alert while it is pending
-
-
-# --- Go template rendering of the expected annotations ------------------------------------
-
-def _g4(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return "NaN" if math.isnan(value) else f"{value:.4g}"
-
-
-def humanize(value: float) -> str:
-    """Prometheus's `humanize` template function (SI prefixes, 4 significant digits)."""
-    if value == 0 or math.isnan(value) or math.isinf(value):
-        return _g4(value)
-    prefix = ""
-    if abs(value) >= 1:
-        for p in "kMGTPEZY":
-            if abs(value) < 1000:
-                break
-            prefix, value = p, value / 1000
-    else:
-        for p in "munpfazy":
-            if abs(value) >= 1:
-                break
-            prefix, value = p, value * 1000
-    return _g4(value) + prefix
-
-
-def humanize_percentage(value: float) -> str:
-    return _g4(value * 100) + "%"
-
-
-def _format_value(fmt: str, value: float) -> str:
-    if fmt == "humanizePercentage":
-        return humanize_percentage(value)
-    if fmt.startswith("printf "):
-        return fmt[len("printf "):].strip('"') % value
-    return humanize(value)
-
-
-def render_text(text: Text, labels: dict[str, str], value: float) -> str:
-    out = []
-    for part in text:
-        if isinstance(part, Value):
-            out.append(_format_value(part.fmt, value))
-        elif isinstance(part, Label):
-            out.append(labels.get(part.name, ""))
-        else:
-            out.append(part)
-    return "".join(out)
 
 
 # --- building blocks -------------------------------------------------------------------
@@ -118,16 +72,50 @@ def metric_labels(model: Model, metric: Metric, env: str | None, fixed: Filter =
     return out
 
 
-def series(name: str, labels: dict[str, str], per_step: float, steps: int, start: float = 0,
+Timeline = int | tuple[int, ...]  # dense: samples 0..n; sparse: the indices (minutes) that have a sample
+
+
+def series(name: str, labels: dict[str, str], per_step: float, steps: Timeline, start: float = 0,
            before: tuple[float, int] | None = None) -> dict[str, str]:
-    """A linear series; `before=(per_step, n)` grows at a different pace for the first n steps."""
+    """A linear series; `before=(per_step, n)` grows at a different pace for the first n steps.
+
+    With a tuple of sample indices the series has samples only there (`_xN` marks N missing), each
+    still `start + per_step * index`: what a rate() sees at the evaluations those indices cover.
+    """
     text = promql.selector(name, [promql.eq(k, v) for k, v in labels.items()])
     num = promql.rounded_number
+    if isinstance(steps, tuple):
+        return {"series": text, "values": _sparse_values(start, per_step, steps)}
     if before is None or before[1] == 0:
         return {"series": text, "values": f"{num(start)}+{num(per_step)}x{steps}"}
     pace, n = before
     second = start + pace * n + per_step
     return {"series": text, "values": f"{num(start)}+{num(pace)}x{n} {num(second)}+{num(per_step)}x{steps - n - 1}"}
+
+
+def _sparse_values(start: float, per_step: float, at: tuple[int, ...]) -> str:
+    """promtool values with samples only at the sorted indices `at`: `0 _x53 54+1x5 _x54 114+1x5 ...`."""
+    num = promql.rounded_number
+    runs: list[list[int]] = []
+    for i in at:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    parts, previous = [], -1
+    for first, last in runs:
+        if first > previous + 1:
+            parts.append(f"_x{first - previous - 1}")
+        parts.append(f"{num(start + float(num(per_step)) * first)}+{num(per_step)}x{last - first}")
+        previous = last
+    return " ".join(parts)
+
+
+def evaluation_windows(step: int, last: float, window: float) -> tuple[int, ...]:
+    """Minutes with a sample when only the rate window before each evaluation (every `step` seconds
+    up to `last`) needs data: far fewer samples than one a minute once evaluations are far apart."""
+    k, w = step // 60, int(window // 60)
+    return tuple(sorted({m for t in range(0, int(last // 60) + 1, k) for m in range(max(0, t - w), t + 1)}))
 
 
 def histogram_counts(model: Model, metric: Metric, env: str | None, fixed: Filter,
@@ -144,8 +132,14 @@ def histogram_counts(model: Model, metric: Metric, env: str | None, fixed: Filte
 
 
 def histogram(model: Model, metric: Metric, env: str | None, fixed: Filter, counts: list[float],
-              steps: int) -> list[dict[str, str]]:
-    return [series(n, lbl, inc, steps) for n, lbl, inc in histogram_counts(model, metric, env, fixed, counts)]
+              steps: Timeline) -> list[dict[str, str]]:
+    """Bucket and count series for observations in one bucket: only that bucket, the one below it, `+Inf` and
+    `_count`. histogram_quantile gives the same result as with every bucket (the others would repeat their
+    neighbours' cumulative counts), and the test's size no longer grows with the number of buckets."""
+    rows = histogram_counts(model, metric, env, fixed, counts)
+    slot = next(i for i, n in enumerate(counts) if n)
+    keep = {slot - 1, slot, len(metric.buckets), len(metric.buckets) + 1}
+    return [series(n, lbl, inc, steps) for i, (n, lbl, inc) in enumerate(rows) if i in keep]
 
 
 def expected(rule: Rule, labels: dict[str, str], value: float) -> dict[str, Any]:
@@ -193,9 +187,12 @@ def _slo_increments(model: Model, slo: SLO, ratio: float, env_name: str,
     assert slo.latency_metric is not None and slo.threshold is not None
     bounds = list(slo.latency_metric.buckets) + [math.inf]
     counts = [0.0] * len(bounds)
-    counts[bounds.index(slo.threshold)] += per_minute * (1 - ratio)
-    counts[bounds.index(slo.threshold) + 1] += per_minute * ratio
-    return histogram_counts(model, slo.latency_metric, env_name, slo.filter, counts)
+    at = bounds.index(slo.threshold)
+    counts[at] += per_minute * (1 - ratio)
+    counts[at + 1] += per_minute * ratio
+    rows = histogram_counts(model, slo.latency_metric, env_name, slo.filter, counts)
+    keep = {at, at + 1, len(bounds) - 1, len(bounds)}  # the SLI reads the threshold's bucket and _count
+    return [row for i, row in enumerate(rows) if i in keep]
 
 
 def _slo_inputs(model: Model, slo: SLO, burn: float, per_minute: float, steps: int,
@@ -329,7 +326,7 @@ def _quantile_counts(metric: Metric, threshold: float, q: float, above: bool) ->
     return counts, lo + (hi - lo) * q
 
 
-def _threshold_inputs(model: Model, alert: Alert, fire: bool, steps: int) -> tuple[list[dict[str, str]], float] | None:
+def _threshold_inputs(model: Model, alert: Alert, fire: bool, steps: Timeline) -> tuple[list[dict[str, str]], float] | None:
     """Series for every environment: the first one over its threshold when `fire`, all others just below."""
     env = metric_env(model, *alert.metrics)
     out: list[dict[str, str]] = []
@@ -365,11 +362,11 @@ def _threshold_inputs(model: Model, alert: Alert, fire: bool, steps: int) -> tup
     return out, value
 
 
-def eval_step(hold: str, shortest: str) -> int:
+def eval_step(span: float, shortest: str) -> int:
     """Seconds between rule evaluations: the shortest of STEPS (at least `shortest`) that evaluates
-    a `for: hold` alert at most MAX_EVALS times while it is pending, so long `for:` tests stay fast."""
-    floor, seconds = naming.duration_seconds(shortest), naming.duration_seconds(hold)
-    return int(next((s for s in STEPS if s >= floor and seconds / s <= MAX_EVALS), max(STEPS[-1], floor)))
+    the rules at most MAX_EVALS times over `span` seconds, so long `for:` and `average_over:` tests stay fast."""
+    floor = naming.duration_seconds(shortest)
+    return int(next((s for s in STEPS if s >= floor and span / s <= MAX_EVALS), max(STEPS[-1], floor)))
 
 
 def at(seconds: float) -> str:
@@ -377,22 +374,25 @@ def at(seconds: float) -> str:
 
 
 def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
-    """Input series at 1m (1h for cost alerts); the evaluation interval grows with `for:`.
+    """Input series at 1m (1h for cost alerts); the evaluation interval grows with `for:` (and `average_over:`).
 
     The alert becomes active at the first evaluation with data (one step in), so it is still
     pending one step before `for:` has elapsed after that, and firing two steps later.
     """
     cost = alert.kind == "cost_per_user"
-    step = eval_step(alert.for_, "1h" if cost else "1m")
     hold = naming.duration_seconds(alert.for_)
+    warmup = DAY + naming.duration_seconds(alert.average_over) if cost and alert.average_over else 0
+    step = eval_step(warmup + hold, "1h" if cost else "1m")
     active = step  # rate() and increase() need two samples
     if cost:
-        assert alert.average_over is not None
-        active = step * math.ceil((DAY + naming.duration_seconds(alert.average_over)) / step)  # full averages by then
+        active = step * math.ceil(warmup / step)  # full daily increases and averages by then
     firing = active + step * math.ceil(hold / step)  # the first evaluation with the alert firing
     pending, late = at(firing - step), at(firing + step)
     interval = "1h" if cost else "1m"
-    steps = math.ceil((firing + step) / naming.duration_seconds(interval)) + 5
+    steps: Timeline = math.ceil((firing + step) / naming.duration_seconds(interval)) + 5
+    window = naming.duration_seconds(RATE_WINDOW)
+    if not cost and step > window + 60:  # evaluations far apart: samples only where rate() looks
+        steps = evaluation_windows(step, firing + step, window)
     fire, quiet = _threshold_inputs(model, alert, True, steps), _threshold_inputs(model, alert, False, steps)
     if fire is None or quiet is None:
         return None  # threshold outside the buckets: the spec lint reports it

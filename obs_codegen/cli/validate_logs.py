@@ -26,12 +26,12 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def _load_validator(spec: str, schemas: str | None) -> LogValidator:
+def _load_validator(spec: str, schemas: str | None, pii: bool = False) -> LogValidator:
     """The validator, from a schema directory or built in memory from the spec."""
     from ..logs.validate import LogValidator
 
     if schemas is not None:
-        return LogValidator.from_dir(Path(schemas))
+        return LogValidator.from_dir(Path(schemas), pii)
     from ..pipeline import compile_spec
 
     try:
@@ -42,7 +42,7 @@ def _load_validator(spec: str, schemas: str | None) -> LogValidator:
         for d in compiled.diagnostics:
             click.echo(d.text(), err=True)
         raise InputError(f"{spec} has errors; fix them first")
-    return LogValidator.from_model(compiled.model)
+    return LogValidator.from_model(compiled.model, pii)
 
 
 def _open_log(name: str) -> IO[bytes]:
@@ -99,8 +99,10 @@ def _run(validator: LogValidator, files: tuple[str, ...], fmt: str, out: IO[str]
 @click.option("--schemas", type=click.Path(exists=True, file_okay=False), default=None,
               help="Directory of <service>.schema.json files (e.g. out/schemas/logs) instead of the spec.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--pii", is_flag=True, default=False,
+              help="Also flag free-text strings that look like emails, phone numbers or national ids.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ...]) -> None:
+def validate_logs(spec: str, schemas: str | None, fmt: str, pii: bool, files: tuple[str, ...]) -> None:
     """Validate JSON Lines log FILES (`-` for stdin) against each line's service schema."""
     from ..logs.validate import SchemaError
 
@@ -108,7 +110,7 @@ def validate_logs(spec: str, schemas: str | None, fmt: str, files: tuple[str, ..
         if name != "-":
             _open_log(name).close()
     try:
-        validator = _load_validator(spec, schemas)
+        validator = _load_validator(spec, schemas, pii)
     except SchemaError as exc:
         raise InputError(str(exc)) from exc
     stats = _run(validator, files, fmt, sys.stdout)

@@ -2,70 +2,62 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..spec.loader import Source
 from ..spec.model import LogField, Model
+from .field_names import raw_content_reason
 from .registry import rule
 
 # --- logs ---------------------------------------------------------------------------
 
-# Words that mean raw content, personal data or a credential, anywhere in a field name
-# (`promptText`, `userEmail`, `rawTranscript`) ...
-RAW_CONTENT_WORDS = frozenset((
-    "text", "transcript", "audio", "prompt", "completion", "content", "body", "email", "phone", "password",
-    "ip", "address", "authorization", "cookie", "jwt", "secret", "ssn",
-))
-# ... unless the name ends in a word that makes it a measure or a hash (`promptTokens`, `audioMs`, `emailHash`).
-MEASURE_WORDS = frozenset(("length", "len", "size", "bytes", "chars", "count", "tokens", "ms", "seconds", "hash",
-                           "type", "kind", "version", "format", "language", "lang"))
-# Identifiers of people or their sessions, raw unless the field is a hashed_id (`userId`, `clerkUserId`).
-IDENTITY_WORDS = frozenset(("user", "session", "focus", "account", "customer", "person", "member"))
-# Whole names that are personal data on their own.
-RAW_NAMES = frozenset(("name", "fullname", "firstname", "lastname", "username"))
+MAX_FREE_TEXT = 1024  # longest free-text log string: longer is a document (or a prompt), not a log field
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def string_bound(f: LogField) -> float | None:
+    """The longest value a string field allows (its max_length or its pattern's longest match, whichever is
+    shorter); math.inf when neither bounds it, None when the pattern cannot be read (another rule says why)."""
+    from ..backends.ecma_regex import PatternError, longest_match
 
-
-def raw_content_reason(name: str, forbidden: Iterable[str] = ()) -> str | None:
-    """Why a log field called `name` would carry raw personal data or content (None if it would not)."""
-    words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
-    lower = [w.lower() for w in words]
-    if _norm(name) in {_norm(f) for f in forbidden} or _norm(name) in RAW_NAMES:
-        return "its name is on the forbidden list"
-    if lower and lower[-1] in MEASURE_WORDS:
-        return None
-    hit = next((w for w in lower if w in RAW_CONTENT_WORDS or w in {_norm(f) for f in forbidden}), None)
-    if hit:
-        return f"'{hit}' means raw content or personal data"
-    if len(lower) >= 2 and lower[-1] == "id" and any(w in IDENTITY_WORDS for w in lower[:-1]):
-        return "it is a raw identifier of a person or session"
-    return None
+    longest = math.inf
+    if f.pattern is not None:
+        try:
+            longest = longest_match(f.pattern)
+        except PatternError:
+            return None
+    return min(longest, f.max_length) if f.max_length is not None else longest
 
 
 @rule("log-field-raw-content", "Log fields whose names mean raw PII, raw content or secrets are rejected.")
 def _raw_content(model: Model, src: Source) -> Iterator[Diagnostic]:
     forbidden = tuple(model.project.forbidden_log_fields) + tuple(h.name for h in model.headers if h.secret)
     for path, f in _log_fields(model):
-        if f.type == "hashed_id":
-            continue
-        why = raw_content_reason(f.name, forbidden)
+        why = raw_content_reason(f.name, f.type, forbidden, string_bound(f) if f.type == "string" else None)
         if why:
             yield src.diag(path, "log-field-raw-content",
                            f"log field '{f.name}' would carry raw personal data or content ({why}); "
                            "log a hash, size or count instead", key=True)
 
 
-@rule("log-string-unbounded", "Free-text log fields need max_length or a pattern, so they cannot carry raw content.")
+@rule("log-string-unbounded",
+      "Free-text log fields are bounded by max_length or a pattern with no *, + or {n,}, to at most 1024 characters.")
 def _string_unbounded(model: Model, src: Source) -> Iterator[Diagnostic]:
     for path, f in _log_fields(model):
-        if f.type == "string" and f.max_length is None and f.pattern is None:
+        bound = string_bound(f) if f.type == "string" else 0
+        if bound is None or bound <= MAX_FREE_TEXT:
+            continue
+        if math.isinf(bound):
+            why = (f"its pattern {f.pattern!r} does not bound the length (it has *, + or {{n,}})"
+                   if f.pattern is not None else "it has no `max_length:` or `pattern:`")
             yield src.diag(path, "log-string-unbounded",
-                           f"string field '{f.name}' needs `max_length:` or `pattern:` (or an enum or tag)", key=True)
+                           f"string field '{f.name}' can hold any amount of text: {why}; give it `max_length:` "
+                           f"(at most {MAX_FREE_TEXT}), or an enum or tag", key=True)
+        else:
+            yield src.diag(path, "log-string-unbounded",
+                           f"string field '{f.name}' allows {int(bound)} characters, over the {MAX_FREE_TEXT} a "
+                           "log field may hold; lower `max_length:` (log a size or a hash of longer text)", key=True)
 
 
 @rule("log-field-hashed", "Identifier fields in logs are hashed ids (tag of type hashed_id).")
@@ -109,6 +101,39 @@ def _shadow(model: Model, src: Source) -> Iterator[Diagnostic]:
             if f.name in envelope:
                 yield src.diag(("logs", "events", e.key, "fields", f.name), "log-field-shadow",
                                f"'{f.name}' is already in the envelope", key=True)
+
+
+@rule("log-pattern-portability", "A log field's pattern compiles with JavaScript's u flag (ajv) and means the same in Python.")
+def _pattern_portability(model: Model, src: Source) -> Iterator[Diagnostic]:
+    from ..backends.ecma_regex import portability_error
+
+    seen: set[tuple[object, ...]] = set()
+    for path, f in _log_fields(model):
+        own = _raw_at(src, *path, "pattern")
+        if f.type == "string" and isinstance(own, str):
+            where: tuple[object, ...] = path + ("pattern",)
+            pattern: str | None = own
+        elif f.type == "string" and f.tag is not None:
+            where, pattern = ("tags", f.tag.name, "pattern"), f.tag.pattern
+        elif f.type == "hashed_id" and f.tag is not None:
+            where, pattern = ("tags", f.tag.name, "opaque_pattern"), f.tag.opaque_pattern
+        else:
+            continue
+        if pattern is None or where in seen:
+            continue
+        seen.add(where)
+        problem = portability_error(pattern)
+        if problem is not None:
+            yield src.diag(where, "log-pattern-portability",
+                           f"pattern {pattern!r} cannot be used in a log schema: {problem.message} (at character "
+                           f"{problem.offset + 1}; ajv compiles it with the u flag, and Python must read it the same)")
+
+
+def _raw_at(src: Source, *path: object) -> object:
+    node = src.data
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    return node
 
 
 def _log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], LogField]]:

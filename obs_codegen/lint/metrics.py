@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
 from ..spec.loader import Source
-from ..spec.model import Metric, Model
+from ..spec.model import Filter, Metric, Model, Tag
 from .registry import _index_of, _raw, _valid_regex, rule
 
 # --- metrics ----------------------------------------------------------------------
@@ -115,10 +116,6 @@ def _label_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
         for label in sorted({x for x in labels if labels.count(x) > 1}):
             yield src.diag(("metrics", m.key, "tags"), "metric-label-collision",
                            f"'{m.key}' has two tags with Prometheus label '{label}'")
-        for t in m.tags:
-            if t.label in ("le", "quantile") or t.label.startswith("__"):
-                yield src.diag(("tags", t.name, "label"), "metric-label-collision",
-                               f"tag '{t.name}' uses the reserved Prometheus label '{t.label}'")
 
 
 @rule("tag-kind", "Tags carry what their kind needs: enum values, a string bound, a hashed-id prefix.")
@@ -141,3 +138,101 @@ def _tag_kind(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 # An opaque server-generated id: anchored, with a literal prefix of two or more characters.
 OPAQUE_ID = re.compile(r"^\^[A-Za-z0-9_:-]{2,}[^|]*\$$")
+
+
+# --- labels and label values -----------------------------------------------------------------
+
+# A Prometheus label name as PromQL, the exposition format and promtool accept it unquoted.
+PROM_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+# Labels that the generated rules and dashboards, Prometheus or Grafana set themselves: a tag
+# with one of these labels is overwritten or renamed, or makes two series (or variables) collide.
+RESERVED_LABELS = {
+    "service": "the generated alert rules set it to the alerting service",
+    "severity": "the generated alert rules set it (page or ticket)",
+    "slo": "the generated SLO recording rules and alerts set it to the SLO name",
+    "alertname": "Prometheus sets it to the alert's name",
+    "alertstate": "Prometheus sets it on the ALERTS series",
+    "le": "it holds a histogram's bucket bounds",
+    "quantile": "it holds a summary's quantiles",
+    "job": "Prometheus sets it on every scraped series (the metric's own becomes exported_job)",
+    "instance": "Prometheus sets it on every scraped series (the metric's own becomes exported_instance)",
+    "datasource": "it is the name of the dashboards' data-source variable",
+}
+
+
+def _label_path(src: Source, tag: Tag) -> tuple[tuple[str, ...], bool]:
+    """Where a tag's label is written: its `label:` value, else the tag's name (the label derives from it)."""
+    tags = src.data.get("tags") if isinstance(src.data, dict) else None
+    raw = tags.get(tag.name) if isinstance(tags, dict) else None
+    if isinstance(raw, dict) and "label" in raw:
+        return ("tags", tag.name, "label"), False
+    return ("tags", tag.name), True
+
+
+def _metric_tags(model: Model) -> list[Tag]:
+    """Tags that are a label of some metric, in spec order."""
+    used = {t.name for m in model.metrics for t in m.tags}
+    return [t for t in model.tags if t.name in used]
+
+
+@rule("metric-label-name", "Metric labels are Prometheus label names, not ones the rules, Prometheus or Grafana set.")
+def _label_name(model: Model, src: Source) -> Iterator[Diagnostic]:
+    env = next((t for t in model.tags if t.is_environment), None)
+    env_label = env.label if env is not None else "env"
+    for t in _metric_tags(model):
+        path, key = _label_path(src, t)
+        if not PROM_LABEL.fullmatch(t.label):
+            yield src.diag(path, "metric-label-name",
+                           f"tag '{t.name}' has Prometheus label {t.label!r}, which is not a label name "
+                           "(letters, digits and _, not starting with a digit)", key=key)
+            continue
+        why = RESERVED_LABELS.get(t.label)
+        if why is None and t.label.startswith("__"):
+            why = "names starting with __ are reserved for Prometheus's internal use"
+        if why is None and t.label == env_label and not t.is_environment:
+            why = "it is the environment label the generated rules and dashboards group by"
+        if why is not None:
+            yield src.diag(path, "metric-label-name",
+                           f"tag '{t.name}' has Prometheus label '{t.label}': {why}; give it another `label:`", key=key)
+
+
+def unsafe_value_reason(value: str) -> str | None:
+    """Why `value` cannot be a Prometheus label value (None if it can).
+
+    Quotes, backslashes, newlines and other control characters can: PromQL string literals and
+    the rule and test YAML escape them (the escaping case's values pass promtool). An empty value
+    cannot (Prometheus drops empty labels, so `route=""` means "no route label"), nor can text
+    that is not valid Unicode (a lone surrogate has no UTF-8 encoding).
+    """
+    if value == "":
+        return "an empty label value is the same as no label in Prometheus"
+    bad = next((ch for ch in value if unicodedata.category(ch) == "Cs"), None)
+    if bad is not None:
+        return f"it contains the lone surrogate U+{ord(bad):04X}, which has no UTF-8 encoding"
+    return None
+
+
+def _filter_values(path: tuple[object, ...], flt: Filter) -> Iterator[tuple[tuple[object, ...], str]]:
+    for tag, value in flt:
+        yield path + (tag.name,), value
+
+
+@rule("metric-label-value", "Label values (enum values, environments, filters) are non-empty valid Unicode.")
+def _label_value(model: Model, src: Source) -> Iterator[Diagnostic]:
+    where: list[tuple[tuple[object, ...], str]] = []
+    for t in _metric_tags(model):
+        if t.is_environment:
+            where += [(("project", "environments", i), v) for i, v in enumerate(model.project.environments)]
+        elif t.kind == "enum":
+            where += [(("tags", t.name, "values", i), v) for i, v in enumerate(t.values)]
+    for s in model.slos:
+        where += _filter_values(("slos", s.name, "filter"), s.filter)
+    for a in model.alerts:
+        where += _filter_values(("alerts", a.name, a.kind, "filter"), a.filter)
+        where += _filter_values(("alerts", a.name, a.kind, "numerator_filter"), a.numerator_filter)
+    for path, value in where:
+        why = unsafe_value_reason(value)
+        if why is not None:
+            shown = repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+            yield src.diag(path, "metric-label-value", f"{shown} cannot be a Prometheus label value: {why}")

@@ -97,7 +97,7 @@ def _index_of(raw: list[Any], tag: str, sets: dict[str, list[str]]) -> int:
 def _valid_regex(pattern: str) -> bool:
     try:
         re.compile(pattern)
-    except re.error:
+    except (re.error, OverflowError, RecursionError):  # `a{4294967296}`, parentheses nested 1000 deep
         return False
     return True
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..spec import naming
 from ..spec.loader import Source
-from ..spec.model import Metric, Model, Tag
+from ..spec.model import SLO, Alert, Metric, Model, Tag
 from .registry import _index_of, _raw, _stage, rule
 
 # --- SLOs and alerts ------------------------------------------------------------------
@@ -28,10 +30,6 @@ def _slo_types(model: Model, src: Source) -> Iterator[Diagnostic]:
                 yield src.diag(path + ("latency", "threshold"), "slo-metric-types",
                                f"threshold {s.threshold:g} is not a bucket bound of '{m.key}' "
                                f"({', '.join(f'{b:g}' for b in m.buckets)})")
-        for env, v in s.objective.values:
-            if not 0 < v < 100:
-                yield src.diag(path + ("objective", env), "slo-metric-types",
-                               f"objective for {env} must be a percentage between 0 and 100, got {v:g}")
         yield from _labels_exist(src, _filter_paths(path + ("filter",), s.filter), s.metrics)
 
 
@@ -71,15 +69,15 @@ def _threshold_bucket(model: Model, src: Source) -> Iterator[Diagnostic]:
                 break
 
 
-@rule("slo-period", "An SLO period holds its longest burn-rate window (3d) and is at most 400 days.")
+@rule("slo-period", "An SLO period is a Prometheus duration that holds its longest burn-rate window (3d), at most 400d.")
 def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
     longest = max(naming.duration_seconds(w) for w in naming.SLO_WINDOWS)
     for s in model.slos:
-        try:
-            seconds = naming.duration_seconds(s.period)
-        except ValueError:
-            continue  # the schema reports a malformed duration
-        if seconds < longest:
+        seconds = duration_seconds(s.period)
+        if seconds is None:
+            yield src.diag(("slos", s.name, "period"), "slo-period",
+                           f"period {s.period!r} is not a Prometheus duration such as 28d")
+        elif seconds < longest:
             yield src.diag(("slos", s.name, "period"), "slo-period",
                            f"period {s.period} is shorter than the 3d burn-rate window; use at least 3d (28d is usual)")
         elif seconds > MAX_SLO_PERIOD_DAYS * 86400:
@@ -88,6 +86,155 @@ def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 
 MAX_SLO_PERIOD_DAYS = 400
+
+# A Prometheus duration as the spec language writes it: one number and one unit, the whole value.
+DURATION = re.compile(r"([0-9]{1,9})(ms|s|m|h|d|w)")
+
+
+def duration_seconds(text: str) -> float | None:
+    """Seconds of a spec duration, or None when `text` is not one (`28d\n`, `1h30m`, `28 d`)."""
+    m = DURATION.fullmatch(text)
+    return None if m is None else naming.duration_seconds(m.group(0))
+
+
+# --- bounds that keep the generated promtool tests exact and small ----------------------------------
+# A threshold alert's test feeds 1-minute samples until `for:` has elapsed (input samples grow
+# linearly with it); a cost alert's test evaluates the rules through a day plus `average_over:`
+# (evaluations grow with it). Within these bounds every generated test runs in about a second.
+MAX_FOR = "7d"
+MAX_AVERAGE_OVER = "90d"
+
+
+@rule("alert-duration", "Alert `for:` (at most 7d) and `average_over:` (0 < d <= 90d) are Prometheus durations.")
+def _alert_duration(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for a in model.alerts:
+        seconds = duration_seconds(a.for_)
+        if seconds is None:
+            yield src.diag(("alerts", a.name, "for"), "alert-duration",
+                           f"for: {a.for_!r} is not a Prometheus duration such as 10m")
+        elif seconds > naming.duration_seconds(MAX_FOR):
+            yield src.diag(("alerts", a.name, "for"), "alert-duration",
+                           f"for: {a.for_} is longer than {MAX_FOR}, the longest `for:` whose generated promtool "
+                           "test stays small (it feeds one sample a minute until `for:` has elapsed)")
+        if a.kind != "cost_per_user" or a.average_over is None:
+            continue
+        window = duration_seconds(a.average_over)
+        path = ("alerts", a.name, "cost_per_user", "average_over")
+        if window is None or window == 0:
+            yield src.diag(path, "alert-duration",
+                           f"average_over: {a.average_over!r} is not a positive Prometheus duration such as 3d")
+        elif window > naming.duration_seconds(MAX_AVERAGE_OVER):
+            yield src.diag(path, "alert-duration",
+                           f"average_over: {a.average_over} is longer than {MAX_AVERAGE_OVER}, the longest average "
+                           "whose generated promtool test stays small (it evaluates the rules through the whole window)")
+
+
+# Bounds of one generated test file: about a second of promtool on a CI core, and a margin under
+# the 10,000 samples promtool's test engine lets one query load (the rest is for the vectors it builds).
+MAX_TEST_SAMPLES = 1_000_000
+MAX_QUERY_SAMPLES = 8_000
+
+
+@rule("alert-test-size", "A generated promtool test loads at most 1,000,000 samples, and 8,000 in any one query.")
+def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
+    if not all(_testable(model, a) for a in model.alerts) or not all(_slo_testable(model, s) for s in model.slos) \
+            or any(True for _ in _slo_types(model, src)) or any(True for _ in _alert_types(model, src)):
+        return  # other rules report what is missing or malformed; tests are built only from a sound model
+    from ..backends.prometheus import build
+    from ..backends.prometheus_tests import build_tests
+    from ..backends.promtool_cost import PROMTOOL_MAX_SAMPLES, input_samples, query_samples
+
+    try:
+        groups = build(model)
+        docs = build_tests(model, groups)
+    except (LookupError, AssertionError, ValueError, ArithmeticError, RecursionError, re.error):
+        return  # a model the other rules reject (a tag pattern Python cannot compile, ...); never rendered
+    owners: dict[str, tuple[str, tuple[str, ...], bool]] = {
+        f"slo-{s.name}": (s.service, ("slos", s.name), True) for s in model.slos}
+    owners.update({a.name: (a.service, ("alerts", a.name, "for"), False) for a in model.alerts})
+    for name, doc in docs.items():
+        service, path, key = owners[name]
+        cost = any(a.name == name and a.kind == "cost_per_user" for a in model.alerts)
+        fix = ("shorten `for:` or `average_over:`, or use" if cost else "shorten `for:` or use") if not key else "use"
+        rules = [r for g in groups.get(service, []) for r in g.rules]
+        n = input_samples(doc)
+        if n > MAX_TEST_SAMPLES:
+            yield src.diag(path, "alert-test-size",
+                           f"the generated promtool test {name}.test.yml would load {n:,} input samples, over the "
+                           f"limit of {MAX_TEST_SAMPLES:,}; {fix} fewer environments", key=key)
+        loaded, index = query_samples(doc, [r.expr for r in rules], len(model.project.environments))
+        if loaded > MAX_QUERY_SAMPLES:
+            what = rules[index].record or rules[index].alert
+            yield src.diag(path, "alert-test-size",
+                           f"in the generated promtool test {name}.test.yml, rule '{what}' would load {loaded:,} "
+                           f"samples in one query (the lint allows {MAX_QUERY_SAMPLES:,}; promtool refuses over "
+                           f"{PROMTOOL_MAX_SAMPLES:,}); {fix} fewer environments", key=key)
+
+
+def _testable(model: Model, a: Alert) -> bool:
+    """The alert resolved completely and its durations are within bounds, so its test can be built."""
+    if a.service not in {s.name for s in model.services} or not a.threshold.values:
+        return False
+    hold = duration_seconds(a.for_)
+    if hold is None or hold > naming.duration_seconds(MAX_FOR):
+        return False
+    if a.kind == "quantile":
+        return a.metric is not None and a.metric.type == "histogram" and bool(a.metric.buckets) and a.q is not None
+    if a.kind == "ratio":
+        return a.numerator is not None and a.denominator is not None
+    window = duration_seconds(a.average_over or "")
+    return (a.cost is not None and a.users is not None and window is not None
+            and 0 < window <= naming.duration_seconds(MAX_AVERAGE_OVER))
+
+
+def _slo_testable(model: Model, s: SLO) -> bool:
+    period = duration_seconds(s.period)
+    if s.service not in {x.name for x in model.services} or period is None or not s.objective.values:
+        return False
+    if not 3 * 86400 <= period <= MAX_SLO_PERIOD_DAYS * 86400:
+        return False
+    if any(not 0 < v < 100 or decimals(v) > OBJECTIVE_DECIMALS for _, v in s.objective.values):
+        return False
+    if s.kind == "ratio":
+        return s.errors is not None and s.total is not None
+    return s.latency_metric is not None and s.latency_metric.type == "histogram" and s.threshold is not None
+
+
+# An objective is a percentage with at most 4 decimals (99.9999% at most): the error budget
+# (100 - objective) / 100 is then a multiple of 1e-6, so every expected value of the generated
+# tests (a burn rate in hundredths times the budget) has at most 8 decimals and is exact at the
+# tests' 1e-8 rounding; with more decimals it can fall on a rounding tie that float noise flips
+# (99.99999% over 15d expects 5e-08 where Prometheus computes 4e-08), and past 10 decimals the
+# recorded objective rounds to 1 (burn rates become +Inf).
+OBJECTIVE_DECIMALS = 4
+
+
+@rule("slo-objective", "An SLO objective is a percentage above 0 and below 100, with at most 4 decimals (99.9999).")
+def _slo_objective(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for s in model.slos:
+        per_env = isinstance(_raw_value(src, "slos", s.name, "objective"), dict)
+        for env, v in s.objective.values if per_env else s.objective.values[:1]:
+            path = ("slos", s.name, "objective") + ((env,) if per_env else ())
+            where = f" for {env}" if per_env else ""
+            if not 0 < v < 100:
+                yield src.diag(path, "slo-objective", f"objective{where} must be a percentage between 0 and 100, got {v:g}")
+            elif decimals(v) > OBJECTIVE_DECIMALS:
+                yield src.diag(path, "slo-objective",
+                               f"objective {v!r}{where} has more than {OBJECTIVE_DECIMALS} decimals (at most 99.9999): "
+                               "burn rates and the generated promtool tests would not be exact")
+
+
+def _raw_value(src: Source, *path: Any) -> Any:
+    node = src.data
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    return node
+
+
+def decimals(value: float) -> int:
+    """Decimal places of a spec number as written (its shortest repr): 99.95 -> 2, 1e-05 -> 5, 99 -> 0."""
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 @rule("alert-name", "Alert names are CamelCase, at most 40 characters, and unique with the SLOs' generated alerts.")

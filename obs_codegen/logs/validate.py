@@ -16,14 +16,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..backends.identifiers import CodegenError
 from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
 from ..safe_io import describe_os_error, read_regular
 from ..spec.model import Model
+from .fast import Predicate, Unsupported, compile_fast
+
+__all__ = ["Finding", "LineResult", "LogValidator", "SchemaError", "ServiceChecker", "Stats", "Unsupported",
+           "compile_fast", "json_path"]
 
 NOT_JSON = "(not json)"
 NO_SERVICE = "(no service)"
@@ -155,146 +160,21 @@ def _message(error: Any) -> str:
     return message
 
 
-# --- fast path -----------------------------------------------------------------------
-# jsonschema walks a schema per line (~5k lines/s here). The log schemas use a small
-# keyword set, so they are also compiled into plain Python predicates that answer
-# "valid?" about 10x faster. The fast path can only accept: every line it rejects is
-# re-checked by jsonschema, whose verdict and errors are the ones reported, and a
-# schema with any other keyword gets no fast path. A test holds it to jsonschema.
-
-Predicate = Callable[[Any], bool]
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "default", "examples"})
-_NUMBER = (int, float)
-
-
-class Unsupported(Exception):
-    """The schema uses a keyword the fast path does not implement."""
-
-
-def _type_check(kind: str) -> Predicate:
-    """Draft 2020-12 types: 1.0 is an integer, booleans are not numbers."""
-    if kind == "integer":
-        return lambda x: (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())
-    if kind == "number":
-        return lambda x: isinstance(x, _NUMBER) and not isinstance(x, bool)
-    if kind == "null":
-        return lambda x: x is None
-    python = {"string": str, "boolean": bool, "object": dict, "array": list}.get(kind)
-    if python is None:
-        raise Unsupported(kind)
-    return lambda x: isinstance(x, python)
-
-
-def _all(checks: list[Predicate]) -> Predicate:
-    if len(checks) == 1:
-        return checks[0]
-
-    def every(x: Any) -> bool:
-        for check in checks:
-            if not check(x):
-                return False
-        return True
-
-    return every
-
-
-def _number_check(kind: str, bound: Any) -> Predicate:
-    ops = {"minimum": float.__ge__, "maximum": float.__le__,
-           "exclusiveMinimum": float.__gt__, "exclusiveMaximum": float.__lt__}
-    op, limit = ops[kind], float(bound)
-    return lambda x: not isinstance(x, _NUMBER) or isinstance(x, bool) or op(float(x), limit)
-
-
-def _keyword(key: str, value: Any, schema: Mapping[str, Any], compile_: Callable[[Any], Predicate]) -> Predicate | None:
-    from jsonschema import Draft202012Validator
-
-    if key == "type":
-        kinds = [_type_check(k) for k in ([value] if isinstance(value, str) else value)]
-        return kinds[0] if len(kinds) == 1 else (lambda x: any(k(x) for k in kinds))
-    if key in ("enum", "const"):
-        allowed = frozenset(value if key == "enum" else [value])
-        if not all(isinstance(v, str) for v in allowed):
-            raise Unsupported(key)  # jsonschema's equality rules for numbers and bools differ from Python's
-        return lambda x: isinstance(x, str) and x in allowed
-    if key == "pattern":
-        search = re.compile(value).search
-        return lambda x: not isinstance(x, str) or search(x) is not None
-    if key == "format":
-        conforms = Draft202012Validator.FORMAT_CHECKER.conforms
-        return lambda x: conforms(x, value)
-    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return _number_check(key, value)
-    if key in ("maxLength", "minLength"):
-        n, longest = int(value), key == "maxLength"
-        return lambda x: not isinstance(x, str) or (len(x) <= n if longest else len(x) >= n)
-    if key == "required":
-        names = tuple(value)
-        return lambda x: not isinstance(x, dict) or all(k in x for k in names)
-    if key == "properties":
-        subs = [(k, compile_(v)) for k, v in value.items() if v is not True]
-
-        def properties(x: Any) -> bool:
-            if isinstance(x, dict):
-                for k, sub in subs:
-                    if k in x and not sub(x[k]):
-                        return False
-            return True
-
-        return properties
-    if key == "additionalProperties":
-        if "patternProperties" in schema:
-            raise Unsupported(key)
-        known, extra = frozenset(schema.get("properties", {})), compile_(value)
-        if value is False:
-            return lambda x: not isinstance(x, dict) or known.issuperset(x)
-        return lambda x: not isinstance(x, dict) or all(extra(v) for k, v in x.items() if k not in known)
-    if key == "if":
-        cond, then, else_ = compile_(value), compile_(schema.get("then", True)), compile_(schema.get("else", True))
-        return lambda x: then(x) if cond(x) else else_(x)
-    if key in ("then", "else"):
-        return None  # part of `if`
-    if key == "$ref":
-        return compile_(value)
-    raise Unsupported(key)
-
-
-def compile_fast(schema: Any, root: Mapping[str, Any]) -> Predicate:
-    """A predicate equivalent to validating against `schema` (local `#/$defs/` refs only)."""
-    refs: dict[str, Predicate] = {}
-
-    def compile_(node: Any) -> Predicate:
-        if isinstance(node, str):  # a $ref
-            if not node.startswith("#/$defs/") or node[len("#/$defs/"):] not in root.get("$defs", {}):
-                raise Unsupported(node)
-            if node not in refs:
-                cell: list[Predicate] = []
-                refs[node] = lambda x: cell[0](x)
-                cell.append(compile_(root["$defs"][node[len("#/$defs/"):]]))
-            return refs[node]
-        if node is True or node is False:
-            return (lambda x: True) if node else (lambda x: False)
-        if not isinstance(node, Mapping):
-            raise Unsupported(repr(node))
-        checks = [c for k, v in node.items() if k not in _ANNOTATIONS
-                  for c in [_keyword(k, v, node, compile_)] if c is not None]
-        return _all(checks) if checks else (lambda x: True)
-
-    return compile_(schema)
-
-
 class ServiceChecker:
     """The compiled schema of one service plus what is needed to name event kinds."""
 
     def __init__(self, service: str, schema: Mapping[str, Any]):
-        from jsonschema import Draft202012Validator
+        from .compat import validator
+        from .pii import FreeText
 
         self.service = service
-        self.validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self.validator = validator(schema)
+        self.free_text = FreeText(schema)
         try:
             self.fast: Predicate | None = compile_fast(schema, schema)
         except Unsupported:
             self.fast = None
-        self.kinds: list[tuple[Predicate, str, str]] = []  # (the `if` as a predicate, kind title, discriminator)
+        self.kinds: list[tuple[Predicate, str, str, Any]] = []  # (the `if` as a predicate, title, discriminator, schema)
         defs = schema.get("$defs", {})
         node: Any = schema
         while isinstance(node, Mapping) and "if" in node:
@@ -305,16 +185,25 @@ class ServiceChecker:
             try:
                 cond = compile_fast(node["if"], schema)
             except Unsupported:
-                cond = Draft202012Validator(node["if"], format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid
-            self.kinds.append((cond, str(title), ",".join(required)))
+                cond = validator(node["if"]).is_valid
+            self.kinds.append((cond, str(title), ",".join(required), target))
             node = node.get("else")
         self.depth = len(self.kinds)
 
     def kind_of(self, obj: Mapping[str, Any]) -> str:
-        for cond, title, _ in self.kinds:
+        return self._kind(obj)[0]
+
+    def _kind(self, obj: Mapping[str, Any]) -> tuple[str, Any]:
+        for cond, title, _, target in self.kinds:
             if cond(obj):
-                return title
-        return UNKNOWN_KIND if self.kinds else "-"
+                return title, target
+        return (UNKNOWN_KIND if self.kinds else "-"), None
+
+    def personal_data(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """(JSON path, message) for each free-text string that looks like personal data (`--pii`)."""
+        schemas = [self.validator.schema, self._kind(obj)[1]]
+        return tuple(sorted({(json_path(path), f"looks like {kind} (free text must not carry personal data)")
+                             for path, kind in self.free_text.scan(obj, [s for s in schemas if s is not None])}))
 
     def errors(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """Every problem as (JSON path, message); () when the line is valid."""
@@ -330,7 +219,7 @@ class ServiceChecker:
         schema_path = list(error.absolute_schema_path)
         if error.validator == "required" and schema_path[: self.depth] == ["else"] * self.depth \
                 and isinstance(error.schema, Mapping) and error.schema.get("$comment") == UNKNOWN_KIND_COMMENT:
-            options = "; ".join(f"`{d}` for {t}" for _, t, d in self.kinds)
+            options = "; ".join(f"`{d}` for {t}" for _, t, d, _ in self.kinds)
             yield json_path(path), f"unknown event kind: no discriminator field ({options})"
         elif error.validator == "required":
             for name in error.validator_value:
@@ -354,32 +243,63 @@ def _finite_float(text: str) -> float:
     return value
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names the same key twice (`json.loads` would keep the last value silently)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for `json.loads`: the object, unless a key repeats (checked by size: fast)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every line (json.loads with options builds a new one per call): NaN and Infinity,
+# numbers beyond a double and repeated keys are errors.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
 
 
 class LogValidator:
     """Validates parsed log lines; one precompiled checker per service."""
 
-    def __init__(self, schemas: Mapping[str, Mapping[str, Any]]):
+    def __init__(self, schemas: Mapping[str, Mapping[str, Any]], pii: bool = False):
         from jsonschema import Draft202012Validator
         from jsonschema.exceptions import SchemaError as JsonSchemaError
 
+        self.pii = pii
         self.checkers: dict[str, ServiceChecker] = {}
         for service, schema in sorted(schemas.items()):
             try:
                 Draft202012Validator.check_schema(schema)
+                self.checkers[service] = ServiceChecker(service, schema)
             except JsonSchemaError as exc:
                 raise SchemaError(f"schema for service '{service}' is invalid: {exc.message}") from exc
-            self.checkers[service] = ServiceChecker(service, schema)
+            except (re.error, OverflowError, RecursionError) as exc:  # a pattern Python cannot compile
+                raise SchemaError(f"schema for service '{service}' has a pattern Python cannot compile: {exc}") from exc
 
     @classmethod
-    def from_model(cls, model: Model) -> LogValidator:
-        built = {s.name: service_schema(model, s.name) for s in model.services}
-        return cls({name: schema for name, schema in built.items() if schema is not None})
+    def from_model(cls, model: Model, pii: bool = False) -> LogValidator:
+        try:
+            built = {s.name: service_schema(model, s.name) for s in model.services}
+        except CodegenError as exc:  # a spec `lint` rejects
+            raise SchemaError(exc.message) from exc
+        return cls({name: schema for name, schema in built.items() if schema is not None}, pii)
 
     @classmethod
-    def from_dir(cls, directory: Path) -> LogValidator:
+    def from_dir(cls, directory: Path, pii: bool = False) -> LogValidator:
         """Every `<service>.schema.json` in `directory`."""
         schemas: dict[str, Any] = {}
         for path in sorted(Path(directory).glob("*.schema.json")):
@@ -392,7 +312,7 @@ class LogValidator:
                 raise SchemaError(f"{path}: {exc}") from exc
         if not schemas:
             raise SchemaError(f"no *.schema.json files in {directory}")
-        return cls(schemas)
+        return cls(schemas, pii)
 
     def check_object(self, obj: Any) -> LineResult:
         if not isinstance(obj, dict):
@@ -405,12 +325,17 @@ class LogValidator:
                 return LineResult(NO_SERVICE, "-", (("$.service", f"required property is missing (one of {known})"),))
             return LineResult(UNKNOWN_SERVICE, "-", (("$.service", f"is not a service that logs (one of {known})"),))
         assert isinstance(service, str)
-        return LineResult(service, checker.kind_of(obj), checker.errors(obj))
+        errors = checker.errors(obj)
+        if self.pii:
+            errors = tuple(sorted(set(errors) | set(checker.personal_data(obj))))
+        return LineResult(service, checker.kind_of(obj), errors)
 
     def check_line(self, raw: bytes | str) -> LineResult:
         try:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            obj = json.loads(text.rstrip("\r\n"), parse_constant=_reject_constant, parse_float=_finite_float)
+            obj = _DECODER.decode(text.rstrip("\r\n"))
+        except DuplicateKey as exc:
+            return self._duplicate(text, exc.key)
         except UnicodeDecodeError as exc:
             return LineResult(NOT_JSON, "-", (("$", f"not UTF-8 ({exc.reason} at byte {exc.start})"),))
         except json.JSONDecodeError as exc:
@@ -423,6 +348,16 @@ class LogValidator:
             return self.check_object(obj)
         except RecursionError:
             return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
+
+    def _duplicate(self, text: str, key: str) -> LineResult:
+        """A line whose object repeats `key`: invalid whatever the values (JSON.parse keeps the last one,
+        another reader the first), and checked as JavaScript would read it for the other problems."""
+        duplicate = ("$", f"the key {key!r} appears twice in one object: readers disagree on which value counts")
+        try:
+            read = self.check_object(json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float))
+        except (ValueError, RecursionError):
+            return LineResult(NOT_JSON, "-", (duplicate,))
+        return LineResult(read.service, read.kind, tuple(sorted(set(read.errors) | {duplicate})))
 
     def validate_lines(self, lines: Iterable[bytes | str], file: str, stats: Stats) -> Iterator[Finding]:
         """Check each non-blank line, count it in `stats`, and yield its findings."""

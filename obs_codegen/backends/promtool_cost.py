@@ -1,0 +1,200 @@
+"""How much work a generated `promtool test rules` file is, read off the test document itself.
+
+Three measures, each with the bound the lint holds every generated test to:
+  * input samples (`input_samples`): what promtool loads; about a million take a second;
+  * evaluations (`evaluations`): rule evaluations of the longest test group;
+  * samples one query holds (`query_samples`): promtool's unit-test engine refuses any query
+    that would hold more than 10,000 samples ("query processing would load too many samples
+    into memory"), and every rule of the test's rule file is evaluated at every step, so an
+    SLO's recording rule over `[28d]` reading a threshold alert's input series fails that
+    alert's test once one series has over 10,000 samples in the window (a week at one sample
+    a minute). `query_samples` estimates, at each test group's last evaluation, what every rule
+    expression holds, and returns the largest.
+
+Only the PromQL the rules backend writes is read: selectors `name{label="value", ...}` with an
+optional range `[5m]`, inside calls, aggregations (`sum by (env) (...)`), `on (...)` and binary
+operators. tests/test_prometheus.py holds `selectors` to promql_parser on every generated rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..spec import naming
+
+PROMTOOL_MAX_SAMPLES = 10_000  # promql.LazyLoader's engine limit in `promtool test rules`
+LOOKBACK = 300  # seconds an instant selector looks back
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
+  | (?P<ident>[a-zA-Z_:][a-zA-Z0-9_:]*)
+  | (?P<range>\[[^\]]*\])
+  | (?P<op>=~|!~|!=|==|>=|<=|[-+*/%^<>={}(),])
+""", re.VERBOSE)
+_LABEL_LISTS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'", "a": "\a", "b": "\b", "f": "\f",
+            "v": "\v"}
+
+
+@dataclass(frozen=True)
+class Selector:
+    """`name{label op "value", ...}[window]` (window None for an instant selector)."""
+
+    name: str
+    matchers: tuple[tuple[str, str, str], ...]
+    window: float | None
+
+    def matches(self, name: str, labels: dict[str, str]) -> bool:
+        if name != self.name:
+            return False
+        for label, op, value in self.matchers:
+            have = labels.get(label, "")
+            if op == "=" and have != value or op == "!=" and have == value:
+                return False
+            if op in ("=~", "!~") and (_fullmatch(value, have) is None) == (op == "=~"):
+                return False
+        return True
+
+
+def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
+    try:
+        return re.fullmatch(pattern, text)
+    except re.error:  # RE2 syntax Python lacks: count the series as read (an upper bound)
+        return re.match("", text)
+
+
+def unquote(literal: str) -> str:
+    """The value of a PromQL double-quoted string literal (Go escapes)."""
+    out, i, body = [], 0, literal[1:-1]
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        e = body[i + 1]
+        if e in "xuU":
+            width = {"x": 2, "u": 4, "U": 8}[e]
+            out.append(chr(int(body[i + 2:i + 2 + width], 16)))
+            i += 2 + width
+        else:
+            out.append(_ESCAPES.get(e, e))
+            i += 2
+    return "".join(out)
+
+
+def _tokens(expr: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(expr):
+        m = _TOKEN.match(expr, pos)
+        if m is None:
+            raise ValueError(f"unexpected {expr[pos:pos + 20]!r} in generated PromQL")
+        if m.lastgroup != "space":
+            out.append((str(m.lastgroup), m.group()))
+        pos = m.end()
+    return out
+
+
+def selectors(expr: str) -> list[Selector]:
+    """Every series selector of a generated expression, in order."""
+    tokens = _tokens(expr)
+    out, i = [], 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        if kind != "ident" or text in ("and", "or", "unless", "bool") or nxt in ("by", "without"):
+            i += 1  # not a selector: an operator, or an aggregation followed by its label list
+            continue
+        if nxt == "(":  # a function, an aggregation, or a label list after by/on
+            i += 2
+            if text in _LABEL_LISTS:
+                while i < len(tokens) and tokens[i][1] != ")":
+                    i += 1
+            continue
+        matchers: list[tuple[str, str, str]] = []
+        i += 1
+        if nxt == "{":
+            i += 1
+            while tokens[i][1] != "}":
+                label, op, value = tokens[i][1], tokens[i + 1][1], unquote(tokens[i + 2][1])
+                matchers.append((label, op, value))
+                i += 4 if tokens[i + 3][1] == "," else 3
+            i += 1
+        window = None
+        if i < len(tokens) and tokens[i][0] == "range":
+            window = naming.duration_seconds(tokens[i][1][1:-1])
+            i += 1
+        out.append(Selector(text, tuple(matchers), window))
+    return out
+
+
+def parse_series(text: str) -> tuple[str, dict[str, str]]:
+    """`name{a="b"}` of an input series -> (name, labels)."""
+    (sel,) = selectors(text)
+    return sel.name, {label: value for label, _, value in sel.matchers}
+
+
+def sample_indices(values: str) -> Iterator[int]:
+    """Indices (in `interval`s from 0) of the samples promtool expands `values` into: `a+bxn` is n + 1
+    samples, `_xn` n missing ones, `_` one missing, a number one sample."""
+    index = 0
+    for part in values.split():
+        count = int(part.rsplit("x", 1)[1]) + 1 if "x" in part else 1
+        if part.startswith("_"):
+            index += count - 1 if "x" in part else 1
+            continue
+        yield from range(index, index + count)
+        index += count
+
+
+def input_samples(doc: dict[str, Any]) -> int:
+    """Input samples promtool loads for a generated test file."""
+    return sum(sum(1 for _ in sample_indices(s["values"])) for t in doc["tests"] for s in t["input_series"])
+
+
+def _eval_times(test: dict[str, Any]) -> list[float]:
+    return [naming.duration_seconds(c["eval_time"]) for c in test["alert_rule_test"] + test.get("promql_expr_test", [])]
+
+
+def evaluations(doc: dict[str, Any]) -> int:
+    """Rule evaluations promtool runs for the longest test group of a generated test file."""
+    step = naming.duration_seconds(str(doc["evaluation_interval"]))
+    return int(max((t for test in doc["tests"] for t in _eval_times(test)), default=0) / step)
+
+
+def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) -> tuple[int, int]:
+    """The most samples one of `exprs` (the rule file's expressions) holds at once in a test group of
+    `doc`, and the index of that expression.
+
+    Prometheus evaluates a range function (`rate(x[28d])`) one series at a time and counts the
+    points of that series while it does, on top of the vectors the query holds: so a query holds the
+    points of its largest series window plus one sample per series each selector returns. A
+    recording rule's output has one sample per evaluation and one series per environment.
+    """
+    step = naming.duration_seconds(str(doc["evaluation_interval"]))
+    parsed = [selectors(e) for e in exprs]
+    worst = (0, 0)
+    for test in doc["tests"]:
+        end = max(_eval_times(test), default=0)
+        interval = naming.duration_seconds(test["interval"])
+        inputs = [(*parse_series(s["series"]), [i * interval for i in sample_indices(s["values"])])
+                  for s in test["input_series"]]
+        for index, sels in enumerate(parsed):
+            largest, vectors = 0, 0
+            for sel in sels:
+                since = end - (sel.window if sel.window is not None else LOOKBACK)
+                if ":" in sel.name:
+                    span = min(sel.window, end) if sel.window is not None else 0
+                    largest, vectors = max(largest, int(span // step) + 1), vectors + environments
+                    continue
+                for name, labels, times in inputs:
+                    if sel.matches(name, labels):
+                        inside = sum(1 for t in times if since <= t <= end)
+                        largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
+            worst = max(worst, (largest + vectors, index))
+    return worst
