@@ -368,14 +368,15 @@ def test_truncated_slo_alert_names_stay_distinct() -> None:
 # --- bounds: specs at every limit generate small tests that pass; one step over is a lint error ------
 
 def at_bounds() -> dict[str, object]:
-    """The minimal spec with every limit reached: `for: 7d` on each alert, `average_over: 90d`, objectives
+    """The minimal spec with every limit reached: `for: 7d` on each alert, `average_over: 90d`, a threshold with
+    10 decimals, objectives
     with 4 decimals up to 99.9999% on a period whose burn rates make rounding ties likely (15d: calm burn
     0.45), a 60-bucket histogram read by both a week-long quantile alert and a latency SLO, four environments."""
     data = yaml.safe_load((CASES / "minimal" / "spec.yaml").read_text())
     data["project"]["environments"] = ["e1", "e2", "e3", "e4"]
     data["metrics"]["api.request.latency_ms"]["buckets"] = [10 * (i + 1) for i in range(60)]
     data["budgets"]["fee_per_user"]["value"] = 25
-    data["alerts"]["VendorErrorRateHigh"]["above"] = 0.01
+    data["alerts"]["VendorErrorRateHigh"]["above"] = 0.0000000001  # 10 decimals, the most PromQL gets
     for alert in data["alerts"].values():
         alert["for"] = "7d"
     data["alerts"]["FeePerUserOverBudget"]["cost_per_user"]["average_over"] = "90d"
@@ -452,6 +453,7 @@ def over(edit: str) -> dict[str, object]:
     ("d['slos']['api-availability']['objective'] = 99.999999999", "slo-objective"),
     ("d['slos']['api-availability']['period'] = '15d\\n'", "slo-period"),
     ("d['alerts']['ApiLatencyHigh']['for'] = '5m\\n'", "alert-duration"),
+    ("d['alerts']['VendorErrorRateHigh']['above'] = 0.00000000001", "alert-threshold-precision"),
 ])
 def test_one_step_over_a_bound_is_a_lint_error(compile_text, edit: str, rule: str) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_text(yaml.safe_dump(over(edit), sort_keys=False))
