@@ -231,6 +231,31 @@ def _raw_value(src: Source, *path: Any) -> Any:
     return node
 
 
+# Numbers the rules write into PromQL keep 10 decimals (promql.rounded_number drops the float noise
+# of computed values past that): a threshold of 1.5e-12 would become `> 0`.
+PROMQL_DECIMALS = 10
+
+
+@rule("alert-threshold-precision", "Thresholds, budgets, q and min_requests_per_hour have at most 10 decimals, as PromQL gets.")
+def _threshold_precision(model: Model, src: Source) -> Iterator[Diagnostic]:
+    from ..backends.promql import rounded_number
+
+    found: list[tuple[tuple[Any, ...], str, float]] = []
+    for a in model.alerts:
+        where = ("budgets", a.budget.name, "value") if a.budget is not None else ("alerts", a.name, "above")
+        per_env = isinstance(_raw_value(src, *where), dict)
+        found += [(where + ((env,) if per_env else ()), "threshold", v) for env, v in a.threshold.values]
+        if a.q is not None:
+            found.append((("alerts", a.name, "quantile", "q"), "q", a.q))
+    found += [(("slos", s.name, "min_requests_per_hour"), "min_requests_per_hour", s.min_requests_per_hour)
+              for s in model.slos]
+    for path, what, v in dict.fromkeys(found):
+        if decimals(v) > PROMQL_DECIMALS:
+            yield src.diag(path, "alert-threshold-precision",
+                           f"{what} {v!r} has more than {PROMQL_DECIMALS} decimals, which the generated PromQL keeps "
+                           f"(it would read {rounded_number(v)}); use a coarser value or a smaller unit")
+
+
 def decimals(value: float) -> int:
     """Decimal places of a spec number as written (its shortest repr): 99.95 -> 2, 1e-05 -> 5, 99 -> 0."""
     exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
