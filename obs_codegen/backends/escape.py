@@ -32,6 +32,7 @@ import json
 import keyword
 import math
 import re
+from collections.abc import Callable
 from typing import Literal
 
 Language = Literal["python", "typescript", "json", "toml", "yaml", "markdown"]
@@ -205,21 +206,30 @@ _TOML_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
 _TOML_BARE_KEY = r"[A-Za-z0-9_-]+"
 
 
-def toml_str(value: str) -> str:
-    """A TOML basic string equal to `value`; a lone surrogate (no TOML escape names one) raises."""
+def _double_quoted(value: str, simple: dict[str, str], fmt: str, escape: Callable[[str], str]) -> str:
+    """A double-quoted string of a format whose escapes name code points (TOML, YAML): a lone surrogate raises."""
     out = ['"']
     for ch in str(value):
-        if ch in _TOML_SIMPLE:
-            out.append(_TOML_SIMPLE[ch])
+        if ch in simple:
+            out.append(simple[ch])
         elif _is_surrogate(ch):
-            raise Unrepresentable(f"a lone surrogate (U+{ord(ch):04X}) cannot be written in TOML")
+            raise Unrepresentable(f"a lone surrogate (U+{ord(ch):04X}) cannot be written in {fmt}")
         elif not ch.isprintable():
-            code = ord(ch)
-            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            out.append(escape(ch))
         else:
             out.append(ch)
     out.append('"')
     return "".join(out)
+
+
+def _toml_char(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def toml_str(value: str) -> str:
+    """A TOML basic string equal to `value`; a lone surrogate (no TOML escape names one) raises."""
+    return _double_quoted(value, _TOML_SIMPLE, "TOML", _toml_char)
 
 
 def toml_key(value: str) -> str:
@@ -239,18 +249,7 @@ def yaml_str(value: str) -> str:
     NEL, U+2028/U+2029 (line breaks to YAML 1.1), U+FEFF and every other non-printable
     character are escapes; a lone surrogate raises (YAML escapes name code points).
     """
-    out = ['"']
-    for ch in str(value):
-        if ch in _YAML_SIMPLE:
-            out.append(_YAML_SIMPLE[ch])
-        elif _is_surrogate(ch):
-            raise Unrepresentable(f"a lone surrogate (U+{ord(ch):04X}) cannot be written in YAML")
-        elif not ch.isprintable():
-            out.append(_py_char(ch))  # \xNN, \uNNNN, \UNNNNNNNN: the same spelling in YAML
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return _double_quoted(value, _YAML_SIMPLE, "YAML", _py_char)  # \xNN, \uNNNN, \UNNNNNNNN: the same spelling in YAML
 
 
 def yaml_comment(value: str) -> str:
