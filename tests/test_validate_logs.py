@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SPEC
 
 from obs_codegen.cli.validate_logs import validate_logs
-from obs_codegen.logs.validate import LogValidator, Stats, json_path
+from obs_codegen.logs.validate import Finding, LogValidator, Stats, json_path
 
 LOGS = ROOT / "tests" / "fixtures" / "logs"
 GOOD, BAD, MIXED = LOGS / "good.jsonl", LOGS / "bad.jsonl", LOGS / "mixed.jsonl"
@@ -285,3 +285,10 @@ def test_schema_patterns_python_cannot_compile_are_input_errors(tmp_path: Path) 
             {"type": "object", "properties": {"x": {"type": "string", "pattern": pattern}}}))
         result = CliRunner().invoke(validate_logs, ["--schemas", str(tmp_path), "-"], input='{"service": "s"}\n')
         assert result.exit_code == 2 and "cannot compile" in result.output, result.output
+
+
+def test_finding_text_escapes_untrusted_log_content() -> None:
+    """A key read from a log line cannot forge a second finding or break the terminal: one line, escaped."""
+    f = Finding("a\nb.jsonl", 3, "$.x\u2028y", "unknown key 'k\r\n x.jsonl:1: ok'")
+    assert "\n" not in f.text() and "\r" not in f.text() and "\u2028" not in f.text()
+    assert f.text() == "a\\x0ab.jsonl:3: $.x\\u2028y: unknown key 'k\\x0d\\x0a x.jsonl:1: ok'"

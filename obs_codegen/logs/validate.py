@@ -23,6 +23,7 @@ from typing import Any
 
 from ..backends.identifiers import CodegenError
 from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
+from ..diagnostics import printable
 from ..safe_io import describe_os_error, read_regular
 from ..spec.model import Model
 from .fast import Predicate, Unsupported, compile_fast
@@ -52,7 +53,7 @@ class Finding:
     message: str
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+        return f"{printable(self.file)}:{self.line}: {printable(self.path)}: {printable(self.message)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "path": self.path, "message": self.message}
