@@ -47,11 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         if not v.ok:
             print(f"FAIL {report.show_id(v.case.id)}: {v.problems[0][:200]}")
     print(report.summary(verdicts))
-    import resource
-
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    print(f"CPU time: {cpu:.0f} s (this process and every child)")
     if args.report:
         args.report.write_text(report.markdown(verdicts), encoding="utf-8")
     if args.json:

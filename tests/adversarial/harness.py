@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class Verdict:
 class Settings:
     jobs: int = 2
     timeout: float = 20.0  # one CLI command
-    stall: float = 20.0  # one streamed consumer unit (a promtool test, an import)
+    stall: float = 15.0  # one streamed consumer unit (a promtool test, an import)
     batch_timeout: float = 900.0  # one batched consumer run (mypy, tsc over every unit)
     commands: tuple[str, ...] = runner.DEFAULT_COMMANDS
 
@@ -64,7 +65,7 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ.get
         return cls(int(env("ADVERSARIAL_JOBS", "2")), float(env("ADVERSARIAL_TIMEOUT", "20")),
-                   float(env("ADVERSARIAL_STALL", "20")), float(env("ADVERSARIAL_BATCH_TIMEOUT", "900")))
+                   float(env("ADVERSARIAL_STALL", "15")), float(env("ADVERSARIAL_BATCH_TIMEOUT", "900")))
 
 
 def generated_files(out: Path) -> dict[str, bytes]:
@@ -118,7 +119,8 @@ def run(cases: list[Case], root: Path, settings: Settings | None = None, log: bo
         streams = runner.stream_settings()
         results = runner.run_commands(dirs, settings.timeout, settings.jobs, streams, done, settings.commands)
     if log:
-        print(f"adversarial: {len(cases)} cases through lint and generate in {time.monotonic() - started:.0f} s", flush=True)
+        print(f"adversarial: {len(cases)} cases through lint and generate in {time.monotonic() - started:.0f} s "
+              f"({_cpu():.0f} CPU s so far)", flush=True)
     consumers = Consumers(root / "consumers", settings.jobs, settings.batch_timeout, settings.stall)
     for case in cases:
         v = verdicts[case.id]
@@ -144,5 +146,12 @@ def run(cases: list[Case], root: Path, settings: Settings | None = None, log: bo
         v.problems = list(dict.fromkeys(v.problems))  # same problem from two units: once
     if log:
         failed = sum(not v.ok for v in verdicts.values())
-        print(f"adversarial: {failed} of {len(cases)} cases fail; {time.monotonic() - started:.0f} s in all", flush=True)
+        print(f"adversarial: {failed} of {len(cases)} cases fail; {time.monotonic() - started:.0f} s, {_cpu():.0f} CPU s in all",
+              flush=True)
     return verdicts
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and every child it has waited for."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime

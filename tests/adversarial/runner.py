@@ -249,9 +249,7 @@ def _loop(queue: deque[tuple[str, list[str]]], waiting: deque[tuple[str, list[st
             r = running.pop(fd)
             _finish(r, results, timed_out=False)
             last = results[r.case][-1]
-            if (r.case != "base" and last.command == "lint" and last.code == 0
-                    and last.stderr.strip() == "obs-codegen: spec.yaml is clean"):
-                # no diagnostic to format: the JSON and GitHub formats would print nothing (`base` still runs them)
+            if last.command == "lint" and not _needs_other_formats(r.case, last):
                 pending[r.case] = [c for c in pending[r.case] if not c.startswith("lint-")]
             if r.case not in pending:
                 on_case_done(r.case)
@@ -265,6 +263,21 @@ def _loop(queue: deque[tuple[str, list[str]]], waiting: deque[tuple[str, list[st
             on_case_done(r.case)
         for cid in [c for c in pending if all(r.case != c for r in running.values())]:
             waiting.append((cid, pending.pop(cid)))
+
+
+def _needs_other_formats(case: str, lint: CliRun) -> bool:
+    """Whether `--format json/github` can differ from the text format in anything but layout.
+
+    They print the same diagnostics; what can break only them is text that needs escaping or
+    encoding (control characters, non-ASCII, surrogates), so they run when the text output has
+    any, for every YAML-level case, and for `base`. A clean lint prints no diagnostic at all.
+    """
+    if case == "base" or case.startswith("yaml-"):
+        return True
+    if lint.code == 0 and lint.stderr.strip() == "obs-codegen: spec.yaml is clean":
+        return False
+    text = lint.stdout + lint.stderr
+    return not (text.isascii() and all(ch.isprintable() or ch == "\n" for ch in text))
 
 
 def _finish(r: _Running, results: dict[str, list[CliRun]], timed_out: bool, timeout: float = 0.0) -> None:

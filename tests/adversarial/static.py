@@ -2,7 +2,8 @@
 
 Per file: valid UTF-8; JSON that a strict parser accepts (no NaN, no duplicate keys); YAML that
 PyYAML's safe loader accepts; TOML that tomllib accepts; Python source that compiles (what
-py_compile does); log schemas that are valid Draft 2020-12 schemas (Python jsonschema, formats
+py_compile does) without a warning (an invalid escape sequence warns today and fails in a
+future Python); log schemas that are valid Draft 2020-12 schemas (Python jsonschema, formats
 checked). Per tree: portable file names (no control characters or shell-hostile bytes, no two
 names equal but for case), a Python package whose name is an importable identifier that does
 not shadow the standard library, and a pyproject.toml / package.json whose names the packaging
@@ -11,10 +12,12 @@ tools accept and that name the package actually generated.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
 import re
 import sys
+import warnings
 from collections.abc import Mapping
 
 import tomllib
@@ -53,11 +56,15 @@ def file_problems(path: str, data: bytes) -> list[str]:
             if name.endswith(".schema.json"):
                 return _schema_problems(path, doc)
         elif name.endswith((".yml", ".yaml")):
-            yaml.safe_load(text)
+            yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: a strict YAML 1.1 parser
         elif name.endswith(".toml"):
             tomllib.loads(text)
         elif name.endswith(".py"):
-            compile(data, path, "exec", dont_inherit=True)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                compile(data, path, "exec", dont_inherit=True)
+            if caught:  # invalid escapes are a DeprecationWarning in 3.11, a SyntaxWarning in 3.12, errors later
+                return [f"py_compile: {name}: {caught[0].category.__name__}: {str(caught[0].message)[:200]}"]
     except SyntaxError as exc:
         return [f"py_compile: {name}: {exc.msg} (line {exc.lineno})"]
     except (ValueError, yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
@@ -87,9 +94,20 @@ def tree_problems(files: Files) -> list[str]:
         if path.lower() in folded:
             problems.append(f"paths: {folded[path.lower()]!r} and {path!r} differ only in case")
         folded[path.lower()] = path
-        problems += file_problems(path, files[path])
+        problems += _cached_file_problems(path, files[path])
     problems += _python_package(files) + _npm_package(files)
     return problems
+
+
+_CACHE: dict[tuple[str, str], list[str]] = {}
+
+
+def _cached_file_problems(path: str, data: bytes) -> list[str]:
+    """file_problems, once per distinct (path, content): most cases share most files."""
+    key = (path, hashlib.sha256(data).hexdigest())
+    if key not in _CACHE:
+        _CACHE[key] = file_problems(path, data)
+    return list(_CACHE[key])
 
 
 def python_packages(files: Files) -> list[str]:

@@ -209,7 +209,7 @@ def node_import(base: Path, units: list[str], stall: float) -> Problems:
         if status == "stalled":
             _add(problems, unit, f"node import: did not finish within {stall:.0f} s")
         elif "\nOK" not in "\n" + output:
-            detail = [ln for ln in output.splitlines() if not ln.startswith("START ")]
+            detail = [ln.removeprefix("ERROR ") for ln in output.splitlines() if not ln.startswith("START ")]
             _add(problems, unit, "node import: " + (" ".join(detail)[:300] or f"node exited ({status})"))
     return problems
 
