@@ -2,10 +2,11 @@
 
 tests/adversarial/ generates the cases (one mutation of a small valid spec each: injection
 strings in every field, hostile names, wrong types, YAML-level hostility, boundary numbers,
-missing sections, large specs) and runs them (harness.py): each case's `lint` (text, JSON and
-GitHub formats) and `generate` run in a watched sandbox with a timeout, and whatever generates
-goes through py_compile, mypy --strict, `import`, tsc --strict, node, promtool check and test,
-ajv, jsonschema, JSON, YAML and TOML parsers, batched so each distinct artifact is checked once.
+missing sections, large specs) and runs them (harness.py): each case's `lint` (and `--format
+github` where escaping can matter) and `generate` run in a watched sandbox with a timeout, and
+whatever generates goes through py_compile, mypy --strict, `import`, tsc --strict, node, promtool
+check and test, ajv, jsonschema, JSON, YAML and TOML parsers, batched so each distinct artifact
+is checked once.
 A case passes only when nothing is wrong anywhere; `make adversarial` runs the full-size set.
 
 KNOWN_FAILING lists the cases that fail today, each with the reason and the part of issue 18

@@ -61,7 +61,7 @@ def _json_format(stdout: str, code: int) -> list[str]:
     try:
         doc = json.loads(stdout) if stdout.strip() else []
     except ValueError as exc:
-        return [f"lint json: output is not JSON ({exc.msg})"]
+        return [f"lint json: output is not JSON ({str(exc)[:100]})"]
     keys = {"file": str, "line": int, "column": int, "rule": str, "severity": str, "message": str}
     if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):
         return ["lint json: output is not a list of objects"]

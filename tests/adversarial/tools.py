@@ -152,7 +152,7 @@ def streamed(cmd: Callable[[list[str]], list[str]], items: list[str], cwd: Path,
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         current: str | None = None
-        buffer, lines = b"", []
+        buffer, lines = b"", list[str]()
         last = time.monotonic()
         stalled = False
         while True:
