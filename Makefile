@@ -7,7 +7,7 @@ OUT    ?= out
 # pytest-xdist workers (CI has 2 cores); `make test PYTEST_WORKERS=0` runs serially.
 PYTEST_WORKERS ?= auto
 
-.PHONY: generate check lint test golden e2e tools tools-prometheus clean
+.PHONY: generate check lint test golden e2e adversarial tools tools-prometheus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,12 +51,18 @@ lint: $(VENV)/.installed
 	$(BIN)/obs-codegen lint --spec $(SPEC)
 
 test: tools
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
 
 # End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.
 e2e: tools
 	$(BIN)/python -m pytest -q tests/test_e2e.py
+
+# The adversarial suite at full size (thousands of hostile specs; tens of minutes on two cores).
+# `make test` runs its default set (tests/test_hostile_specs.py). Writes a Markdown report of the failures.
+ADVERSARIAL_REPORT ?= adversarial-report.md
+adversarial: tools
+	$(BIN)/python -m tests.adversarial --full --report $(ADVERSARIAL_REPORT)
 
 # Accept reviewed changes to the golden files in tests/cases/*/expected/.
 golden: $(VENV)/.installed-test

@@ -38,5 +38,5 @@ def compile_spec(path: str | Path, display: str | None = None, lint: bool = True
     if lint:
         from .lint import run_rules
 
-        diags += run_rules(model, src)
+        diags += run_rules(model, src, sound=not has_errors(diags))
     return Compiled(src, model, normalize(diags))

@@ -35,6 +35,9 @@ from obs_codegen.spec.model import Model
 WAIT_SECONDS = 40.0
 
 
+# One Prometheus for the whole module: under pytest-xdist (--dist loadgroup) every test runs on one worker.
+pytestmark = pytest.mark.xdist_group("e2e")
+
 @pytest.fixture(scope="module")
 def out(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_files(render_all(model), tmp_path_factory.mktemp("out"))

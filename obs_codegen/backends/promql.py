@@ -43,8 +43,13 @@ NOISE_DIGITS = 10  # decimals kept by `denoise`: far below any spec precision, f
 
 
 def denoise(value: float) -> float:
-    """A value computed from spec numbers, without binary float noise: 99.9 / 100 -> 0.999."""
-    return round(float(value), NOISE_DIGITS)
+    """A value computed from spec numbers, without binary float noise: 99.9 / 100 -> 0.999.
+
+    Values of 1e15 and beyond have no fractional digits in a float64 and are returned as they are
+    (rounding 1e308 to 10 decimals would overflow to infinity).
+    """
+    value = float(value)
+    return value if abs(value) >= 1e15 else round(value, NOISE_DIGITS)
 
 
 def rounded_number(value: float) -> str:

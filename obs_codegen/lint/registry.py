@@ -1,7 +1,9 @@
 """The lint rule registry: every rule id a user can see, with its purpose and severity.
 
 Each rule has a stable id, a one-line purpose, a severity and a check function
-`(model, source) -> iterable of Diagnostic`. Rules whose findings are produced by
+`(model, source) -> iterable of Diagnostic`. A rule that renders the model (`renders=True`)
+runs only when the loader and resolver found no error: a renderer may assume a sound model,
+and a value the loader replaced (a control character) must never reach it. Rules whose findings are produced by
 earlier stages (the loader's `spec-*`, the resolver's `ref-*`) are registered too,
 without a function, so `obs-codegen lint --list-rules` documents every id.
 """
@@ -25,14 +27,15 @@ class Rule:
     purpose: str
     severity: Severity
     check: Check | None = None
+    renders: bool = False
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, purpose: str, severity: Severity = "error") -> Callable[[Check], Check]:
+def rule(rule_id: str, purpose: str, severity: Severity = "error", renders: bool = False) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
-        RULES[rule_id] = Rule(rule_id, purpose, severity, fn)
+        RULES[rule_id] = Rule(rule_id, purpose, severity, fn, renders)
         return fn
 
     return register
@@ -102,10 +105,13 @@ def _valid_regex(pattern: str) -> bool:
     return True
 
 
-def run_rules(model: Model, src: Source) -> list[Diagnostic]:
-    """Run every registered check; a finding's severity is the rule's unless the check set one."""
+def run_rules(model: Model, src: Source, sound: bool = True) -> list[Diagnostic]:
+    """Run every registered check; a finding's severity is the rule's unless the check set one.
+
+    `sound`: the earlier stages found no error; rules that render the model run only then.
+    """
     out: list[Diagnostic] = []
     for r in RULES.values():
-        if r.check is not None:
+        if r.check is not None and (sound or not r.renders):
             out.extend(r.check(model, src))
     return out

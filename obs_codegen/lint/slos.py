@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -135,7 +136,8 @@ MAX_TEST_SAMPLES = 1_000_000
 MAX_QUERY_SAMPLES = 8_000
 
 
-@rule("alert-test-size", "A generated promtool test loads at most 1,000,000 samples, and 8,000 in any one query.")
+@rule("alert-test-size", "A generated promtool test loads at most 1,000,000 samples, and 8,000 in any one query.",
+      renders=True)
 def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
     if not all(_testable(model, a) for a in model.alerts) or not all(_slo_testable(model, s) for s in model.slos) \
             or any(True for _ in _slo_types(model, src)) or any(True for _ in _alert_types(model, src)):
@@ -236,7 +238,12 @@ def _raw_value(src: Source, *path: Any) -> Any:
 PROMQL_DECIMALS = 10
 
 
-@rule("alert-threshold-precision", "Thresholds, budgets, q and min_requests_per_hour have at most 10 decimals, as PromQL gets.")
+# Largest threshold magnitude: float64 still counts integers exactly, and the generated tests can scale it.
+THRESHOLD_MAX = 1e15
+
+
+@rule("alert-threshold-precision",
+      "Thresholds, budgets, q and min_requests_per_hour have at most 10 decimals, as PromQL gets, and stay below 1e15.")
 def _threshold_precision(model: Model, src: Source) -> Iterator[Diagnostic]:
     from ..backends.promql import rounded_number
 
@@ -250,7 +257,11 @@ def _threshold_precision(model: Model, src: Source) -> Iterator[Diagnostic]:
     found += [(("slos", s.name, "min_requests_per_hour"), "min_requests_per_hour", s.min_requests_per_hour)
               for s in model.slos]
     for path, what, v in dict.fromkeys(found):
-        if decimals(v) > PROMQL_DECIMALS:
+        if math.isfinite(v) and abs(v) >= THRESHOLD_MAX:  # infinity and NaN are spec-number-finite's
+            yield src.diag(path, "alert-threshold-precision",
+                           f"{what} {v!r} is not below {THRESHOLD_MAX:.0e} in magnitude, beyond what a float64 "
+                           f"counts exactly and the generated tests can scale; use a larger unit")
+        elif decimals(v) > PROMQL_DECIMALS:
             yield src.diag(path, "alert-threshold-precision",
                            f"{what} {v!r} has more than {PROMQL_DECIMALS} decimals, which the generated PromQL keeps "
                            f"(it would read {rounded_number(v)}); use a coarser value or a smaller unit")

@@ -18,6 +18,10 @@ DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 IDENT = r"^[A-Za-z][A-Za-z0-9_]*$"
 KEBAB = r"^[a-z][a-z0-9-]*$"
 DURATION = r"^[0-9]+(ms|s|m|h|d|w)$"
+# Names that become file, directory or module names in out/ (project, packages, services, SLOs,
+# alerts) and Kubernetes object names downstream: at most a DNS label's 63 characters, far inside
+# every file system's 255-byte component limit once a prefix and suffix are added.
+FILE_NAME_MAX = 63
 
 
 def _obj(props: dict[str, Any], required: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
@@ -29,10 +33,13 @@ def _obj(props: dict[str, Any], required: tuple[str, ...] = (), description: str
     return out
 
 
-def _map(value: dict[str, Any], key_pattern: str | None = None, description: str = "") -> dict[str, Any]:
+def _map(value: dict[str, Any], key_pattern: str | None = None, description: str = "",
+         key_max: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "object", "additionalProperties": value}
     if key_pattern:
         out["propertyNames"] = {"pattern": key_pattern}
+        if key_max:
+            out["propertyNames"]["maxLength"] = key_max
     if description:
         out["description"] = description
     return out
@@ -92,7 +99,7 @@ SPEC_SCHEMA: dict[str, Any] = {
         "version": {"const": 1, "description": "Spec language version."},
         "project": _obj(
             {
-                "name": _str("Short lowercase project id.", pattern=NAME),
+                "name": _str("Short lowercase project id.", pattern=NAME, maxLength=FILE_NAME_MAX),
                 "title": _str("Human-readable project name."),
                 "description": DESC,
                 "metric_prefix": _str("First segment of every metric name.", pattern=NAME),
@@ -101,7 +108,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                 ),
                 "packages": _obj(
                     {
-                        "python": _str("Python package name of the generated code.", pattern=NAME),
+                        "python": _str("Python package name of the generated code.", pattern=NAME, maxLength=FILE_NAME_MAX),
                         "typescript": _str(
                             "npm package name of the generated code.",
                             pattern=r"^(@[a-z0-9-]+/)?[a-z0-9][a-z0-9._-]*$",
@@ -141,6 +148,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             _obj({"title": _str("Display name."), "description": DESC}, ("description",)),
             NAME,
             "Services that emit metrics and logs.",
+            FILE_NAME_MAX,
         ),
         "hashing": _obj(
             {
@@ -306,6 +314,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             ),
             KEBAB,
             "Service level objectives; each gets recording rules and burn-rate alerts.",
+            FILE_NAME_MAX,
         ),
         "alerts": _map(
             _obj(
@@ -352,6 +361,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             ),
             r"^[A-Z][A-Za-z0-9]*$",
             "Threshold alerts, by CamelCase name.",
+            FILE_NAME_MAX,
         ),
     },
 }
