@@ -44,7 +44,7 @@ class Consumers:
     root: Path
     jobs: int = 2
     timeout: float = 600.0  # for a whole batch (mypy, tsc)
-    stall: float = 30.0  # for one unit of a streamed tool (a promtool test, a node import)
+    stall: float = 60.0  # for one unit of a streamed tool (a promtool test, a node import)
     problems: dict[str, list[str]] = field(default_factory=dict)  # case -> in-process problems
     users: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (tool, unit) -> cases
     python: dict[str, str] = field(default_factory=dict)  # unit -> package name

@@ -57,7 +57,7 @@ class Verdict:
 class Settings:
     jobs: int = 2
     timeout: float = 20.0  # one CLI command
-    stall: float = 15.0  # one streamed consumer unit (a promtool test, an import)
+    stall: float = 60.0  # one streamed consumer unit (a promtool test, an import): a hang detector, generous under load
     batch_timeout: float = 900.0  # one batched consumer run (mypy, tsc over every unit)
     commands: tuple[str, ...] = runner.DEFAULT_COMMANDS
 
@@ -65,7 +65,7 @@ class Settings:
     def from_env(cls) -> Settings:
         env = os.environ.get
         return cls(int(env("ADVERSARIAL_JOBS", "2")), float(env("ADVERSARIAL_TIMEOUT", "20")),
-                   float(env("ADVERSARIAL_STALL", "15")), float(env("ADVERSARIAL_BATCH_TIMEOUT", "900")))
+                   float(env("ADVERSARIAL_STALL", "60")), float(env("ADVERSARIAL_BATCH_TIMEOUT", "900")))
 
 
 def generated_files(out: Path) -> dict[str, bytes]:
