@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..spec.model import LogField, Model
+from ..spec.model import LogField, Metric, Model
 from .escaped import Escaped, code, code_join, escaped
 from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
 from .templating import Templates
@@ -37,7 +37,9 @@ PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "Mapping
 # Module-level names of instrumentation.py that a `<Service>Metrics` class must not take.
 INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Literal", "get_args", "overload", "metrics",
                             "MetricSpec", "CollectorRegistry", "Counter", "Gauge", "Histogram", "ServiceName",
-                            "create_metrics")
+                            "create_metrics", "labels", "Meter", "MeterProvider", "View", "PrometheusMetricReader",
+                            "BoundCounter", "BoundGauge", "BoundHistogram", "METER_NAME", "views", "prometheus_reader",
+                            "meter_provider", "create_otel_metrics", "SdkMeterProvider", "MetricReader", "Mapping", "Sequence")
 
 _SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
 
@@ -76,20 +78,41 @@ def metrics_classes(model: Model) -> dict[str, str]:
             for s in model.services if model.metrics_for(s.name)}
 
 
+def _params(m: Metric, names: Names) -> list[dict[str, Any]]:
+    """Keyword parameters of a metric's recording method: one per label, typed from its tag."""
+    params: list[dict[str, Any]] = []
+    taken = {"self"}
+    for t in m.tags:
+        name = t.label if is_py_identifier(t.label) and t.label not in taken else t.label + "_"
+        while name in taken or not is_py_identifier(name):
+            name += "_"
+        taken.add(name)
+        params.append({"param": name, "label": t.label, "tag": t,
+                       "type": names.tag_types[t.name] if t.kind == "enum" else "str"})
+    return params
+
+
 def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
-    """Context of `instrumentation.py`: one dataclass per service with metrics, one field per metric."""
+    """Context of `instrumentation.py`, `otel.py` and `labels.py`: one dataclass per service with
+    metrics, one field (the client's object) and one typed recording method per metric."""
+    names: Names = ctx["names"]
     by_key = {m["spec"].key: m for m in ctx["metrics"]}
+    recorders = {m.key: {**by_key[m.key], "kind": m.type.capitalize(), "method": names.metrics[m.key].lower(),
+                         "params": _params(m, names)} for m in model.metrics}
     services = [
         {"name": s.name, "title": s.title, "cls": ctx["metrics_classes"][s.name],
-         "metrics": [{**by_key[m.key], "kind": m.type.capitalize()} for m in model.metrics_for(s.name)]}
+         "metrics": [recorders[m.key] for m in model.metrics_for(s.name)]}
         for s in model.services if s.name in ctx["metrics_classes"]
     ]
     first = services[0]["metrics"][0]
-    labels = ", ".join(f"{label}=..." for label in first["spec"].labels)
+    kwargs = ", ".join(f"{p['param']}=..." for p in first["params"])
     call = {"counter": "inc()", "gauge": "set(...)", "histogram": "observe(...)"}[first["spec"].type]
-    example = {"service": services[0]["name"], "const": first["const"],
-               "labels": escaped("py_doc", f".labels({labels})" if labels else ""), "call": escaped("py_doc", call)}
-    return {"services": services, "example": example}
+    example = {"service": services[0]["name"], "method": first["method"],
+               "kwargs": escaped("py_doc", kwargs), "call": escaped("py_doc", call)}
+    types = sorted({p["type"] for r in recorders.values() for p in r["params"] if p["type"] != "str"} | {"MetricSpec"},
+                   key=isort_key)
+    return {"services": services, "example": example, "recorders": list(recorders.values()),
+            "recorder_imports": types, "recorder_imports_wrap": len("from .metrics import " + ", ".join(types)) > 88}
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
@@ -144,6 +167,7 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     for module in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py", "py.typed"):
         files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **ctx)
     if model.metrics:
-        files[PurePosixPath("python", package, "instrumentation.py")] = templates.render(
-            "python/instrumentation.py.j2", **{**ctx, "package": package, **instrumentation_view(model, ctx)})
+        inst = {**ctx, "package": package, **instrumentation_view(model, ctx)}
+        for module in ("instrumentation.py", "labels.py", "otel.py"):
+            files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **inst)
     return dict(sorted(files.items()))
