@@ -115,6 +115,35 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
             "recorder_imports": types, "recorder_imports_wrap": len("from .metrics import " + ", ".join(types)) > 88}
 
 
+_LEVEL_CANDIDATES = {"debug": ("debug", "trace"), "info": ("info",), "warning": ("warn", "warning", "info"),
+                     "warn": ("warn", "warning", "info"), "error": ("error", "err"), "exception": ("error", "fatal"),
+                     "critical": ("fatal", "critical", "error")}
+
+
+def emitters_view(model: Model) -> dict[str, Any] | None:
+    """Context of `emitters.py` (None when there are no log events or no timestamp and service envelope fields)."""
+    env = model.logs.envelope
+    roles = {
+        "ts": next((f.name for f in env if f.type == "datetime"), None),
+        "service": next((f.name for f in env if f.type == "service"), None),
+        "env": next((f.name for f in env if f.tag is not None and f.tag.is_environment), None),
+        "request_id": next((f.name for f in env if f.type == "uuid"), None),
+        "level": next((f.name for f in env if f.type == "enum" and f.name == "level"), None),
+    }
+    if not model.logs.events or roles["ts"] is None or roles["service"] is None:
+        return None
+    values = next((f.values for f in env if f.name == roles["level"]), ())
+    levels = [(k, next((c for c in cands if c in values), values[0] if values else k))
+              for k, cands in _LEVEL_CANDIDATES.items()]
+    if values and "info" not in dict(levels):
+        levels.append(("info", values[0]))
+    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields)) for e in model.logs.events_for(s.name)])
+              for s in model.services if model.logs.events_for(s.name)]
+    first = events[0][0]
+    return {"log_roles": roles, "log_levels": levels, "log_events": events, "example_service": first,
+            "example_env": model.project.environments[0]}
+
+
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     ctx = code_view(model)
     names: Names = ctx["names"]
@@ -166,6 +195,10 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     files = {PurePosixPath("python", "pyproject.toml"): templates.render("python/pyproject.toml.j2", **ctx)}
     for module in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py", "py.typed"):
         files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **ctx)
+    emitters = emitters_view(model)
+    if emitters is not None:
+        files[PurePosixPath("python", package, "emitters.py")] = templates.render(
+            "python/emitters.py.j2", **{**ctx, "package": package, **emitters})
     if model.metrics:
         inst = {**ctx, "package": package, **instrumentation_view(model, ctx)}
         for module in ("instrumentation.py", "labels.py", "otel.py"):

@@ -1,0 +1,77 @@
+"""Log lines written through Python's standard `logging` with the generated `JsonFormatter`, and
+through structlog with the generated `StructlogProcessor`, validate with `obs-codegen validate-logs`
+(the real CLI against the generated schemas); what the libraries add on their own (the message,
+structlog's `timestamp`, a forbidden raw-content field) never reaches the line. The negative
+control is the usual python-json-logger shape (a `message` key), which the schemas reject."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SPEC, run, run_cli, write_files
+
+from obs_codegen.backends import python_pkg
+from obs_codegen.backends.templating import Templates
+from obs_codegen.spec.model import Model
+
+REQUEST_ID = "3f2b8c1e-9d4a-4b7e-8f6a-2c1d0e9b7a65"
+EMIT = f"""
+import logging, sys, structlog
+from coachup_obs.emitters import JsonFormatter, StructlogProcessor, bind_request_id
+
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(JsonFormatter(service="py", env="production"))
+log = logging.getLogger("matrix")
+log.addHandler(handler)
+log.setLevel(logging.DEBUG)
+log.propagate = False
+bind_request_id("{REQUEST_ID}")
+log.warning("provider call retrying", extra={{"obs": {{
+    "span": "provider.chat", "provider": "openai", "modelId": "gpt-4o-mini", "status": "retrying",
+    "retry": {{"attempt": 1, "max": 3, "backoffMs": 250}}, "prompt": "raw user text"}}}})
+log.error("job failed", extra={{"job": "assessment.multi_turn", "rubricVersion": "v2", "interactions": 0,
+                                "latencyMs": 5.0, "status": "error", "error": {{"type": "timeout"}}}})
+structlog.configure(processors=[structlog.processors.TimeStamper(fmt="iso"),
+                                StructlogProcessor(service="py", env="staging"),
+                                structlog.processors.JSONRenderer()],
+                    logger_factory=structlog.PrintLoggerFactory(sys.stdout))
+structlog.get_logger().info("job done", job="assessment.single_turn", rubricVersion="v1", interactions=3,
+                            latencyMs=812.5, status="ok", transcript="raw user text")
+"""
+
+
+@pytest.fixture(scope="module")
+def pkg(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_files(python_pkg.render(model, Templates()), tmp_path_factory.mktemp("pkg")) / "python"
+
+
+def validate(path: Path) -> tuple[int, str]:
+    ran = run_cli("validate-logs", "--spec", str(SPEC), str(path))
+    return ran.returncode, ran.stdout + ran.stderr
+
+
+def test_logging_and_structlog_lines_validate(pkg: Path, tmp_path: Path) -> None:
+    ran = run([sys.executable, "-c", EMIT], env={"PYTHONPATH": str(pkg)}, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    lines = [json.loads(line) for line in ran.stdout.splitlines()]
+    assert [(x["level"], x["env"], x["requestId"]) for x in lines] == [
+        ("warn", "production", REQUEST_ID), ("error", "production", REQUEST_ID), ("info", "staging", REQUEST_ID)]
+    assert not any({"message", "event", "timestamp", "prompt", "transcript"} & set(x) for x in lines), lines
+    assert all(x["ts"].endswith("Z") for x in lines), lines
+    (tmp_path / "app.jsonl").write_text(ran.stdout)
+    code, output = validate(tmp_path / "app.jsonl")
+    assert code == 0, output
+    assert "3 lines read: 3 valid, 0 invalid" in output, output
+
+
+def test_the_plain_json_logger_shape_is_rejected(tmp_path: Path) -> None:
+    """What python-json-logger writes for the same call: the schemas reject its `message` key."""
+    line = {"ts": "2026-01-01T00:00:00Z", "level": "info", "service": "py", "env": "production",
+            "requestId": REQUEST_ID, "job": "assessment.single_turn", "rubricVersion": "v1", "interactions": 3,
+            "latencyMs": 812.5, "status": "ok", "message": "job done"}
+    (tmp_path / "plain.jsonl").write_text(json.dumps(line) + "\n")
+    code, output = validate(tmp_path / "plain.jsonl")
+    assert code == 1 and "$.message" in output, output
