@@ -1,6 +1,7 @@
 """Log lines written through Python's standard `logging` with the generated `JsonFormatter`, and
 through structlog with the generated `StructlogProcessor`, validate with `obs-codegen validate-logs`
-(the real CLI against the generated schemas); what the libraries add on their own (the message,
+(the real CLI against the generated schemas), and so do lines of the TypeScript helper through
+`console` and through a pino-shaped sink (tsc --strict, node); what the libraries add on their own (the message,
 structlog's `timestamp`, a forbidden raw-content field) never reaches the line. The negative
 control is the usual python-json-logger shape (a `message` key), which the schemas reject."""
 
@@ -9,11 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import SPEC, run, run_cli, write_files
+from conftest import ROOT, SPEC, run, run_cli, tsc, write_files
 
-from obs_codegen.backends import python_pkg
+from obs_codegen.backends import python_pkg, typescript
 from obs_codegen.backends.templating import Templates
 from obs_codegen.spec.model import Model
 
@@ -75,3 +77,41 @@ def test_the_plain_json_logger_shape_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "plain.jsonl").write_text(json.dumps(line) + "\n")
     code, output = validate(tmp_path / "plain.jsonl")
     assert code == 1 and "$.message" in output, output
+
+
+TS_MAIN = f"""
+import {{ createLogger, PINO_OPTIONS, type PinoLike }} from "./typescript/emitters.js";
+const requestId = (): string => "{REQUEST_ID}";
+const log = createLogger({{ service: "next", env: "production", sink: "console", requestId }});
+log.info({{ route: "POST /api/chat", method: "POST", status: 200, latencyMs: 812, sse: {{ firstTokenMs: 120 }},
+           prompt: "raw user text" }}, "done");
+// What pino(PINO_OPTIONS) writes for a call: its level formatter's fields, then the object.
+const write = (label: string) => (obj: object): void => {{
+  console.log(JSON.stringify({{ ...PINO_OPTIONS.formatters.level(label), ...obj }}));
+}};
+const pinoLike: PinoLike = {{ debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") }};
+createLogger({{ service: "convex", env: "dev", sink: pinoLike, requestId }})
+  .warn({{ function: "chat.send", latencyMs: 3, status: "error" }}, "slow");
+"""
+TS_CONFIG: dict[str, Any] = {"compilerOptions": {"strict": True, "noUnusedLocals": True, "noUnusedParameters": True,
+                                 "exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True,
+                                 "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022",
+                                 "lib": ["es2022"], "types": ["node"], "outDir": "js", "rootDir": ".",
+                                 "typeRoots": [str(ROOT / "node_modules" / "@types")]},
+             "files": ["main.ts", "typescript/emitters.ts"]}
+
+
+def test_typescript_console_and_pino_lines_validate(model: Model, tmp_path: Path) -> None:
+    write_files(typescript.render(model, Templates()), tmp_path)
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    (tmp_path / "main.ts").write_text(TS_MAIN)
+    compiled = tsc(tmp_path, TS_CONFIG)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    ran = run(["node", "js/main.js"], tmp_path, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    lines = [json.loads(line) for line in ran.stdout.splitlines()]
+    assert [(x["service"], x["level"]) for x in lines] == [("next", "info"), ("convex", "warn")], lines
+    assert not any({"prompt", "msg", "message", "pid", "hostname", "time"} & set(x) for x in lines), lines
+    (tmp_path / "ts.jsonl").write_text(ran.stdout)
+    code, output = validate(tmp_path / "ts.jsonl")
+    assert code == 0 and "2 lines read: 2 valid, 0 invalid" in output, output
