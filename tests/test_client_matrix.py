@@ -172,3 +172,60 @@ def test_raw_spec_unit_in_opentelemetry_fails_naming_client_and_metric(model: Mo
            "is not exposed (exposed instead: coachup_next_request_latency_ms_milliseconds_bucket" in text, text
     assert "opentelemetry, metric next.request.count: queried series coachup_next_request_count_total is not " \
            "exposed (exposed instead: coachup_next_request_count_requests_total)" in text, text
+
+
+TRANSLATE = """
+import json, sys
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.exposition import generate_latest
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+
+registry = CollectorRegistry()
+meter = MeterProvider(metric_readers=[PrometheusMetricReader(registry=registry)]).get_meter("t")
+for name, unit, kind in json.loads(sys.argv[1]):
+    if kind == "counter":
+        meter.create_counter(name, unit=unit).add(1)
+    elif kind == "gauge":
+        meter.create_gauge(name, unit=unit).set(1)
+    else:
+        meter.create_histogram(name, unit=unit).record(1)
+names = sorted({f.name + ("_total" if f.type == "counter" else "")
+                for f in text_string_to_metric_families(generate_latest(registry).decode()) if f.name != "target_info"})
+print(json.dumps(names))
+"""
+CASES = [(f"shop.api.{name}", unit, kind) for name, unit, kind in (
+    ("request.count", "{requests}", "counter"), ("request.count_raw", "requests", "counter"),
+    ("latency_ms", "ms", "histogram"), ("latency_ms_none", "", "histogram"), ("size_bytes", "By", "histogram"),
+    ("wait", "s", "histogram"), ("cls", "1", "histogram"), ("load", "1", "gauge"), ("tokens_in", "tokens", "counter"),
+    ("cost_cents", "cents", "counter"), ("users", "{users}", "gauge"), ("rate", "By/s", "gauge"),
+    ("a__b", "", "gauge"))]
+
+
+def test_the_python_translation_model_is_the_exporters(tmp_path: Path) -> None:
+    """`naming.otel_prometheus_name(..., implementation="python")` predicts the real exporter's names."""
+    from obs_codegen.spec import naming
+
+    ran = run([sys.executable, "-c", TRANSLATE, json.dumps(CASES)], timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    predicted = sorted(naming.otel_prometheus_name(n, u, k, implementation="python") for n, u, k in CASES)
+    assert json.loads(ran.stdout) == predicted
+
+
+@pytest.mark.parametrize(("name", "unit", "kind", "want"), [
+    # The OpenTelemetry Collector's documented normalization examples (pkg/translator/prometheus).
+    ("(lambda).function.executions(#)", "", "gauge", "lambda_function_executions"),
+    ("system.filesystem.usage", "By", "gauge", "system_filesystem_usage_bytes"),
+    ("system.network.dropped", "{packets}", "counter", "system_network_dropped_total"),
+    ("system.network.dropped", "packets", "gauge", "system_network_dropped_packets"),
+    ("system.memory.utilization", "1", "gauge", "system_memory_utilization_ratio"),
+    ("api.total.requests", "", "counter", "api_requests_total"),
+    ("api.tokens_in", "tokens", "counter", "api_tokens_in_total"),  # the unit word is already a word of the name
+])
+def test_the_specification_translation(name: str, unit: str, kind: str, want: str) -> None:
+    from obs_codegen.spec import naming
+
+    assert naming.otel_prometheus_name(name, unit, kind) == want
+    assert naming.otel_prometheus_name(name, unit, kind, suffixes=False) == "_".join(
+        w for w in re.split(r"[^a-zA-Z0-9:]+", name) if w)

@@ -33,7 +33,7 @@ log.propagate = False
 bind_request_id("{REQUEST_ID}")
 log.warning("provider call retrying", extra={{"obs": {{
     "span": "provider.chat", "provider": "openai", "modelId": "gpt-4o-mini", "status": "retrying",
-    "retry": {{"attempt": 1, "max": 3, "backoffMs": 250}}, "prompt": "raw user text"}}}})
+    "retry": {{"attempt": 1, "max": 3, "backoffMs": 250, "prompt": "raw"}}, "prompt": "raw user text"}}}})
 log.error("job failed", extra={{"job": "assessment.multi_turn", "rubricVersion": "v2", "interactions": 0,
                                 "latencyMs": 5.0, "status": "error", "error": {{"type": "timeout"}}}})
 structlog.configure(processors=[structlog.processors.TimeStamper(fmt="iso"),
@@ -62,6 +62,7 @@ def test_logging_and_structlog_lines_validate(pkg: Path, tmp_path: Path) -> None
     assert [(x["level"], x["env"], x["requestId"]) for x in lines] == [
         ("warn", "production", REQUEST_ID), ("error", "production", REQUEST_ID), ("info", "staging", REQUEST_ID)]
     assert not any({"message", "event", "timestamp", "prompt", "transcript"} & set(x) for x in lines), lines
+    assert lines[0]["retry"] == {"attempt": 1, "max": 3, "backoffMs": 250}, lines[0]  # nested raw field dropped
     assert all(x["ts"].endswith("Z") for x in lines), lines
     (tmp_path / "app.jsonl").write_text(ran.stdout)
     code, output = validate(tmp_path / "app.jsonl")
@@ -83,7 +84,7 @@ TS_MAIN = f"""
 import {{ createLogger, PINO_OPTIONS, type PinoLike }} from "./typescript/emitters.js";
 const requestId = (): string => "{REQUEST_ID}";
 const log = createLogger({{ service: "next", env: "production", sink: "console", requestId }});
-log.info({{ route: "POST /api/chat", method: "POST", status: 200, latencyMs: 812, sse: {{ firstTokenMs: 120 }},
+log.info({{ route: "POST /api/chat", method: "POST", status: 200, latencyMs: 812, sse: {{ firstTokenMs: 120, text: "raw" }},
            prompt: "raw user text" }}, "done");
 // What pino(PINO_OPTIONS) writes for a call: its level formatter's fields, then the object.
 const write = (label: string) => (obj: object): void => {{
@@ -112,6 +113,7 @@ def test_typescript_console_and_pino_lines_validate(model: Model, tmp_path: Path
     lines = [json.loads(line) for line in ran.stdout.splitlines()]
     assert [(x["service"], x["level"]) for x in lines] == [("next", "info"), ("convex", "warn")], lines
     assert not any({"prompt", "msg", "message", "pid", "hostname", "time"} & set(x) for x in lines), lines
+    assert lines[0]["sse"] == {"firstTokenMs": 120}, lines[0]  # nested raw field dropped
     (tmp_path / "ts.jsonl").write_text(ran.stdout)
     code, output = validate(tmp_path / "ts.jsonl")
     assert code == 0 and "2 lines read: 2 valid, 0 invalid" in output, output

@@ -1,9 +1,11 @@
 """Python backend: `python/` installable package with header, metric, log-event and hashing helpers.
 
 Output: `python/pyproject.toml` and `python/<project.packages.python>/` (`__init__.py`,
-`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, and the optional
-`instrumentation.py`, which creates prometheus_client objects per service and imports it lazily),
-stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
+`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, `emitters.py` (a
+logging.Formatter and a structlog processor writing schema-valid lines), and, with metrics, the
+optional client modules `instrumentation.py` (prometheus_client) and `otel.py` (OpenTelemetry),
+which import their library lazily and share typed recording methods and the run-time label checks
+of `labels.py`), stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
 `obs_codegen.identifiers`; every spec value passes through an escaper (`py_str`, `py_doc`,
 `comment`, `toml_str`, ...) of the templates in `templates/python/` or through `templating.escaped`
 here; the templating layer refuses anything else.
@@ -137,7 +139,11 @@ def emitters_view(model: Model) -> dict[str, Any] | None:
               for k, cands in _LEVEL_CANDIDATES.items()]
     if values and "info" not in dict(levels):
         levels.append(("info", values[0]))
-    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields)) for e in model.logs.events_for(s.name)])
+    def objects(fields: tuple[LogField, ...]) -> list[tuple[str, list[str]]]:
+        return [(f.name, sorted(x.name for x in f.object.fields)) for f in fields if f.object is not None]
+
+    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields), objects(e.fields))
+                        for e in model.logs.events_for(s.name)])
               for s in model.services if model.logs.events_for(s.name)]
     first = events[0][0]
     return {"log_roles": roles, "log_levels": levels, "log_events": events, "example_service": first,

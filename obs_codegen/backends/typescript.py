@@ -2,7 +2,8 @@
 
 Output (an npm workspace package named `project.packages.typescript`, `.ts` sources
 exported directly): `package.json`, `index.ts`, `headers.ts`, `metrics.ts`, `logs.ts`,
-`hashing.ts`, and `emitters.ts` (console/pino log emitters, when the spec has log events). Identifiers follow `obs_codegen.identifiers`; every spec value passes
+`hashing.ts`, and `emitters.ts` (console/pino log emitters, when the spec has log events).
+Identifiers follow `obs_codegen.identifiers`; every spec value passes
 through an escaper (`ts_str`, `ts_doc`, `comment`, `json`) of the templates in `templates/typescript/`
 or through `templating.escaped` here; the templating layer refuses anything else.
 """

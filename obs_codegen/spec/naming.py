@@ -133,6 +133,7 @@ PROM_UNIT_WORDS = {"d": "days", "h": "hours", "min": "minutes", "s": "seconds", 
                    "GiBy": "gibibytes", "KBy": "kilobytes", "MBy": "megabytes", "GBy": "gigabytes", "m": "meters",
                    "V": "volts", "A": "amperes", "J": "joules", "W": "watts", "g": "grams", "Cel": "celsius",
                    "Hz": "hertz", "1": "", "%": "percent"}
+_PER_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 _OTEL_INVALID = re.compile(r"[^a-zA-Z0-9:]+")
 _ANNOTATION = re.compile(r"\{[^}]*\}")
 
@@ -147,6 +148,11 @@ def prom_unit_word(otel_unit: str) -> str:
     unit = _ANNOTATION.sub("", otel_unit).strip()
     if unit in PROM_UNIT_WORDS:
         return PROM_UNIT_WORDS[unit]
+    top, slash, bottom = unit.partition("/")
+    if slash and _OTEL_INVALID.sub("_", bottom).strip("_"):  # `By/s` -> `bytes_per_second`
+        top_word = PROM_UNIT_WORDS.get(top, _OTEL_INVALID.sub("_", top).strip("_"))
+        per = _PER_UNIT_WORDS.get(bottom, _OTEL_INVALID.sub("_", bottom))
+        return f"{top_word}_per_{per}" if top_word else f"per_{per}"
     return _OTEL_INVALID.sub("_", unit).strip("_")
 
 

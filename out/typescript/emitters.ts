@@ -6,7 +6,7 @@
  * `logRecord(level, fields, message, options)` builds the line: the time (RFC 3339, UTC), the level
  * mapped to the spec's levels, the service, the environment and the request id (`fields`, else
  * `options.requestId()`); the event is the service's event whose discriminator is in `fields`, and
- * only its fields are kept. The message goes to `options.messageField` when that is a field of the
+ * only its fields (and their objects' fields) are kept. The message goes to `options.messageField` when that is a field of the
  * event, and is dropped otherwise (the default). `createLogger` wraps it for a sink:
  *
  *     const log = createLogger({ service: "next", env: "production", sink: "console" });
@@ -29,20 +29,33 @@ export const LOG_LEVELS: Readonly<Record<string, string>> = {
   fatal: "error",
 };
 
-/** service -> [discriminator, fields the event allows besides the envelope][] */
-export const LOG_EVENT_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [string, ReadonlySet<string>]>>> = {
+type EventFields = readonly [string, ReadonlySet<string>, ReadonlyMap<string, ReadonlySet<string>>];
+
+/** service -> [discriminator, fields the event allows besides the envelope, object field -> its fields][] */
+export const LOG_EVENT_FIELDS: Readonly<Record<string, readonly EventFields[]>> = {
   "next": [
-    ["route", new Set(["focusIdHash", "latencyMs", "method", "route", "sessionIdHash", "sse", "status", "userIdHash"])],
+    ["route", new Set(["focusIdHash", "latencyMs", "method", "route", "sessionIdHash", "sse", "status", "userIdHash"]), new Map([
+      ["sse", new Set(["disconnect", "firstTokenMs", "stalls", "streamDurationMs"])],
+    ])],
   ],
   "py": [
-    ["span", new Set(["costCents", "error", "latencyMs", "modelId", "provider", "retry", "span", "status", "tokensIn", "tokensOut"])],
-    ["job", new Set(["error", "focusIdHash", "groupId", "interactions", "job", "latencyMs", "rubricVersion", "sessionIdHash", "status", "userIdHash"])],
+    ["span", new Set(["costCents", "error", "latencyMs", "modelId", "provider", "retry", "span", "status", "tokensIn", "tokensOut"]), new Map([
+      ["error", new Set(["message", "type"])],
+      ["retry", new Set(["attempt", "backoffMs", "max"])],
+    ])],
+    ["job", new Set(["error", "focusIdHash", "groupId", "interactions", "job", "latencyMs", "rubricVersion", "sessionIdHash", "status", "userIdHash"]), new Map([
+      ["error", new Set(["message", "type"])],
+    ])],
   ],
   "convex": [
-    ["function", new Set(["function", "indexed", "items", "latencyMs", "status"])],
+    ["function", new Set(["function", "indexed", "items", "latencyMs", "status"]), new Map([
+    ])],
   ],
   "web": [
-    ["page", new Set(["page", "sessionIdHash", "sse", "userIdHash", "webVitals"])],
+    ["page", new Set(["page", "sessionIdHash", "sse", "userIdHash", "webVitals"]), new Map([
+      ["webVitals", new Set(["cls", "inpMs", "lcpMs", "ttfbMs"])],
+      ["sse", new Set(["disconnect", "firstTokenMs", "stalls", "streamDurationMs"])],
+    ])],
   ],
 };
 
@@ -57,7 +70,9 @@ export function logRecord(level: string, fields: Readonly<Record<string, unknown
                           options: LogOptions): Record<string, unknown> {
   const events = LOG_EVENT_FIELDS[options.service];
   if (events === undefined) throw new Error(`unknown service ${JSON.stringify(options.service)}`);
-  const allowed = events.find(([disc]) => disc in fields)?.[1] ?? new Set<string>();
+  const event = events.find(([disc]) => disc in fields);
+  const allowed = event?.[1] ?? new Set<string>();
+  const objects = event?.[2] ?? new Map<string, ReadonlySet<string>>();
   const line: Record<string, unknown> = {
     "ts": new Date().toISOString(),
     "level": LOG_LEVELS[level.toLowerCase()] ?? LOG_LEVELS["info"],
@@ -66,7 +81,12 @@ export function logRecord(level: string, fields: Readonly<Record<string, unknown
   };
   const requestId = fields["requestId"] ?? options.requestId?.();
   if (requestId !== undefined) line["requestId"] = requestId;
-  for (const [k, v] of Object.entries(fields)) if (allowed.has(k)) line[k] = v;
+  for (const [k, v] of Object.entries(fields)) {
+    if (!allowed.has(k)) continue;
+    const inner = objects.get(k);
+    line[k] = inner === undefined || typeof v !== "object" || v === null
+      ? v : Object.fromEntries(Object.entries(v).filter(([f]) => inner.has(f)));
+  }
   if (message !== undefined && options.messageField !== undefined && allowed.has(options.messageField)
       && !(options.messageField in line)) {
     line[options.messageField] = message;

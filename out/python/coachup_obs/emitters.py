@@ -6,7 +6,7 @@ Both build the line with `log_record(level, fields, message)` (TypeScript: `logR
 fields, message)` in `emitters.ts`): the envelope gets the time (RFC 3339, UTC), the level mapped
 to the spec's levels, the service, the environment and the request id (`fields`, else the one bound
 with `bind_request_id` for the current request or task); the event is the service's event whose
-discriminator is in `fields`, and only its fields are kept. The library's message goes to
+discriminator is in `fields`, and only its fields (and their objects' fields) are kept. The library's message goes to
 `message_field` when that is a field of the event, and is dropped otherwise (the default):
 
     handler.setFormatter(JsonFormatter(service='next', env='production'))
@@ -40,20 +40,31 @@ LEVELS: Final[Mapping[str, str]] = {
     'critical': 'error',
 }
 
-# service -> ((discriminator, fields the event allows besides the envelope), ...)
-EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str]], ...]]] = {
+# service -> ((discriminator, fields the event allows besides the envelope, object field -> its fields), ...)
+EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]]], ...]]] = {
     'next': (
-        ('route', frozenset(('focusIdHash', 'latencyMs', 'method', 'route', 'sessionIdHash', 'sse', 'status', 'userIdHash'))),
+        ('route', frozenset(('focusIdHash', 'latencyMs', 'method', 'route', 'sessionIdHash', 'sse', 'status', 'userIdHash')), {
+            'sse': frozenset(('disconnect', 'firstTokenMs', 'stalls', 'streamDurationMs')),
+        }),
     ),
     'py': (
-        ('span', frozenset(('costCents', 'error', 'latencyMs', 'modelId', 'provider', 'retry', 'span', 'status', 'tokensIn', 'tokensOut'))),
-        ('job', frozenset(('error', 'focusIdHash', 'groupId', 'interactions', 'job', 'latencyMs', 'rubricVersion', 'sessionIdHash', 'status', 'userIdHash'))),
+        ('span', frozenset(('costCents', 'error', 'latencyMs', 'modelId', 'provider', 'retry', 'span', 'status', 'tokensIn', 'tokensOut')), {
+            'error': frozenset(('message', 'type')),
+            'retry': frozenset(('attempt', 'backoffMs', 'max')),
+        }),
+        ('job', frozenset(('error', 'focusIdHash', 'groupId', 'interactions', 'job', 'latencyMs', 'rubricVersion', 'sessionIdHash', 'status', 'userIdHash')), {
+            'error': frozenset(('message', 'type')),
+        }),
     ),
     'convex': (
-        ('function', frozenset(('function', 'indexed', 'items', 'latencyMs', 'status'))),
+        ('function', frozenset(('function', 'indexed', 'items', 'latencyMs', 'status')), {
+        }),
     ),
     'web': (
-        ('page', frozenset(('page', 'sessionIdHash', 'sse', 'userIdHash', 'webVitals'))),
+        ('page', frozenset(('page', 'sessionIdHash', 'sse', 'userIdHash', 'webVitals')), {
+            'webVitals': frozenset(('cls', 'inpMs', 'lcpMs', 'ttfbMs')),
+            'sse': frozenset(('disconnect', 'firstTokenMs', 'stalls', 'streamDurationMs')),
+        }),
     ),
 }
 
@@ -76,7 +87,8 @@ def log_record(level: str, fields: Mapping[str, Any], message: str | None = None
     """One log line as a dict: the envelope, then the fields of the event `fields` belongs to."""
     if service not in EVENTS:
         raise ValueError(f"unknown service {service!r}: expected one of {sorted(EVENTS)}")
-    allowed = next((names for disc, names in EVENTS[service] if disc in fields), frozenset())
+    allowed, objects = next(((names, objs) for disc, names, objs in EVENTS[service] if disc in fields),
+                            (frozenset(), {}))
     line: dict[str, Any] = {
         'ts': _now(created),
         'level': LEVELS.get(level.lower(), LEVELS["info"]),
@@ -86,7 +98,12 @@ def log_record(level: str, fields: Mapping[str, Any], message: str | None = None
     request_id = fields.get('requestId') or REQUEST_ID.get()
     if request_id is not None:
         line['requestId'] = request_id
-    line.update((k, v) for k, v in fields.items() if k in allowed)
+    for key, value in fields.items():
+        if key in allowed:
+            inner = objects.get(key)
+            if inner is not None and isinstance(value, Mapping):
+                value = {k: v for k, v in value.items() if k in inner}
+            line[key] = value
     if message is not None and message_field is not None and message_field in allowed:
         line.setdefault(message_field, message)
     return line
