@@ -9,7 +9,8 @@ over HTTP. The queried set is read from the rendered artifacts (every dashboard 
 groups on, and the `le` bounds it selects. Every queried series must be exposed with exactly the
 spec's labels and buckets; nothing outside the spec may be exposed. A failure names the client,
 the metric and the mismatch. The negative control gives the OpenTelemetry instruments the raw spec
-unit and must fail naming `opentelemetry` and a metric.
+unit and must fail naming `opentelemetry` and a metric; the other leaves the SDK's default buckets
+and must fail on the chat-latency SLO's `le="8000"` bound.
 """
 
 from __future__ import annotations
@@ -172,6 +173,15 @@ def test_raw_spec_unit_in_opentelemetry_fails_naming_client_and_metric(model: Mo
            "is not exposed (exposed instead: coachup_next_request_latency_ms_milliseconds_bucket" in text, text
     assert "opentelemetry, metric next.request.count: queried series coachup_next_request_count_total is not " \
            "exposed (exposed instead: coachup_next_request_count_requests_total)" in text, text
+
+
+def test_default_opentelemetry_buckets_fail_naming_the_slo_bound(model: Model, out: Path) -> None:
+    failures = matrix_failures("opentelemetry", scrape(out, "opentelemetry", "--default-buckets"), model,
+                               queried_series(model, out))
+    text = "\n".join(failures)
+    assert "opentelemetry, metric next.request.latency_ms: the queries select le=[8000.0] of " \
+           "coachup_next_request_latency_ms_bucket, which is not exposed" in text, text
+    assert not any("is not exposed (exposed instead" in f for f in failures), text  # the names are right
 
 
 TRANSLATE = """

@@ -1,13 +1,14 @@
 """Record one sample per metric and label value through a generated Python client module, then
 print what a real scrape of `/metrics` returns (run by tests/test_client_matrix.py in a subprocess).
 
-    python scrape.py prometheus_client|opentelemetry PACKAGE [--raw-unit]
+    python scrape.py prometheus_client|opentelemetry PACKAGE [--raw-unit | --default-buckets]
 
 `prometheus_client` uses `instrumentation.create_metrics`; `opentelemetry` uses `otel.create_otel_metrics`
 with the OpenTelemetry SDK and its Prometheus exporter. Both register on a fresh CollectorRegistry
 served by prometheus_client's HTTP server on a free loopback port; the exposition is fetched once
 over HTTP and written to stdout. `--raw-unit` (the negative control) gives every OpenTelemetry
-instrument the spec's unit as written instead of the naming rule's.
+instrument the spec's unit as written instead of the naming rule's; `--default-buckets` (the other)
+creates the histograms without bucket advice or views, so the SDK's default boundaries apply.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def record(service_metrics: Any, metrics: Any, labels: Any) -> int:
     return calls
 
 
-def main(client: str, package: str, raw_unit: bool) -> None:
+def main(client: str, package: str, raw_unit: bool, default_buckets: bool) -> None:
     import prometheus_client
 
     metrics = importlib.import_module(f"{package}.metrics")
@@ -71,6 +72,10 @@ def main(client: str, package: str, raw_unit: bool) -> None:
             for name, spec in list(vars(metrics).items()):
                 if isinstance(spec, metrics.MetricSpec):
                     setattr(metrics, name, dataclasses.replace(spec, otel_unit=spec.unit))
+        if default_buckets:
+            otel.views = list
+            otel._histogram = lambda spec, meter: meter.create_histogram(spec.name, unit=spec.otel_unit,
+                                                                         description=spec.description)
         provider = otel.meter_provider([otel.prometheus_reader(registry)])
         created = [otel.create_otel_metrics(s, provider) for s in services if s in otel.ServiceName.__args__]
     for service_metrics in created:
@@ -87,4 +92,4 @@ def main(client: str, package: str, raw_unit: bool) -> None:
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in ("prometheus_client", "opentelemetry"):
         raise SystemExit(__doc__)
-    main(sys.argv[1], sys.argv[2], "--raw-unit" in sys.argv[3:])
+    main(sys.argv[1], sys.argv[2], "--raw-unit" in sys.argv[3:], "--default-buckets" in sys.argv[3:])
