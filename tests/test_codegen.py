@@ -171,10 +171,10 @@ def test_portable_patterns_are_anchored() -> None:
 def test_file_sets() -> None:
     model = model_of(SPEC)
     assert sorted(p.as_posix() for p in typescript.render(model, Templates())) == [
-        f"typescript/{n}" for n in ("hashing.ts", "headers.ts", "index.ts", "logs.ts", "metrics.ts", "package.json")]
+        f"typescript/{n}" for n in ("emitters.ts", "hashing.ts", "headers.ts", "index.ts", "logs.ts", "metrics.ts", "package.json")]
     assert sorted(p.as_posix() for p in python_pkg.render(model, Templates())) == [
-        f"python/coachup_obs/{n}" for n in ("__init__.py", "hashing.py", "headers.py", "instrumentation.py",
-                                            "logs.py", "metrics.py", "py.typed")] + ["python/pyproject.toml"]
+        f"python/coachup_obs/{n}" for n in ("__init__.py", "emitters.py", "hashing.py", "headers.py", "instrumentation.py",
+                                            "labels.py", "logs.py", "metrics.py", "otel.py", "py.typed")] + ["python/pyproject.toml"]
     package = json.loads(typescript.render(model, Templates())[Path("typescript/package.json")])  # type: ignore[index]
     assert package["name"] == "@coachup/obs" and package["type"] == "module"
     assert package["exports"]["./headers"] == "./headers.ts"

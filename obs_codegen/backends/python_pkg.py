@@ -1,9 +1,11 @@
 """Python backend: `python/` installable package with header, metric, log-event and hashing helpers.
 
 Output: `python/pyproject.toml` and `python/<project.packages.python>/` (`__init__.py`,
-`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, and the optional
-`instrumentation.py`, which creates prometheus_client objects per service and imports it lazily),
-stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
+`headers.py`, `metrics.py`, `logs.py` with TypedDicts, `hashing.py`, `py.typed`, `emitters.py` (a
+logging.Formatter and a structlog processor writing schema-valid lines), and, with metrics, the
+optional client modules `instrumentation.py` (prometheus_client) and `otel.py` (OpenTelemetry),
+which import their library lazily and share typed recording methods and the run-time label checks
+of `labels.py`), stdlib-only, Python >= 3.11, clean under `mypy --strict` and `ruff`. Identifiers follow
 `obs_codegen.identifiers`; every spec value passes through an escaper (`py_str`, `py_doc`,
 `comment`, `toml_str`, ...) of the templates in `templates/python/` or through `templating.escaped`
 here; the templating layer refuses anything else.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..spec.model import LogField, Model
+from ..spec.model import LogField, Metric, Model
 from .escaped import Escaped, code, code_join, escaped
 from .identifiers import IdentifierTable, Names, check_packages, is_py_identifier, pascal_case, view
 from .templating import Templates
@@ -37,7 +39,9 @@ PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "Mapping
 # Module-level names of instrumentation.py that a `<Service>Metrics` class must not take.
 INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Literal", "get_args", "overload", "metrics",
                             "MetricSpec", "CollectorRegistry", "Counter", "Gauge", "Histogram", "ServiceName",
-                            "create_metrics")
+                            "create_metrics", "labels", "Meter", "MeterProvider", "View", "PrometheusMetricReader",
+                            "BoundCounter", "BoundGauge", "BoundHistogram", "METER_NAME", "views", "prometheus_reader",
+                            "meter_provider", "create_otel_metrics", "SdkMeterProvider", "MetricReader", "Mapping", "Sequence")
 
 _SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
 
@@ -76,20 +80,74 @@ def metrics_classes(model: Model) -> dict[str, str]:
             for s in model.services if model.metrics_for(s.name)}
 
 
+def _params(m: Metric, names: Names) -> list[dict[str, Any]]:
+    """Keyword parameters of a metric's recording method: one per label, typed from its tag."""
+    params: list[dict[str, Any]] = []
+    taken = {"self"}
+    for t in m.tags:
+        name = t.label if is_py_identifier(t.label) and t.label not in taken else t.label + "_"
+        while name in taken or not is_py_identifier(name):
+            name += "_"
+        taken.add(name)
+        params.append({"param": name, "label": t.label, "tag": t,
+                       "type": names.tag_types[t.name] if t.kind == "enum" else "str"})
+    return params
+
+
 def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
-    """Context of `instrumentation.py`: one dataclass per service with metrics, one field per metric."""
+    """Context of `instrumentation.py`, `otel.py` and `labels.py`: one dataclass per service with
+    metrics, one field (the client's object) and one typed recording method per metric."""
+    names: Names = ctx["names"]
     by_key = {m["spec"].key: m for m in ctx["metrics"]}
+    recorders = {m.key: {**by_key[m.key], "kind": m.type.capitalize(), "method": names.metrics[m.key].lower(),
+                         "params": _params(m, names)} for m in model.metrics}
     services = [
         {"name": s.name, "title": s.title, "cls": ctx["metrics_classes"][s.name],
-         "metrics": [{**by_key[m.key], "kind": m.type.capitalize()} for m in model.metrics_for(s.name)]}
+         "metrics": [recorders[m.key] for m in model.metrics_for(s.name)]}
         for s in model.services if s.name in ctx["metrics_classes"]
     ]
     first = services[0]["metrics"][0]
-    labels = ", ".join(f"{label}=..." for label in first["spec"].labels)
+    kwargs = ", ".join(f"{p['param']}=..." for p in first["params"])
     call = {"counter": "inc()", "gauge": "set(...)", "histogram": "observe(...)"}[first["spec"].type]
-    example = {"service": services[0]["name"], "const": first["const"],
-               "labels": escaped("py_doc", f".labels({labels})" if labels else ""), "call": escaped("py_doc", call)}
-    return {"services": services, "example": example}
+    example = {"service": services[0]["name"], "method": first["method"],
+               "kwargs": escaped("py_doc", kwargs), "call": escaped("py_doc", call)}
+    types = sorted({p["type"] for r in recorders.values() for p in r["params"] if p["type"] != "str"} | {"MetricSpec"},
+                   key=isort_key)
+    return {"services": services, "example": example, "recorders": list(recorders.values()),
+            "recorder_imports": types, "recorder_imports_wrap": len("from .metrics import " + ", ".join(types)) > 88}
+
+
+_LEVEL_CANDIDATES = {"debug": ("debug", "trace"), "info": ("info",), "warning": ("warn", "warning", "info"),
+                     "warn": ("warn", "warning", "info"), "error": ("error", "err"), "exception": ("error", "fatal"),
+                     "critical": ("fatal", "critical", "error")}
+
+
+def emitters_view(model: Model) -> dict[str, Any] | None:
+    """Context of `emitters.py` (None when there are no log events or no timestamp and service envelope fields)."""
+    env = model.logs.envelope
+    roles = {
+        "ts": next((f.name for f in env if f.type == "datetime"), None),
+        "service": next((f.name for f in env if f.type == "service"), None),
+        "env": next((f.name for f in env if f.tag is not None and f.tag.is_environment), None),
+        "request_id": next((f.name for f in env if f.type == "uuid"), None),
+        "level": next((f.name for f in env if f.type == "enum" and f.name == "level"), None),
+    }
+    if not model.logs.events or roles["ts"] is None or roles["service"] is None:
+        return None
+    values = next((f.values for f in env if f.name == roles["level"]), ())
+    levels = [(k, next((c for c in cands if c in values), values[0] if values else k))
+              for k, cands in _LEVEL_CANDIDATES.items()]
+    if values and "info" not in dict(levels):
+        levels.append(("info", values[0]))
+    def objects(fields: tuple[LogField, ...]) -> list[tuple[str, list[str]]]:
+        return [(f.name, sorted(x.name for x in f.object.fields)) for f in fields if f.object is not None]
+
+    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields), objects(e.fields))
+                        for e in model.logs.events_for(s.name)])
+              for s in model.services if model.logs.events_for(s.name)]
+    first = events[0][0]
+    return {"log_roles": roles, "log_levels": levels, "log_events": events, "example_service": first,
+            "example_env": model.project.environments[0]}
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
@@ -143,7 +201,12 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     files = {PurePosixPath("python", "pyproject.toml"): templates.render("python/pyproject.toml.j2", **ctx)}
     for module in ("__init__.py", "hashing.py", "headers.py", "logs.py", "metrics.py", "py.typed"):
         files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **ctx)
+    emitters = emitters_view(model)
+    if emitters is not None:
+        files[PurePosixPath("python", package, "emitters.py")] = templates.render(
+            "python/emitters.py.j2", **{**ctx, "package": package, **emitters})
     if model.metrics:
-        files[PurePosixPath("python", package, "instrumentation.py")] = templates.render(
-            "python/instrumentation.py.j2", **{**ctx, "package": package, **instrumentation_view(model, ctx)})
+        inst = {**ctx, "package": package, **instrumentation_view(model, ctx)}
+        for module in ("instrumentation.py", "labels.py", "otel.py"):
+            files[PurePosixPath("python", package, module)] = templates.render(f"python/{module}.j2", **inst)
     return dict(sorted(files.items()))

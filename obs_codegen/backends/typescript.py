@@ -2,7 +2,8 @@
 
 Output (an npm workspace package named `project.packages.typescript`, `.ts` sources
 exported directly): `package.json`, `index.ts`, `headers.ts`, `metrics.ts`, `logs.ts`,
-`hashing.ts`. Identifiers follow `obs_codegen.identifiers`; every spec value passes
+`hashing.ts`, and `emitters.ts` (console/pino log emitters, when the spec has log events).
+Identifiers follow `obs_codegen.identifiers`; every spec value passes
 through an escaper (`ts_str`, `ts_doc`, `comment`, `json`) of the templates in `templates/typescript/`
 or through `templating.escaped` here; the templating layer refuses anything else.
 """
@@ -30,7 +31,7 @@ BUILTINS = (
     "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput", "sanitizeHeaders",
     "MetricType", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
     "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
-)
+)  # emitters.ts (a subpath module, not re-exported by index.ts) defines only fixed names
 
 _SCALARS = {"integer": "number", "number": "number", "boolean": "boolean"}
 
@@ -93,4 +94,10 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
                hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
                metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported])
     files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in MODULES}
+    from .python_pkg import emitters_view  # the envelope roles and event fields, shared with emitters.py
+
+    emitters = emitters_view(model)
+    if emitters is not None:
+        files[PurePosixPath("typescript", "emitters.ts")] = templates.render("typescript/emitters.ts.j2",
+                                                                             **{**ctx, **emitters})
     return dict(sorted(files.items()))

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
+from ..spec import naming
 from ..spec.loader import Source
 from ..spec.model import Filter, Metric, Model, Tag
 from .registry import _index_of, _raw, _valid_regex, rule
@@ -73,6 +74,22 @@ def _prom_collision(model: Model, src: Source) -> Iterator[Diagnostic]:
                 yield src.diag(("metrics", m.key), "metric-prom-collision",
                                f"'{m.key}' and '{other.key}' both expose Prometheus series '{series}'", key=True)
             seen[series] = m
+
+
+@rule("metric-client-name", "prometheus_client, prom-client and OpenTelemetry expose a metric under one name.", "warning")
+def _client_name(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for m in model.metrics:
+        why = naming.otel_mismatch(m.name, m.unit, m.type)
+        if why is None or (m.type == "counter" and m.key.endswith("_total")):  # that one is metric-type's
+            continue
+        words = [w for w in re.split(r"[^a-z0-9]+", m.key) if w and not (m.type == "counter" and w == "total")]
+        parts = m.key.split(".")
+        tail = "_".join(w for w in re.split(r"[^a-z0-9]+", parts[-1]) if w and w in words) or parts[-1]
+        instead = ".".join(parts[:-1] + [tail])
+        yield src.diag(("metrics", m.key), "metric-client-name",
+                       f"'{m.key}': {why}, so an OpenTelemetry-instrumented service would not feed the generated "
+                       f"dashboards and rules; name it '{instead}' (single underscores, no 'total' word in a counter)",
+                       "warning", key=True)
 
 
 @rule("metric-label-unbounded", "Hashed ids and unbounded tags are never metric labels.")

@@ -156,6 +156,21 @@ class Metric:
         return naming.prom_series(self.name, self.type)
 
     @property
+    def prom_client_name(self) -> str:
+        """What prom-client is given (it appends no `_total`): the counter series, else the base name."""
+        return naming.prom_client_name(self.name, self.type)
+
+    @property
+    def otel_name(self) -> str:
+        """The OpenTelemetry instrument name: the dotted name with the project prefix."""
+        return self.name
+
+    @property
+    def otel_unit(self) -> str:
+        """The OpenTelemetry instrument unit under which the Prometheus translation keeps `series`."""
+        return naming.otel_unit(self.name, self.unit, self.type)
+
+    @property
     def bucket_series(self) -> str:
         return self.base_name + "_bucket"
 

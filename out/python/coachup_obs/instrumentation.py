@@ -6,7 +6,13 @@ service, with the spec's Prometheus name, help text, label names and histogram b
 so instrumentation cannot disagree with the generated dashboards and rules:
 
     m = create_metrics('next')
-    m.NEXT_REQUEST_COUNT.labels(env=..., route=...).inc()
+    m.next_request_count(env=..., route=...).inc()
+
+Each `<Service>Metrics` has one recording method per metric, named after it in lower case, with
+one keyword argument per label typed from the spec (`Literal` values for enum tags), so mypy
+rejects a misspelt or missing label and a value outside the spec; it returns the prometheus_client
+child for those labels, after the run-time checks of `labels` (on by default; see
+`labels.set_label_checks`). The prometheus_client objects stay reachable as the UPPER_CASE fields.
 
 Call it once per service and registry (prometheus_client rejects a name registered twice);
 `registry=None` means prometheus_client's default REGISTRY, which `make_asgi_app()` and
@@ -21,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args, overload
 
-from . import metrics
-from .metrics import MetricSpec
+from . import labels, metrics
+from .metrics import EnvValue, ErrorTypeValue, MetricSpec, ProviderValue, RouteValue
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -48,6 +54,61 @@ class NextMetrics:
     NEXT_PROVIDER_LATENCY_MS: Histogram  # Latency of provider calls made from Next.js.
     NEXT_PROVIDER_ERRORS: Counter  # Failed provider calls made from Next.js.
 
+    def next_request_count(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`NEXT_REQUEST_COUNT` with these labels: API requests received, by route."""
+        checks = labels.LABEL_CHECKS['next.request.count']
+        return self.NEXT_REQUEST_COUNT.labels(checks['env'](env), checks['route'](route))
+
+    def next_request_errors(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`NEXT_REQUEST_ERRORS` with these labels: API requests that ended in a 5xx or an aborted stream."""
+        checks = labels.LABEL_CHECKS['next.request.errors']
+        return self.NEXT_REQUEST_ERRORS.labels(checks['env'](env), checks['route'](route))
+
+    def next_request_latency_ms(self, *, env: EnvValue, route: RouteValue) -> Histogram:
+        """`NEXT_REQUEST_LATENCY_MS` with these labels: Full-turn latency from request received to last byte sent (including the streamed reply)."""
+        checks = labels.LABEL_CHECKS['next.request.latency_ms']
+        return self.NEXT_REQUEST_LATENCY_MS.labels(checks['env'](env), checks['route'](route))
+
+    def next_sse_first_token_ms(self, *, env: EnvValue, route: RouteValue) -> Histogram:
+        """`NEXT_SSE_FIRST_TOKEN_MS` with these labels: Time from request received to the first SSE token sent to the browser."""
+        checks = labels.LABEL_CHECKS['next.sse.first_token_ms']
+        return self.NEXT_SSE_FIRST_TOKEN_MS.labels(checks['env'](env), checks['route'](route))
+
+    def next_stream_duration_ms(self, *, env: EnvValue, route: RouteValue) -> Histogram:
+        """`NEXT_STREAM_DURATION_MS` with these labels: Duration of an SSE stream from first to last event."""
+        checks = labels.LABEL_CHECKS['next.stream.duration_ms']
+        return self.NEXT_STREAM_DURATION_MS.labels(checks['env'](env), checks['route'](route))
+
+    def next_stream_disconnects(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`NEXT_STREAM_DISCONNECTS` with these labels: SSE streams closed by the client before the reply finished."""
+        checks = labels.LABEL_CHECKS['next.stream.disconnects']
+        return self.NEXT_STREAM_DISCONNECTS.labels(checks['env'](env), checks['route'](route))
+
+    def next_provider_tokens_in(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`NEXT_PROVIDER_TOKENS_IN` with these labels: Prompt tokens sent to providers from Next.js."""
+        checks = labels.LABEL_CHECKS['next.provider.tokens_in']
+        return self.NEXT_PROVIDER_TOKENS_IN.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def next_provider_tokens_out(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`NEXT_PROVIDER_TOKENS_OUT` with these labels: Completion tokens received from providers in Next.js."""
+        checks = labels.LABEL_CHECKS['next.provider.tokens_out']
+        return self.NEXT_PROVIDER_TOKENS_OUT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def next_provider_cost_cents(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`NEXT_PROVIDER_COST_CENTS` with these labels: Provider cost incurred from Next.js, in US cents."""
+        checks = labels.LABEL_CHECKS['next.provider.cost_cents']
+        return self.NEXT_PROVIDER_COST_CENTS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def next_provider_latency_ms(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Histogram:
+        """`NEXT_PROVIDER_LATENCY_MS` with these labels: Latency of provider calls made from Next.js."""
+        checks = labels.LABEL_CHECKS['next.provider.latency_ms']
+        return self.NEXT_PROVIDER_LATENCY_MS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def next_provider_errors(self, *, env: EnvValue, provider: ProviderValue, model_id: str, error_type: ErrorTypeValue) -> Counter:
+        """`NEXT_PROVIDER_ERRORS` with these labels: Failed provider calls made from Next.js."""
+        checks = labels.LABEL_CHECKS['next.provider.errors']
+        return self.NEXT_PROVIDER_ERRORS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id), checks['error_type'](error_type))
+
 
 # FastAPI
 @dataclass(frozen=True)
@@ -66,6 +127,61 @@ class PyMetrics:
     PY_PROVIDER_COST_CENTS: Counter  # Provider cost incurred from FastAPI, in US cents.
     PY_ASSESSMENT_BACKLOG_MS: Histogram  # Time an assessment job waited in the queue before it started.
 
+    def py_request_count(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`PY_REQUEST_COUNT` with these labels: Requests received by FastAPI, by route."""
+        checks = labels.LABEL_CHECKS['py.request.count']
+        return self.PY_REQUEST_COUNT.labels(checks['env'](env), checks['route'](route))
+
+    def py_request_errors(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`PY_REQUEST_ERRORS` with these labels: FastAPI requests that ended in a 5xx."""
+        checks = labels.LABEL_CHECKS['py.request.errors']
+        return self.PY_REQUEST_ERRORS.labels(checks['env'](env), checks['route'](route))
+
+    def py_request_latency_ms(self, *, env: EnvValue, route: RouteValue) -> Histogram:
+        """`PY_REQUEST_LATENCY_MS` with these labels: FastAPI request latency."""
+        checks = labels.LABEL_CHECKS['py.request.latency_ms']
+        return self.PY_REQUEST_LATENCY_MS.labels(checks['env'](env), checks['route'](route))
+
+    def py_upstream_latency_ms(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Histogram:
+        """`PY_UPSTREAM_LATENCY_MS` with these labels: Latency of upstream provider calls made by FastAPI."""
+        checks = labels.LABEL_CHECKS['py.upstream.latency_ms']
+        return self.PY_UPSTREAM_LATENCY_MS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_upstream_errors(self, *, env: EnvValue, provider: ProviderValue, model_id: str, error_type: ErrorTypeValue) -> Counter:
+        """`PY_UPSTREAM_ERRORS` with these labels: Failed upstream provider calls made by FastAPI."""
+        checks = labels.LABEL_CHECKS['py.upstream.errors']
+        return self.PY_UPSTREAM_ERRORS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id), checks['error_type'](error_type))
+
+    def py_retries_count(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PY_RETRIES_COUNT` with these labels: Retries of upstream calls."""
+        checks = labels.LABEL_CHECKS['py.retries.count']
+        return self.PY_RETRIES_COUNT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_backoff_count(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PY_BACKOFF_COUNT` with these labels: Backoff waits before a retry."""
+        checks = labels.LABEL_CHECKS['py.backoff.count']
+        return self.PY_BACKOFF_COUNT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_provider_tokens_in(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PY_PROVIDER_TOKENS_IN` with these labels: Prompt tokens sent to providers from FastAPI."""
+        checks = labels.LABEL_CHECKS['py.provider.tokens_in']
+        return self.PY_PROVIDER_TOKENS_IN.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_provider_tokens_out(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PY_PROVIDER_TOKENS_OUT` with these labels: Completion tokens received from providers in FastAPI."""
+        checks = labels.LABEL_CHECKS['py.provider.tokens_out']
+        return self.PY_PROVIDER_TOKENS_OUT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_provider_cost_cents(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PY_PROVIDER_COST_CENTS` with these labels: Provider cost incurred from FastAPI, in US cents."""
+        checks = labels.LABEL_CHECKS['py.provider.cost_cents']
+        return self.PY_PROVIDER_COST_CENTS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def py_assessment_backlog_ms(self, *, env: EnvValue, rubric_version: str) -> Histogram:
+        """`PY_ASSESSMENT_BACKLOG_MS` with these labels: Time an assessment job waited in the queue before it started."""
+        checks = labels.LABEL_CHECKS['py.assessment.backlog_ms']
+        return self.PY_ASSESSMENT_BACKLOG_MS.labels(checks['env'](env), checks['rubric_version'](rubric_version))
+
 
 # Convex
 @dataclass(frozen=True)
@@ -77,6 +193,31 @@ class ConvexMetrics:
     CONVEX_QUERY_ITEMS_RETURNED: Histogram  # Documents returned per Convex query.
     CONVEX_RATE_LIMIT_EVENTS: Counter  # Requests rejected by a Convex rate limiter.
     CONVEX_USERS_DAILY_ACTIVE: Gauge  # Distinct users active in the last 24 hours (computed by a Convex cron).
+
+    def convex_function_latency_ms(self, *, env: EnvValue) -> Histogram:
+        """`CONVEX_FUNCTION_LATENCY_MS` with these labels: Convex function execution time."""
+        checks = labels.LABEL_CHECKS['convex.function.latency_ms']
+        return self.CONVEX_FUNCTION_LATENCY_MS.labels(checks['env'](env))
+
+    def convex_function_errors(self, *, env: EnvValue) -> Counter:
+        """`CONVEX_FUNCTION_ERRORS` with these labels: Convex function invocations that threw."""
+        checks = labels.LABEL_CHECKS['convex.function.errors']
+        return self.CONVEX_FUNCTION_ERRORS.labels(checks['env'](env))
+
+    def convex_query_items_returned(self, *, env: EnvValue) -> Histogram:
+        """`CONVEX_QUERY_ITEMS_RETURNED` with these labels: Documents returned per Convex query."""
+        checks = labels.LABEL_CHECKS['convex.query.items_returned']
+        return self.CONVEX_QUERY_ITEMS_RETURNED.labels(checks['env'](env))
+
+    def convex_rate_limit_events(self, *, env: EnvValue) -> Counter:
+        """`CONVEX_RATE_LIMIT_EVENTS` with these labels: Requests rejected by a Convex rate limiter."""
+        checks = labels.LABEL_CHECKS['convex.rate_limit.events']
+        return self.CONVEX_RATE_LIMIT_EVENTS.labels(checks['env'](env))
+
+    def convex_users_daily_active(self, *, env: EnvValue) -> Gauge:
+        """`CONVEX_USERS_DAILY_ACTIVE` with these labels: Distinct users active in the last 24 hours (computed by a Convex cron)."""
+        checks = labels.LABEL_CHECKS['convex.users.daily_active']
+        return self.CONVEX_USERS_DAILY_ACTIVE.labels(checks['env'](env))
 
 
 # Frontend RUM
@@ -91,6 +232,36 @@ class WebMetrics:
     WEB_SSE_STALLS: Counter  # SSE streams that stalled in the browser (no event for longer than the stall timeout).
     WEB_AUDIO_START_MS: Histogram  # Time from reply to first audible TTS audio in the browser.
 
+    def web_vitals_lcp_ms(self, *, env: EnvValue) -> Histogram:
+        """`WEB_VITALS_LCP_MS` with these labels: Largest Contentful Paint."""
+        checks = labels.LABEL_CHECKS['web.vitals.lcp_ms']
+        return self.WEB_VITALS_LCP_MS.labels(checks['env'](env))
+
+    def web_vitals_inp_ms(self, *, env: EnvValue) -> Histogram:
+        """`WEB_VITALS_INP_MS` with these labels: Interaction to Next Paint."""
+        checks = labels.LABEL_CHECKS['web.vitals.inp_ms']
+        return self.WEB_VITALS_INP_MS.labels(checks['env'](env))
+
+    def web_vitals_cls(self, *, env: EnvValue) -> Histogram:
+        """`WEB_VITALS_CLS` with these labels: Cumulative Layout Shift (unitless score)."""
+        checks = labels.LABEL_CHECKS['web.vitals.cls']
+        return self.WEB_VITALS_CLS.labels(checks['env'](env))
+
+    def web_vitals_ttfb_ms(self, *, env: EnvValue) -> Histogram:
+        """`WEB_VITALS_TTFB_MS` with these labels: Time to First Byte."""
+        checks = labels.LABEL_CHECKS['web.vitals.ttfb_ms']
+        return self.WEB_VITALS_TTFB_MS.labels(checks['env'](env))
+
+    def web_sse_stalls(self, *, env: EnvValue) -> Counter:
+        """`WEB_SSE_STALLS` with these labels: SSE streams that stalled in the browser (no event for longer than the stall timeout)."""
+        checks = labels.LABEL_CHECKS['web.sse.stalls']
+        return self.WEB_SSE_STALLS.labels(checks['env'](env))
+
+    def web_audio_start_ms(self, *, env: EnvValue) -> Histogram:
+        """`WEB_AUDIO_START_MS` with these labels: Time from reply to first audible TTS audio in the browser."""
+        checks = labels.LABEL_CHECKS['web.audio.start_ms']
+        return self.WEB_AUDIO_START_MS.labels(checks['env'](env))
+
 
 # Provider rollups
 @dataclass(frozen=True)
@@ -103,6 +274,36 @@ class ProviderMetrics:
     PROVIDER_TOKENS_IN: Counter  # Prompt tokens sent to providers.
     PROVIDER_TOKENS_OUT: Counter  # Completion tokens received from providers.
     PROVIDER_COST_CENTS: Counter  # Provider cost in US cents.
+
+    def provider_request_count(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PROVIDER_REQUEST_COUNT` with these labels: Upstream provider calls, by provider and model."""
+        checks = labels.LABEL_CHECKS['provider.request.count']
+        return self.PROVIDER_REQUEST_COUNT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def provider_request_errors(self, *, env: EnvValue, provider: ProviderValue, model_id: str, error_type: ErrorTypeValue) -> Counter:
+        """`PROVIDER_REQUEST_ERRORS` with these labels: Failed upstream provider calls, by provider, model and error type."""
+        checks = labels.LABEL_CHECKS['provider.request.errors']
+        return self.PROVIDER_REQUEST_ERRORS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id), checks['error_type'](error_type))
+
+    def provider_request_latency_ms(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Histogram:
+        """`PROVIDER_REQUEST_LATENCY_MS` with these labels: Upstream provider call latency, by provider and model."""
+        checks = labels.LABEL_CHECKS['provider.request.latency_ms']
+        return self.PROVIDER_REQUEST_LATENCY_MS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def provider_tokens_in(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PROVIDER_TOKENS_IN` with these labels: Prompt tokens sent to providers."""
+        checks = labels.LABEL_CHECKS['provider.tokens_in']
+        return self.PROVIDER_TOKENS_IN.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def provider_tokens_out(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PROVIDER_TOKENS_OUT` with these labels: Completion tokens received from providers."""
+        checks = labels.LABEL_CHECKS['provider.tokens_out']
+        return self.PROVIDER_TOKENS_OUT.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
+
+    def provider_cost_cents(self, *, env: EnvValue, provider: ProviderValue, model_id: str) -> Counter:
+        """`PROVIDER_COST_CENTS` with these labels: Provider cost in US cents."""
+        checks = labels.LABEL_CHECKS['provider.cost_cents']
+        return self.PROVIDER_COST_CENTS.labels(checks['env'](env), checks['provider'](provider), checks['model_id'](model_id))
 
 
 def _counter(spec: MetricSpec, registry: CollectorRegistry) -> Counter:

@@ -26,6 +26,7 @@ class MetricSpec:
     description: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...]  # histogram bucket upper bounds (empty otherwise)
+    otel_unit: str  # the OpenTelemetry instrument unit that keeps the Prometheus names (naming rule)
 
 
 # Deployment environment.
@@ -63,6 +64,7 @@ NEXT_REQUEST_COUNT: Final = MetricSpec(
     description='API requests received, by route.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # API requests that ended in a 5xx or an aborted stream.
@@ -77,6 +79,7 @@ NEXT_REQUEST_ERRORS: Final = MetricSpec(
     description='API requests that ended in a 5xx or an aborted stream.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Full-turn latency from request received to last byte sent (including the streamed reply).
@@ -91,6 +94,7 @@ NEXT_REQUEST_LATENCY_MS: Final = MetricSpec(
     description='Full-turn latency from request received to last byte sent (including the streamed reply).',
     labels=('env', 'route'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Time from request received to the first SSE token sent to the browser.
@@ -105,6 +109,7 @@ NEXT_SSE_FIRST_TOKEN_MS: Final = MetricSpec(
     description='Time from request received to the first SSE token sent to the browser.',
     labels=('env', 'route'),
     buckets=(100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000),
+    otel_unit='',
 )
 
 # Duration of an SSE stream from first to last event.
@@ -119,6 +124,7 @@ NEXT_STREAM_DURATION_MS: Final = MetricSpec(
     description='Duration of an SSE stream from first to last event.',
     labels=('env', 'route'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # SSE streams closed by the client before the reply finished.
@@ -133,6 +139,7 @@ NEXT_STREAM_DISCONNECTS: Final = MetricSpec(
     description='SSE streams closed by the client before the reply finished.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Prompt tokens sent to providers from Next.js.
@@ -147,6 +154,7 @@ NEXT_PROVIDER_TOKENS_IN: Final = MetricSpec(
     description='Prompt tokens sent to providers from Next.js.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Completion tokens received from providers in Next.js.
@@ -161,6 +169,7 @@ NEXT_PROVIDER_TOKENS_OUT: Final = MetricSpec(
     description='Completion tokens received from providers in Next.js.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Provider cost incurred from Next.js, in US cents.
@@ -175,6 +184,7 @@ NEXT_PROVIDER_COST_CENTS: Final = MetricSpec(
     description='Provider cost incurred from Next.js, in US cents.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{cents}',
 )
 
 # Latency of provider calls made from Next.js.
@@ -189,6 +199,7 @@ NEXT_PROVIDER_LATENCY_MS: Final = MetricSpec(
     description='Latency of provider calls made from Next.js.',
     labels=('env', 'provider', 'model_id'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Failed provider calls made from Next.js.
@@ -203,6 +214,7 @@ NEXT_PROVIDER_ERRORS: Final = MetricSpec(
     description='Failed provider calls made from Next.js.',
     labels=('env', 'provider', 'model_id', 'error_type'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Requests received by FastAPI, by route.
@@ -217,6 +229,7 @@ PY_REQUEST_COUNT: Final = MetricSpec(
     description='Requests received by FastAPI, by route.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # FastAPI requests that ended in a 5xx.
@@ -231,6 +244,7 @@ PY_REQUEST_ERRORS: Final = MetricSpec(
     description='FastAPI requests that ended in a 5xx.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # FastAPI request latency.
@@ -245,6 +259,7 @@ PY_REQUEST_LATENCY_MS: Final = MetricSpec(
     description='FastAPI request latency.',
     labels=('env', 'route'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Latency of upstream provider calls made by FastAPI.
@@ -259,6 +274,7 @@ PY_UPSTREAM_LATENCY_MS: Final = MetricSpec(
     description='Latency of upstream provider calls made by FastAPI.',
     labels=('env', 'provider', 'model_id'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Failed upstream provider calls made by FastAPI.
@@ -273,6 +289,7 @@ PY_UPSTREAM_ERRORS: Final = MetricSpec(
     description='Failed upstream provider calls made by FastAPI.',
     labels=('env', 'provider', 'model_id', 'error_type'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Retries of upstream calls.
@@ -287,6 +304,7 @@ PY_RETRIES_COUNT: Final = MetricSpec(
     description='Retries of upstream calls.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Backoff waits before a retry.
@@ -301,6 +319,7 @@ PY_BACKOFF_COUNT: Final = MetricSpec(
     description='Backoff waits before a retry.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Prompt tokens sent to providers from FastAPI.
@@ -315,6 +334,7 @@ PY_PROVIDER_TOKENS_IN: Final = MetricSpec(
     description='Prompt tokens sent to providers from FastAPI.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Completion tokens received from providers in FastAPI.
@@ -329,6 +349,7 @@ PY_PROVIDER_TOKENS_OUT: Final = MetricSpec(
     description='Completion tokens received from providers in FastAPI.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Provider cost incurred from FastAPI, in US cents.
@@ -343,6 +364,7 @@ PY_PROVIDER_COST_CENTS: Final = MetricSpec(
     description='Provider cost incurred from FastAPI, in US cents.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{cents}',
 )
 
 # Time an assessment job waited in the queue before it started.
@@ -357,6 +379,7 @@ PY_ASSESSMENT_BACKLOG_MS: Final = MetricSpec(
     description='Time an assessment job waited in the queue before it started.',
     labels=('env', 'rubric_version'),
     buckets=(1000, 5000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000),
+    otel_unit='',
 )
 
 # Convex function execution time.
@@ -371,6 +394,7 @@ CONVEX_FUNCTION_LATENCY_MS: Final = MetricSpec(
     description='Convex function execution time.',
     labels=('env',),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Convex function invocations that threw.
@@ -385,6 +409,7 @@ CONVEX_FUNCTION_ERRORS: Final = MetricSpec(
     description='Convex function invocations that threw.',
     labels=('env',),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Documents returned per Convex query.
@@ -399,6 +424,7 @@ CONVEX_QUERY_ITEMS_RETURNED: Final = MetricSpec(
     description='Documents returned per Convex query.',
     labels=('env',),
     buckets=(0, 1, 5, 10, 25, 50, 100, 250, 1000),
+    otel_unit='{items}',
 )
 
 # Requests rejected by a Convex rate limiter.
@@ -413,6 +439,7 @@ CONVEX_RATE_LIMIT_EVENTS: Final = MetricSpec(
     description='Requests rejected by a Convex rate limiter.',
     labels=('env',),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Distinct users active in the last 24 hours (computed by a Convex cron).
@@ -427,6 +454,7 @@ CONVEX_USERS_DAILY_ACTIVE: Final = MetricSpec(
     description='Distinct users active in the last 24 hours (computed by a Convex cron).',
     labels=('env',),
     buckets=(),
+    otel_unit='{users}',
 )
 
 # Largest Contentful Paint.
@@ -441,6 +469,7 @@ WEB_VITALS_LCP_MS: Final = MetricSpec(
     description='Largest Contentful Paint.',
     labels=('env',),
     buckets=(50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000),
+    otel_unit='',
 )
 
 # Interaction to Next Paint.
@@ -455,6 +484,7 @@ WEB_VITALS_INP_MS: Final = MetricSpec(
     description='Interaction to Next Paint.',
     labels=('env',),
     buckets=(50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000),
+    otel_unit='',
 )
 
 # Cumulative Layout Shift (unitless score).
@@ -469,6 +499,7 @@ WEB_VITALS_CLS: Final = MetricSpec(
     description='Cumulative Layout Shift (unitless score).',
     labels=('env',),
     buckets=(0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1),
+    otel_unit='1',
 )
 
 # Time to First Byte.
@@ -483,6 +514,7 @@ WEB_VITALS_TTFB_MS: Final = MetricSpec(
     description='Time to First Byte.',
     labels=('env',),
     buckets=(50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000),
+    otel_unit='',
 )
 
 # SSE streams that stalled in the browser (no event for longer than the stall timeout).
@@ -497,6 +529,7 @@ WEB_SSE_STALLS: Final = MetricSpec(
     description='SSE streams that stalled in the browser (no event for longer than the stall timeout).',
     labels=('env',),
     buckets=(),
+    otel_unit='{events}',
 )
 
 # Time from reply to first audible TTS audio in the browser.
@@ -511,6 +544,7 @@ WEB_AUDIO_START_MS: Final = MetricSpec(
     description='Time from reply to first audible TTS audio in the browser.',
     labels=('env',),
     buckets=(50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000),
+    otel_unit='',
 )
 
 # Upstream provider calls, by provider and model.
@@ -525,6 +559,7 @@ PROVIDER_REQUEST_COUNT: Final = MetricSpec(
     description='Upstream provider calls, by provider and model.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Failed upstream provider calls, by provider, model and error type.
@@ -539,6 +574,7 @@ PROVIDER_REQUEST_ERRORS: Final = MetricSpec(
     description='Failed upstream provider calls, by provider, model and error type.',
     labels=('env', 'provider', 'model_id', 'error_type'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Upstream provider call latency, by provider and model.
@@ -553,6 +589,7 @@ PROVIDER_REQUEST_LATENCY_MS: Final = MetricSpec(
     description='Upstream provider call latency, by provider and model.',
     labels=('env', 'provider', 'model_id'),
     buckets=(25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000),
+    otel_unit='',
 )
 
 # Prompt tokens sent to providers.
@@ -567,6 +604,7 @@ PROVIDER_TOKENS_IN: Final = MetricSpec(
     description='Prompt tokens sent to providers.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Completion tokens received from providers.
@@ -581,6 +619,7 @@ PROVIDER_TOKENS_OUT: Final = MetricSpec(
     description='Completion tokens received from providers.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{tokens}',
 )
 
 # Provider cost in US cents.
@@ -595,6 +634,7 @@ PROVIDER_COST_CENTS: Final = MetricSpec(
     description='Provider cost in US cents.',
     labels=('env', 'provider', 'model_id'),
     buckets=(),
+    otel_unit='{cents}',
 )
 
 METRICS: Final[Mapping[str, MetricSpec]] = MappingProxyType({

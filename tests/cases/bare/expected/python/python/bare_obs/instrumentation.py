@@ -6,7 +6,13 @@ service, with the spec's Prometheus name, help text, label names and histogram b
 so instrumentation cannot disagree with the generated dashboards and rules:
 
     m = create_metrics('worker')
-    m.WORKER_JOBS_COUNT.labels(env=...).inc()
+    m.worker_jobs_count(env=...).inc()
+
+Each `<Service>Metrics` has one recording method per metric, named after it in lower case, with
+one keyword argument per label typed from the spec (`Literal` values for enum tags), so mypy
+rejects a misspelt or missing label and a value outside the spec; it returns the prometheus_client
+child for those labels, after the run-time checks of `labels` (on by default; see
+`labels.set_label_checks`). The prometheus_client objects stay reachable as the UPPER_CASE fields.
 
 Call it once per service and registry (prometheus_client rejects a name registered twice);
 `registry=None` means prometheus_client's default REGISTRY, which `make_asgi_app()` and
@@ -21,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from . import metrics
-from .metrics import MetricSpec
+from . import labels, metrics
+from .metrics import EnvValue, MetricSpec
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -38,6 +44,16 @@ class WorkerMetrics:
 
     WORKER_JOBS_COUNT: Counter  # Jobs processed.
     WORKER_QUEUE_DEPTH: Gauge  # Jobs waiting.
+
+    def worker_jobs_count(self, *, env: EnvValue) -> Counter:
+        """`WORKER_JOBS_COUNT` with these labels: Jobs processed."""
+        checks = labels.LABEL_CHECKS['worker.jobs.count']
+        return self.WORKER_JOBS_COUNT.labels(checks['env'](env))
+
+    def worker_queue_depth(self, *, env: EnvValue) -> Gauge:
+        """`WORKER_QUEUE_DEPTH` with these labels: Jobs waiting."""
+        checks = labels.LABEL_CHECKS['worker.queue.depth']
+        return self.WORKER_QUEUE_DEPTH.labels(checks['env'](env))
 
 
 def _counter(spec: MetricSpec, registry: CollectorRegistry) -> Counter:

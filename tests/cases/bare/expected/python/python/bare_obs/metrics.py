@@ -26,6 +26,7 @@ class MetricSpec:
     description: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...]  # histogram bucket upper bounds (empty otherwise)
+    otel_unit: str  # the OpenTelemetry instrument unit that keeps the Prometheus names (naming rule)
 
 
 # Environment.
@@ -48,6 +49,7 @@ WORKER_JOBS_COUNT: Final = MetricSpec(
     description='Jobs processed.',
     labels=('env',),
     buckets=(),
+    otel_unit='{jobs}',
 )
 
 # Jobs waiting.
@@ -62,6 +64,7 @@ WORKER_QUEUE_DEPTH: Final = MetricSpec(
     description='Jobs waiting.',
     labels=('env',),
     buckets=(),
+    otel_unit='{jobs}',
 )
 
 METRICS: Final[Mapping[str, MetricSpec]] = MappingProxyType({

@@ -6,7 +6,13 @@ service, with the spec's Prometheus name, help text, label names and histogram b
 so instrumentation cannot disagree with the generated dashboards and rules:
 
     m = create_metrics('app')
-    m.APP_REQUEST_COUNT.labels(env=..., mode=...).inc()
+    m.app_request_count(env=..., mode=...).inc()
+
+Each `<Service>Metrics` has one recording method per metric, named after it in lower case, with
+one keyword argument per label typed from the spec (`Literal` values for enum tags), so mypy
+rejects a misspelt or missing label and a value outside the spec; it returns the prometheus_client
+child for those labels, after the run-time checks of `labels` (on by default; see
+`labels.set_label_checks`). The prometheus_client objects stay reachable as the UPPER_CASE fields.
 
 Call it once per service and registry (prometheus_client rejects a name registered twice);
 `registry=None` means prometheus_client's default REGISTRY, which `make_asgi_app()` and
@@ -21,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from . import metrics
-from .metrics import MetricSpec
+from . import labels, metrics
+from .metrics import EnvValue, MetricSpec, ModeValue
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -39,6 +45,22 @@ class AppMetrics:
     APP_REQUEST_COUNT: Counter  # Requests "counted" */ \ ${n} {{ n }} second line """ \N.
     APP_REQUEST_ERRORS: Counter  # type : ignore # no qa: failed requests; 'single' quotes.
     APP_REQUEST_LATENCY_MS: Histogram  # Latency `${ms}`.
+
+    def app_request_count(self, *, env: EnvValue, mode: ModeValue) -> Counter:
+        """`APP_REQUEST_COUNT` with these labels: Requests "counted" */ \\ ${n} {{ n }}
+second	line \"\"\" \\N."""
+        checks = labels.LABEL_CHECKS['app.request.count']
+        return self.APP_REQUEST_COUNT.labels(checks['env'](env), checks['mode'](mode))
+
+    def app_request_errors(self, *, env: EnvValue, mode: ModeValue) -> Counter:
+        """`APP_REQUEST_ERRORS` with these labels: type: ignore  # noqa: failed requests; 'single' quotes."""
+        checks = labels.LABEL_CHECKS['app.request.errors']
+        return self.APP_REQUEST_ERRORS.labels(checks['env'](env), checks['mode'](mode))
+
+    def app_request_latency_ms(self, *, env: EnvValue) -> Histogram:
+        """`APP_REQUEST_LATENCY_MS` with these labels: Latency `${ms}`."""
+        checks = labels.LABEL_CHECKS['app.request.latency_ms']
+        return self.APP_REQUEST_LATENCY_MS.labels(checks['env'](env))
 
 
 def _counter(spec: MetricSpec, registry: CollectorRegistry) -> Counter:

@@ -26,6 +26,7 @@ class MetricSpec:
     description: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...]  # histogram bucket upper bounds (empty otherwise)
+    otel_unit: str  # the OpenTelemetry instrument unit that keeps the Prometheus names (naming rule)
 
 
 # Environment.
@@ -53,6 +54,7 @@ APP_REQUEST_COUNT: Final = MetricSpec(
     description='Requests "counted" */ \\ ${n} {{ n }}\nsecond\tline \"\"\" \\N.',
     labels=('env', 'mode'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # type : ignore # no qa: failed requests; 'single' quotes.
@@ -67,6 +69,7 @@ APP_REQUEST_ERRORS: Final = MetricSpec(
     description="type: ignore  # noqa: failed requests; 'single' quotes.",
     labels=('env', 'mode'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Latency `${ms}`.
@@ -81,6 +84,7 @@ APP_REQUEST_LATENCY_MS: Final = MetricSpec(
     description='Latency `${ms}`.',
     labels=('env',),
     buckets=(0.5, 1, 2.5, 10),
+    otel_unit='',
 )
 
 METRICS: Final[Mapping[str, MetricSpec]] = MappingProxyType({

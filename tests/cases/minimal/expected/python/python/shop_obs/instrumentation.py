@@ -6,7 +6,13 @@ service, with the spec's Prometheus name, help text, label names and histogram b
 so instrumentation cannot disagree with the generated dashboards and rules:
 
     m = create_metrics('api')
-    m.API_REQUEST_COUNT.labels(env=..., route=...).inc()
+    m.api_request_count(env=..., route=...).inc()
+
+Each `<Service>Metrics` has one recording method per metric, named after it in lower case, with
+one keyword argument per label typed from the spec (`Literal` values for enum tags), so mypy
+rejects a misspelt or missing label and a value outside the spec; it returns the prometheus_client
+child for those labels, after the run-time checks of `labels` (on by default; see
+`labels.set_label_checks`). The prometheus_client objects stay reachable as the UPPER_CASE fields.
 
 Call it once per service and registry (prometheus_client rejects a name registered twice);
 `registry=None` means prometheus_client's default REGISTRY, which `make_asgi_app()` and
@@ -21,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args, overload
 
-from . import metrics
-from .metrics import MetricSpec
+from . import labels, metrics
+from .metrics import EnvValue, MetricSpec, RouteValue, VendorValue
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -42,6 +48,31 @@ class ApiMetrics:
     API_QUEUE_DEPTH: Gauge  # Jobs waiting.
     API_USERS_DAILY_ACTIVE: Gauge  # Daily active users.
 
+    def api_request_count(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`API_REQUEST_COUNT` with these labels: Requests."""
+        checks = labels.LABEL_CHECKS['api.request.count']
+        return self.API_REQUEST_COUNT.labels(checks['env'](env), checks['route'](route))
+
+    def api_request_errors(self, *, env: EnvValue, route: RouteValue) -> Counter:
+        """`API_REQUEST_ERRORS` with these labels: Failed requests."""
+        checks = labels.LABEL_CHECKS['api.request.errors']
+        return self.API_REQUEST_ERRORS.labels(checks['env'](env), checks['route'](route))
+
+    def api_request_latency_ms(self, *, env: EnvValue, route: RouteValue) -> Histogram:
+        """`API_REQUEST_LATENCY_MS` with these labels: Latency."""
+        checks = labels.LABEL_CHECKS['api.request.latency_ms']
+        return self.API_REQUEST_LATENCY_MS.labels(checks['env'](env), checks['route'](route))
+
+    def api_queue_depth(self, *, env: EnvValue) -> Gauge:
+        """`API_QUEUE_DEPTH` with these labels: Jobs waiting."""
+        checks = labels.LABEL_CHECKS['api.queue.depth']
+        return self.API_QUEUE_DEPTH.labels(checks['env'](env))
+
+    def api_users_daily_active(self, *, env: EnvValue) -> Gauge:
+        """`API_USERS_DAILY_ACTIVE` with these labels: Daily active users."""
+        checks = labels.LABEL_CHECKS['api.users.daily_active']
+        return self.API_USERS_DAILY_ACTIVE.labels(checks['env'](env))
+
 
 # Vendor
 @dataclass(frozen=True)
@@ -51,6 +82,21 @@ class VendorMetrics:
     VENDOR_REQUEST_COUNT: Counter  # Vendor calls.
     VENDOR_REQUEST_ERRORS: Counter  # Failed vendor calls.
     VENDOR_COST_CENTS: Counter  # Vendor fees.
+
+    def vendor_request_count(self, *, env: EnvValue, vendor: VendorValue) -> Counter:
+        """`VENDOR_REQUEST_COUNT` with these labels: Vendor calls."""
+        checks = labels.LABEL_CHECKS['vendor.request.count']
+        return self.VENDOR_REQUEST_COUNT.labels(checks['env'](env), checks['vendor'](vendor))
+
+    def vendor_request_errors(self, *, env: EnvValue, vendor: VendorValue) -> Counter:
+        """`VENDOR_REQUEST_ERRORS` with these labels: Failed vendor calls."""
+        checks = labels.LABEL_CHECKS['vendor.request.errors']
+        return self.VENDOR_REQUEST_ERRORS.labels(checks['env'](env), checks['vendor'](vendor))
+
+    def vendor_cost_cents(self, *, env: EnvValue, vendor: VendorValue) -> Counter:
+        """`VENDOR_COST_CENTS` with these labels: Vendor fees."""
+        checks = labels.LABEL_CHECKS['vendor.cost_cents']
+        return self.VENDOR_COST_CENTS.labels(checks['env'](env), checks['vendor'](vendor))
 
 
 def _counter(spec: MetricSpec, registry: CollectorRegistry) -> Counter:

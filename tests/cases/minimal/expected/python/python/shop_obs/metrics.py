@@ -26,6 +26,7 @@ class MetricSpec:
     description: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...]  # histogram bucket upper bounds (empty otherwise)
+    otel_unit: str  # the OpenTelemetry instrument unit that keeps the Prometheus names (naming rule)
 
 
 # Environment.
@@ -58,6 +59,7 @@ API_REQUEST_COUNT: Final = MetricSpec(
     description='Requests.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Failed requests.
@@ -72,6 +74,7 @@ API_REQUEST_ERRORS: Final = MetricSpec(
     description='Failed requests.',
     labels=('env', 'route'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Latency.
@@ -86,6 +89,7 @@ API_REQUEST_LATENCY_MS: Final = MetricSpec(
     description='Latency.',
     labels=('env', 'route'),
     buckets=(50, 100, 250, 500, 1000),
+    otel_unit='',
 )
 
 # Jobs waiting.
@@ -100,6 +104,7 @@ API_QUEUE_DEPTH: Final = MetricSpec(
     description='Jobs waiting.',
     labels=('env',),
     buckets=(),
+    otel_unit='{items}',
 )
 
 # Daily active users.
@@ -114,6 +119,7 @@ API_USERS_DAILY_ACTIVE: Final = MetricSpec(
     description='Daily active users.',
     labels=('env',),
     buckets=(),
+    otel_unit='{users}',
 )
 
 # Vendor calls.
@@ -128,6 +134,7 @@ VENDOR_REQUEST_COUNT: Final = MetricSpec(
     description='Vendor calls.',
     labels=('env', 'vendor'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Failed vendor calls.
@@ -142,6 +149,7 @@ VENDOR_REQUEST_ERRORS: Final = MetricSpec(
     description='Failed vendor calls.',
     labels=('env', 'vendor'),
     buckets=(),
+    otel_unit='{requests}',
 )
 
 # Vendor fees.
@@ -156,6 +164,7 @@ VENDOR_COST_CENTS: Final = MetricSpec(
     description='Vendor fees.',
     labels=('env', 'vendor'),
     buckets=(),
+    otel_unit='{cents}',
 )
 
 METRICS: Final[Mapping[str, MetricSpec]] = MappingProxyType({
