@@ -20,7 +20,7 @@ import yaml
 from conftest import CASE_NAMES, CASES, model_of
 
 from obs_codegen.backends import dashboards
-from obs_codegen.backends.dashboards_normalize import SCHEMA_VERSION
+from obs_codegen.backends.dashboards.normalize import SCHEMA_VERSION
 from obs_codegen.backends.templating import Templates
 from obs_codegen.spec import naming
 from obs_codegen.spec.model import Model
