@@ -106,7 +106,8 @@ def test_no_null_or_legacy_text_in_files(model: Model) -> None:
         if path.suffix != ".json":
             continue
         text = data.decode()
-        assert "null" not in text, path
+        base_steps = text.count('"value": null')  # Grafana saves the base threshold step (-Infinity) as null
+        assert base_steps == text.count("null") == text.count('"thresholds"'), path
         for legacy in ('"rows"', '"span"', '"style"', '"intervalFactor"', '"time_options"', '"hideControls"',
                        '"cards"', '"dataFormat"', '"maxDataPoints"', '"height"'):
             assert legacy not in text, (path, legacy)
@@ -277,6 +278,9 @@ def _mutated(boards: dict[str, dict[str, Any]], mutate: Any) -> dict[str, Any]:
     (lambda b, p: p["fieldConfig"]["defaults"].update(decimals=None), "no-null-rule"),
     (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"][0].update(value="null"),
      "threshold-value-rule"),
+    (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"][0].update(value=0), "threshold-value-rule"),
+    (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"].append({"color": "red", "value": None}),
+     "no-null-rule"),
     (lambda b, p: b.update(schemaVersion=36), "schema-version-rule"),
     (lambda b, p: b.update(uid="x" * 41), "uid-rule"),
 ])

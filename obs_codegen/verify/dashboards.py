@@ -152,14 +152,17 @@ def _panel(panel: dict[str, Any], where: str) -> Iterator[tuple[str, str, str]]:
         yield where, "legacy-key-rule", "maxDataPoints: 100 is grafanalib's default, not a choice"
     if "options" in panel and not isinstance(panel["options"], dict):
         yield where, "legacy-key-rule", "options must be an object (old heatmap writes [])"
-    for step in panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", []):
+    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
+    if steps and steps[0].get("value", 0) is not None:
+        yield where, "threshold-value-rule", f"the base threshold step is -Infinity, saved as null: {steps[0]!r}"
+    for step in steps[1:]:
         if not isinstance(step.get("value"), (int, float)) or isinstance(step.get("value"), bool):
             yield where, "threshold-value-rule", f"threshold value must be a number: {step!r}"
 
 
 def _nulls_and_legacy(dash: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     def walk(value: Any, path: str, context: str | None) -> Iterator[tuple[str, str, str]]:
-        if value is None:
+        if value is None and not path.endswith(".thresholds.steps[0].value"):  # Grafana's -Infinity
             yield path, "no-null-rule", "null value"
         elif isinstance(value, list):
             item_context = {"panels": "panel", "targets": "target"}.get(context or "")
