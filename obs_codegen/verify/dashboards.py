@@ -274,9 +274,21 @@ def check_expr(expr: str, known: Mapping[str, Series], variables: set[Any],
         for label in sorted(labels & variables) if evaluated else ():
             if not all(_applies(label, group) for group in groups):
                 out.append(("target-variable-rule", f"{name} must filter {label} by ${label}"))
+    for node, _ in walk(tree) if evaluated else ():
+        if isinstance(node, promql_parser.BinaryExpr) and str(node.op) == "/":
+            one_sided = _variables_in(node.rhs) - _variables_in(node.lhs)
+            if one_sided:
+                out.append(("target-ratio-variable-rule", "the denominator is narrowed by "
+                            f"{', '.join('$' + v for v in sorted(one_sided))} and the numerator is not"))
     for label in sorted(set(_grouping(tree)) - readable):
         out.append(("target-promql-rule", f"grouping by {label!r}, which no series in the query has"))
     return out
+
+
+def _variables_in(node: Any) -> set[str]:
+    """Dashboard variables the selectors under `node` filter by."""
+    return {m.group(1) or m.group(2) for sel in selectors(node) for group in matcher_groups(sel.vector)
+            for matcher in group for m in _VARIABLE.finditer(matcher.value)}
 
 
 def _applies(label: str, matchers: list[Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...spec import units
 from ...spec.model import Alert, Metric, Model, PerEnv, Tag
 from .. import promql
 
@@ -19,17 +20,6 @@ QUANTILES = (0.5, 0.95, 0.99)
 BURN_WINDOWS = ("1h", "6h", "1d", "3d")  # long windows of the standard multiwindow burn-rate pairs
 SEVERITY_COLOR = {"page": "red", "ticket": "orange"}
 SLO_COLOR = "purple"
-
-# spec unit -> (Grafana unit of a value, Grafana unit of a per-second rate)
-_UNITS = {
-    "ms": ("ms", "ms"),
-    "s": ("s", "s"),
-    "none": ("none", "none"),
-    "percent": ("percent", "percent"),
-    "requests": ("short", "reqps"),
-    "cents": ("currencyUSD", "currencyUSD"),
-}
-
 
 @dataclass(frozen=True)
 class Mark:
@@ -96,23 +86,28 @@ def group_labels(metric: Metric) -> tuple[str, ...]:
 
 
 def sum_by(expr: str, labels: tuple[str, ...]) -> str:
-    return f"sum by ({', '.join(labels)}) ({expr})" if labels else f"sum({expr})"
+    return aggregate("sum", expr, labels)
+
+
+def aggregate(op: str, expr: str, labels: tuple[str, ...]) -> str:
+    """`op by (labels) (expr)`, or `op(expr)` without labels."""
+    return f"{op} by ({', '.join(labels)}) ({expr})" if labels else f"{op}({expr})"
 
 
 def legend_of(labels: tuple[str, ...], fallback: str) -> str:
     return " ".join("{{" + label + "}}" for label in labels) if labels else fallback
 
 
-def scaled(expr: str, metric: Metric) -> str:
-    return f"{expr} / 100" if metric.unit == "cents" else expr
+def display(metric: Metric, use: units.Use) -> units.Display:
+    """The Grafana unit (and scaling) of the metric's value, rate or total, from the unit table."""
+    return units.display(metric.unit, use)
 
 
-def value_unit(metric: Metric) -> str:
-    return _UNITS.get(metric.unit, ("short", "cps"))[0]
-
-
-def rate_unit(metric: Metric) -> str:
-    return _UNITS.get(metric.unit, ("short", "cps"))[1]
+def shown(expr: str, how: units.Display) -> str:
+    """`expr` scaled as the unit table says: per hour (x 3600), then divided (cents -> dollars)."""
+    if how.per_hour:
+        expr = f"{expr} * 3600"
+    return f"{expr} / {how.divide_by:g}" if how.divide_by != 1 else expr
 
 
 def describe(base: str, marks: list[Mark], *more: str) -> str:

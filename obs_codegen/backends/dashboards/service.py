@@ -11,18 +11,18 @@ from .common import (
     SEVERITY_COLOR,
     Draft,
     Mark,
+    aggregate,
     describe,
+    display,
     env_value,
     filter_text,
     group_labels,
     is_plain_error_ratio,
     legend_of,
-    rate_unit,
-    scaled,
     selector,
+    shown,
     sum_by,
     threshold_marks,
-    value_unit,
 )
 from .layout import dashboard, var_datasource, var_env, var_tag
 
@@ -52,40 +52,58 @@ def service_dashboard(model: Model, service: Service) -> Any:
 def _metric_drafts(model: Model, metric: Metric, marks: dict[tuple[str, str], list[Mark]]) -> list[Draft]:
     labels = group_labels(metric)
     legend = legend_of(labels, metric.key)
+    title = metric.display_title
     drafts: list[Draft] = []
     if metric.type == "counter":
         pair = model.error_pair(metric)
-        if pair is not None:
+        if pair is not None and _narrows_both(metric, pair):
             drafts.append(_error_ratio_draft(metric, pair, marks.get(("ratio", metric.key), [])))
         rate = sum_by(f"rate({selector(metric.prom_name, metric)}[{RATE}])", labels)
+        how = display(metric, "rate")
         totals = metric.unit in ("cents", "tokens")  # also shown per day and as a total: 9 + 9 + 6 columns
-        if metric.unit == "cents":
-            drafts.append(Draft("timeseries", f"{metric.key} ($/h)", describe(
-                metric.description, [], "Spend per hour: per-second rate x 3600, cents shown as US dollars."),
-                "currencyUSD", [(f"{rate} * 3600 / 100", legend)], width=9))
-        else:
-            drafts.append(Draft("timeseries", f"{metric.key} (/s)", describe(
-                metric.description, [], f"Per-second rate in {metric.unit}."), rate_unit(metric), [(rate, legend)],
-                width=9 if totals else 12))
+        per = "h" if how.per_hour else "s"
+        note = "Spend per hour: per-second rate x 3600" if how.per_hour else f"Per-second rate in {metric.unit}"
+        scale = ", cents shown as US dollars" if metric.unit == "cents" else ""
+        drafts.append(Draft("timeseries", f"{title} ({'$' if metric.unit == 'cents' else ''}/{per})", describe(
+            _about(metric), [], f"{note}{scale}."), how.grafana, [(shown(rate, how), legend)],
+            width=9 if totals else 12))
         if totals:
             drafts += _total_drafts(metric, labels, legend)
     elif metric.type == "histogram":
         drafts += _histogram_drafts(metric, marks.get(("quantile", metric.key), []))
     else:
-        expr = scaled(sum_by(selector(metric.prom_name, metric), labels), metric)
-        drafts.append(Draft("timeseries", metric.key, describe(metric.description, [], "Current value."),
-                             value_unit(metric), [(expr, legend)]))
+        how = display(metric, "value")
+        expr = shown(aggregate(metric.aggregation, selector(metric.prom_name, metric), labels), how)
+        drafts.append(Draft("timeseries", title, describe(
+            _about(metric), [], f"Current value; the {AGGREGATION_TEXT[metric.aggregation]} of the series "
+                                f"{'per ' + ', '.join(labels) if labels else 'selected'}."),
+            how.grafana, [(expr, legend)]))
     return drafts
 
 
+AGGREGATION_TEXT = {"sum": "sum", "max": "maximum", "min": "minimum", "avg": "average"}
+
+
+def _about(metric: Metric) -> str:
+    """The panel description's opening: the metric's spec name and description."""
+    return f"{metric.key}: {metric.description}"
+
+
+def _narrows_both(part: Metric, total: Metric) -> bool:
+    """Every variable applied to the total is applied to the part too (lint metric-part-of enforces it)."""
+    return set(group_labels(total)) <= set(group_labels(part))
+
+
 def _error_ratio_draft(errors: Metric, total: Metric, marks: list[Mark]) -> Draft:
-    common = tuple(label for label in group_labels(errors) if label in group_labels(total))
+    """part / total, grouped by the total's labels; both sides carry every variable of the total's labels."""
+    common = group_labels(total)
     num = sum_by(f"rate({selector(errors.prom_name, errors)}[{RATE}])", common)
     den = sum_by(f"rate({selector(total.prom_name, total)}[{RATE}])", common)
     return Draft(
-        "timeseries", f"{errors.key} / {total.key} (error ratio)",
-        describe(f"Share of {total.key} that are {errors.key}: {errors.description}", marks),
-        "percentunit", [(f"{num} / {den}", legend_of(common, "error ratio"))], marks=marks)
+        "timeseries", f"{errors.display_title} / {total.display_title}",
+        describe(f"Share of {total.key} that are {errors.key} (declared part_of): {errors.description}", marks),
+        "percentunit",
+        [(f"{num} / {den}", legend_of(common, "ratio"))], marks=marks)
 
 
 def _alert_ratio_draft(model: Model, alert: Alert) -> Draft:
@@ -94,41 +112,43 @@ def _alert_ratio_draft(model: Model, alert: Alert) -> Draft:
     value, note = env_value(model, alert.threshold)
     by = tuple(t.label for t in alert.by)
     num = sum_by(f"rate({selector(alert.numerator.prom_name, alert.numerator, alert.numerator_filter + alert.filter)}"
-               f"[{RATE}])", by)
+                 f"[{RATE}])", by)
     den = sum_by(f"rate({selector(alert.denominator.prom_name, alert.denominator, alert.filter)}[{RATE}])", by)
     mark = Mark(value, SEVERITY_COLOR[alert.severity],
-                 f"Line: alert {alert.name} ({alert.severity}) when above {value:g} for {alert.for_}{note}.")
+                f"Line: alert {alert.name} ({alert.severity}) when above {value:g} for {alert.for_}{note}.")
     return Draft(
         "timeseries", f"{alert.name} ratio",
         describe(alert.description, [mark], f"{alert.numerator.key}"
-                  + (f" ({filter_text(alert.numerator_filter)})" if alert.numerator_filter else "")
-                  + f" / {alert.denominator.key}."),
+                 + (f" ({filter_text(alert.numerator_filter)})" if alert.numerator_filter else "")
+                 + f" / {alert.denominator.key}."),
         "percentunit", [(f"{num} / {den}", legend_of(by, alert.name))], marks=[mark])
 
 
 def _total_drafts(metric: Metric, labels: tuple[str, ...], legend: str) -> list[Draft]:
-    unit = "currencyUSD" if metric.unit == "cents" else "short"
-    daily = scaled(sum_by(f"increase({selector(metric.prom_name, metric)}[1d])", labels), metric)
-    total = scaled(f"sum(increase({selector(metric.prom_name, metric)}[$__range]))", metric)
+    how = display(metric, "total")
+    daily = shown(sum_by(f"increase({selector(metric.prom_name, metric)}[1d])", labels), how)
+    total = shown(f"sum(increase({selector(metric.prom_name, metric)}[$__range]))", how)
+    title = metric.display_title
     return [
-        Draft("timeseries", f"{metric.key} per day", describe(metric.description, [], "Increase per day."),
-               unit, [(daily, legend)], width=9, interval="1d", bars=True),
-        Draft("stat", f"{metric.key} total", describe(metric.description, [], "Total over the dashboard range."),
-               unit, [(total, "total")], width=6, instant=True),
+        Draft("timeseries", f"{title} per day", describe(_about(metric), [], "Increase per day."),
+              how.grafana, [(daily, legend)], width=9, interval="1d", bars=True),
+        Draft("stat", f"{title} total", describe(_about(metric), [], "Total over the dashboard range."),
+              how.grafana, [(total, "total")], width=6, instant=True),
     ]
 
 
 def _histogram_drafts(metric: Metric, marks: list[Mark]) -> list[Draft]:
     buckets = sum_by(f"rate({selector(metric.bucket_series, metric)}[{RATE}])", ("le",))
-    quantiles = [(scaled(f"histogram_quantile({q:g}, {buckets})", metric), f"p{q * 100:g}") for q in QUANTILES]
+    how = display(metric, "value")
+    quantiles = [(shown(f"histogram_quantile({q:g}, {buckets})", how), f"p{q * 100:g}") for q in QUANTILES]
     labels = group_labels(metric)
     scope = f" Aggregated over the selected {', '.join(labels)}; narrow the variables to drill down." if labels else ""
-    unit = value_unit(metric)
+    title = metric.display_title
     return [
-        Draft("timeseries", f"{metric.key} p50/p95/p99",
-               describe(metric.description, marks, f"Quantiles estimated from the histogram buckets.{scope}"),
-               unit, quantiles, marks=marks),
-        Draft("heatmap", f"{metric.key} distribution",
-               describe(metric.description, [], "Observations per second in each bucket (le = upper bound)."),
-               unit if metric.unit != "cents" else "short", [(buckets, "{{le}}")]),
+        Draft("timeseries", f"{title} p50/p95/p99",
+              describe(_about(metric), marks, f"Quantiles estimated from the histogram buckets.{scope}"),
+              how.grafana, quantiles, marks=marks),
+        Draft("heatmap", f"{title} distribution",
+              describe(_about(metric), [], "Observations per second in each bucket (le = upper bound)."),
+              how.grafana if how.divide_by == 1 else "short", [(buckets, "{{le}}")]),  # le stays in spec units
     ]
