@@ -280,6 +280,9 @@ def check_expr(expr: str, known: Mapping[str, Series], variables: set[Any],
             if one_sided:
                 out.append(("target-ratio-variable-rule", "the denominator is narrowed by "
                             f"{', '.join('$' + v for v in sorted(one_sided))} and the numerator is not"))
+    readable |= {node.args[1].val for node, _ in walk(tree)  # labels label_replace() writes
+                 if isinstance(node, promql_parser.Call) and node.func.name == "label_replace"
+                 and isinstance(node.args[1], promql_parser.StringLiteral)}
     for label in sorted(set(_grouping(tree)) - readable):
         out.append(("target-promql-rule", f"grouping by {label!r}, which no series in the query has"))
     return out

@@ -11,10 +11,10 @@ Panels are planned from the model as `Draft`s (`service`, `slo`), built with
 grafanalib (`layout`), then normalised to the JSON current Grafana writes
 (`normalize`), with every option the panel plugin's schema requires (`panels`).
 Queries only use series names from `Metric.series` and recording-rule names from
-`naming`, so they cannot drift from the Prometheus rules backend. Alert and SLO
-thresholds that differ per environment are drawn at the value of the first
-environment in the spec (by convention production); the panel description
-lists the others, because Grafana thresholds cannot follow the `$env` variable.
+`naming`, so they cannot drift from the Prometheus rules backend. Grafana
+threshold steps are fixed numbers, so alert and SLO thresholds that differ per
+environment are drawn as a series that follows the `$env` variable
+(`common.env_threshold_expr`); one number stays a threshold step.
 """
 
 from __future__ import annotations

@@ -28,6 +28,31 @@ class Mark:
     value: float
     color: str
     text: str
+    per_env: tuple[tuple[str, float], ...] = ()  # set when the value differs per environment
+    name: str = "threshold"  # legend of the series drawn for a per-environment value
+
+    @staticmethod
+    def of(model: Model, per_env: PerEnv, color: str, text: str, scale: float = 1.0,
+           offset: float = 0.0, name: str = "threshold") -> Mark:
+        """A mark for a per-environment number (`offset + scale * value`, e.g. 1 - objective / 100)."""
+        values = tuple((e, promql.denoise(offset + scale * v)) for e, v in per_env.values)
+        drawn = promql.denoise(offset + scale * (per_env.uniform if per_env.uniform is not None
+                                                  else per_env.get(first_env(model))))
+        return Mark(drawn, color, text, values if per_env.uniform is None else (), name)
+
+
+def env_threshold_expr(env_label: str, values: tuple[tuple[str, float], ...]) -> str:
+    """A constant series whose value is the threshold of the environment `$<env_label>` selects.
+
+    `label_replace(vector(v), env, "$env", ...)` carries the selected environment as a label; the
+    `and on (env)` with a series labelled with one environment keeps it only for that environment,
+    and `or` joins one such term per environment: one value, never another environment's.
+    """
+    var = promql.string(f"${env_label}")
+    label = promql.string(env_label)
+    terms = [f"(label_replace(vector({promql.rounded_number(v)}), {label}, {var}, {label}, \"\") and on ({env_label}) "
+             f"label_replace(vector(1), {label}, {promql.string(e)}, {label}, \"\"))" for e, v in values]
+    return " or ".join(terms)
 
 
 @dataclass
@@ -125,29 +150,38 @@ def threshold_marks(model: Model) -> dict[tuple[str, str], list[Mark]]:
     """Threshold lines keyed by (panel kind, metric key): 'quantile' or 'ratio' panels."""
     marks: dict[tuple[str, str], list[Mark]] = {}
     for alert in model.alerts:
-        value, note = env_value(model, alert.threshold)
         color = SEVERITY_COLOR[alert.severity]
         where = f" on {filter_text(alert.filter)}" if alert.filter else ""
         if alert.kind == "quantile" and alert.metric is not None and alert.q is not None:
             text = (f"Line: alert {alert.name} ({alert.severity}) when p{alert.q * 100:g}{where} is above "
-                    f"{value:g} {alert.metric.unit} for {alert.for_}{note}.")
-            marks.setdefault(("quantile", alert.metric.key), []).append(Mark(value, color, text))
+                    f"{per_env_text(alert.threshold)} {alert.metric.unit} for {alert.for_}.")
+            marks.setdefault(("quantile", alert.metric.key), []).append(
+                Mark.of(model, alert.threshold, color, text, name=f"{alert.name} threshold"))
         elif alert.kind == "ratio" and alert.numerator is not None and is_plain_error_ratio(model, alert):
-            text = (f"Line: alert {alert.name} ({alert.severity}) when the ratio is above {value:g} "
-                    f"for {alert.for_}{note}.")
-            marks.setdefault(("ratio", alert.numerator.key), []).append(Mark(value, color, text))
+            text = (f"Line: alert {alert.name} ({alert.severity}) when the ratio is above "
+                    f"{per_env_text(alert.threshold)} for {alert.for_}.")
+            marks.setdefault(("ratio", alert.numerator.key), []).append(
+                Mark.of(model, alert.threshold, color, text, name=f"{alert.name} threshold"))
     for slo in model.slos:
-        objective, note = env_value(model, slo.objective)
         where = f" on {filter_text(slo.filter)}" if slo.filter else ""
         if slo.kind == "latency" and slo.latency_metric is not None and slo.threshold is not None:
-            text = (f"Line: SLO {slo.name}: {objective:g}% of requests{where} within {slo.threshold:g} "
-                    f"{slo.latency_metric.unit}{note}.")
+            text = (f"Line: SLO {slo.name}: {per_env_text(slo.objective)}% of requests{where} within "
+                    f"{slo.threshold:g} {slo.latency_metric.unit}.")
             marks.setdefault(("quantile", slo.latency_metric.key), []).append(Mark(slo.threshold, SLO_COLOR, text))
         elif slo.kind == "ratio" and slo.errors is not None and model.error_pair(slo.errors) == slo.total:
-            budget = promql.denoise(1 - objective / 100)
-            text = f"Line: SLO {slo.name} error budget, {budget:.4g} of requests{where}, objective {objective:g}%{note}."
-            marks.setdefault(("ratio", slo.errors.key), []).append(Mark(budget, SLO_COLOR, text))
+            budget = Mark.of(model, slo.objective, SLO_COLOR, "", scale=-0.01, offset=1.0)
+            text = (f"Line: SLO {slo.name} error budget (1 - objective) of requests{where}, objective "
+                    f"{per_env_text(slo.objective)}%.")
+            marks.setdefault(("ratio", slo.errors.key), []).append(
+                Mark(budget.value, SLO_COLOR, text, budget.per_env, f"SLO {slo.name} error budget"))
     return marks
+
+
+def per_env_text(per_env: PerEnv) -> str:
+    """`2000`, or `2000 in production, 3000 in staging, 5000 in dev`."""
+    if per_env.uniform is not None:
+        return f"{per_env.uniform:g}"
+    return ", ".join(f"{v:g} in {e}" for e, v in per_env.values)
 
 
 def is_plain_error_ratio(model: Model, alert: Alert) -> bool:

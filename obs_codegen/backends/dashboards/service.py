@@ -14,11 +14,11 @@ from .common import (
     aggregate,
     describe,
     display,
-    env_value,
     filter_text,
     group_labels,
     is_plain_error_ratio,
     legend_of,
+    per_env_text,
     selector,
     shown,
     sum_by,
@@ -109,13 +109,13 @@ def _error_ratio_draft(errors: Metric, total: Metric, marks: list[Mark]) -> Draf
 def _alert_ratio_draft(model: Model, alert: Alert) -> Draft:
     """A panel showing exactly what a ratio alert evaluates (when no generic panel does)."""
     assert alert.numerator is not None and alert.denominator is not None
-    value, note = env_value(model, alert.threshold)
     by = tuple(t.label for t in alert.by)
     num = sum_by(f"rate({selector(alert.numerator.prom_name, alert.numerator, alert.numerator_filter + alert.filter)}"
                  f"[{RATE}])", by)
     den = sum_by(f"rate({selector(alert.denominator.prom_name, alert.denominator, alert.filter)}[{RATE}])", by)
-    mark = Mark(value, SEVERITY_COLOR[alert.severity],
-                f"Line: alert {alert.name} ({alert.severity}) when above {value:g} for {alert.for_}{note}.")
+    mark = Mark.of(model, alert.threshold, SEVERITY_COLOR[alert.severity],
+                   f"Line: alert {alert.name} ({alert.severity}) when above {per_env_text(alert.threshold)} "
+                   f"for {alert.for_}.", name=f"{alert.name} threshold")
     return Draft(
         "timeseries", f"{alert.name} ratio",
         describe(alert.description, [mark], f"{alert.numerator.key}"

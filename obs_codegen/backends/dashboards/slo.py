@@ -7,7 +7,7 @@ from typing import Any
 from ...spec import naming
 from ...spec.model import SLO, Alert, Model
 from .. import promql
-from .common import BURN_WINDOWS, SEVERITY_COLOR, Draft, Mark, describe, env_tag, env_value
+from .common import BURN_WINDOWS, SEVERITY_COLOR, Draft, Mark, describe, env_tag, per_env_text
 from .layout import dashboard, var_datasource, var_query
 
 # --- SLO overview ---------------------------------------------------------------------
@@ -35,8 +35,7 @@ def slo_dashboard(model: Model) -> Any:
 
 def _slo_drafts(model: Model, slo: SLO, env_label: str) -> list[Draft]:
     sel = f'{{{naming.SLO_LABEL}={promql.string(slo.name)}, {env_label}="${env_label}"}}'
-    objective, note = env_value(model, slo.objective)
-    target = Mark(promql.denoise(objective / 100), "green", "")
+    target = Mark.of(model, slo.objective, "green", "", scale=0.01)
     sli = f"1 - {naming.slo_error_ratio_record(slo.period)}{sel}"
     windows = [w for w in BURN_WINDOWS if w in naming.slo_windows(slo.period)]
     on = f"on ({naming.SLO_LABEL}, {env_label})"
@@ -48,7 +47,8 @@ def _slo_drafts(model: Model, slo: SLO, env_label: str) -> list[Draft]:
                width=4, height=6, instant=True, decimals=2, base_color="blue"),
         Draft("stat", f"{slo.name} SLI ({slo.period})", describe(
             f"Share of good events over the last {slo.period}", [],
-            f"Green at or above the objective {objective:g}%{note}."), "percentunit", [(sli, "SLI")],
+            f"Green at or above the objective {per_env_text(slo.objective)}%"
+            + (" (per environment: shown without colour)." if target.per_env else ".")), "percentunit", [(sli, "SLI")],
             width=5, height=6, instant=True, decimals=3, marks=[target], base_color="red"),
         Draft("stat", f"{slo.name} error budget left", describe(
             f"Share of the {slo.period} error budget not yet spent (below 0: overspent)", [],
@@ -66,10 +66,10 @@ def _cost_drafts(model: Model, alert: Alert, env_label: str) -> list[Draft]:
     assert alert.cost is not None and alert.users is not None and alert.budget is not None
     record = naming.per_user_record(alert.cost.base_name)
     sel = f'{record}{{{env_label}="${env_label}"}}'
-    budget, note = env_value(model, alert.budget.value)
-    mark = Mark(promql.denoise(budget / 100), SEVERITY_COLOR[alert.severity],
-                 f"Line: budget {alert.budget.name}, {budget:g} cents{note}; alert {alert.name} ({alert.severity}) "
-                 f"when the {alert.average_over} average is above it for {alert.for_}.")
+    mark = Mark.of(model, alert.budget.value, SEVERITY_COLOR[alert.severity],
+                   f"Line: budget {alert.budget.name}, {per_env_text(alert.budget.value)} cents; alert {alert.name} "
+                   f"({alert.severity}) when the {alert.average_over} average is above it for {alert.for_}.",
+                   scale=0.01, name=f"{alert.budget.name} budget")
     why = (f"Daily increase of {alert.cost.key} divided by {alert.users.key}; cents shown as US dollars. "
            f"{alert.budget.description}")
     average = f"avg_over_time({sel}[{alert.average_over}]) / 100"
