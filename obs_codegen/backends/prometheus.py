@@ -330,7 +330,7 @@ def alert_rule(model: Model, alert: Alert) -> Rule:
     return Rule(alert_expr(model, alert), alert=alert.name, for_=alert.for_,
                 labels=(("severity", alert.severity), ("service", alert.service)),
                 annotations=(("summary", (alert.summary,)), ("description", description))
-                + _links(model, alert.anchor, model.service(alert.service).dashboard_uid))
+                + _links(model, alert.anchor, model.dashboard_uid_for(alert)))
 
 
 def build(model: Model) -> dict[str, list[Group]]:

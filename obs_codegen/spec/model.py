@@ -394,6 +394,14 @@ class Model:
         other = self._index["metric"].get(metric.part_of)
         return other if isinstance(other, Metric) and other.type == "counter" else None
 
+    def dashboard_uid_for(self, item: Alert | SLO) -> str:
+        """A generated dashboard for an alert's or SLO's links: its service's, or (a service without metrics
+        has none) that of its first metric's service, which always exists."""
+        for service in (item.service, *(m.service for m in item.metrics)):
+            if self.metrics_for(service):
+                return self.service(service).dashboard_uid
+        return self.slo_overview_uid
+
     @property
     def slo_overview_uid(self) -> str:
         return naming.dashboard_uid(self.project.name, "slo-overview")
