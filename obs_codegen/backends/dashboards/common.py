@@ -72,6 +72,19 @@ class Draft:
     bars: bool = False
     decimals: int | None = None
     base_color: str = "green"
+    alerts: tuple[str, ...] = ()  # alert rules about what the panel shows: their firing state is annotated
+
+
+def alerts_about(model: Model, metric: Metric) -> tuple[str, ...]:
+    """Names of the alert rules (spec alerts and SLO burn-rate/no-data alerts) that read `metric`."""
+    from ..prometheus import slo_alert_names
+
+    names = [a.name for a in model.alerts if metric in a.metrics]
+    for slo in model.slos:
+        if metric in slo.metrics:
+            generated = slo_alert_names(slo)
+            names += [generated["page"], generated["ticket"]] + ([generated["absent"]] if slo.absent_alert else [])
+    return tuple(names)
 
 
 # --- shared helpers -------------------------------------------------------------------

@@ -79,7 +79,8 @@ def normalize_dashboard(raw: dict[str, Any]) -> dict[str, Any]:
     """The current-Grafana form of a grafanalib `Dashboard.to_json_data()` (already JSON-encoded)."""
     out = {k: v for k, v in raw.items() if k in _DASHBOARD_KEYS}
     out["schemaVersion"] = SCHEMA_VERSION
-    out["annotations"] = {"list": [dict(BUILTIN_ANNOTATION)]}
+    extra = [a for a in (raw.get("annotations") or {}).get("list", []) if isinstance(a, dict) and not a.get("builtIn")]
+    out["annotations"] = {"list": [dict(BUILTIN_ANNOTATION), *extra]}
     out["panels"] = [_panel(p) for p in raw.get("panels", [])]
     out["templating"] = {"list": [_variable(v) for v in raw.get("templating", {}).get("list", [])]}
     out["links"] = [{k: v for k, v in link.items() if v != "" or k == "tooltip"} for link in raw.get("links", [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ...spec.model import Alert, Metric, Model, Service
@@ -12,6 +13,7 @@ from .common import (
     Draft,
     Mark,
     aggregate,
+    alerts_about,
     describe,
     display,
     filter_text,
@@ -36,8 +38,8 @@ def service_dashboard(model: Model, service: Service) -> Any:
         families.setdefault(metric.family, []).append(metric)
     sections = []
     for members in families.values():
-        drafts = [d for m in members for d in _metric_drafts(model, m, marks)]
-        drafts += [_alert_ratio_draft(model, a) for a in model.alerts
+        drafts = [replace(d, alerts=alerts_about(model, m)) for m in members for d in _metric_drafts(model, m, marks)]
+        drafts += [replace(_alert_ratio_draft(model, a), alerts=(a.name,)) for a in model.alerts
                    if a.kind == "ratio" and a.numerator in members and not is_plain_error_ratio(model, a)]
         prefix = ".".join(members[0].key.split(".")[:2])
         sections.append((f"{prefix}.*", drafts))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ...spec import naming
 from ...spec.model import SLO, Alert, Model
 from .. import promql
+from ..prometheus import slo_alert_names
 from .common import BURN_WINDOWS, SEVERITY_COLOR, Draft, Mark, describe, env_tag, per_env_text
 from .layout import dashboard, var_datasource, var_query
 
@@ -15,9 +17,11 @@ from .layout import dashboard, var_datasource, var_query
 def slo_dashboard(model: Model) -> Any:
     env = env_tag(model)
     env_label = env.label if env is not None else "env"
-    sections = [(f"SLO {slo.name} ({model.service(slo.service).title})", _slo_drafts(model, slo, env_label))
+    sections = [(f"SLO {slo.name} ({model.service(slo.service).title})",
+                 [replace(d, alerts=_slo_alerts(slo)) for d in _slo_drafts(model, slo, env_label)])
                 for slo in model.slos]
-    cost = [d for a in model.alerts if a.kind == "cost_per_user" for d in _cost_drafts(model, a, env_label)]
+    cost = [replace(d, alerts=(a.name,)) for a in model.alerts if a.kind == "cost_per_user"
+            for d in _cost_drafts(model, a, env_label)]
     if cost:
         sections.append(("Cost per daily active user", cost))
     # The env values come from a record this dashboard reads: the SLO objective, or (no SLOs) the cost ratio.
@@ -31,6 +35,11 @@ def slo_dashboard(model: Model) -> Any:
         "Objective, current SLI, remaining error budget and burn rate of every SLO, read from the recording rules "
         "that the Prometheus rules generated from the same spec; plus daily cost per active user.",
         ["slo"], sections, variables)
+
+
+def _slo_alerts(slo: SLO) -> tuple[str, ...]:
+    names = slo_alert_names(slo)
+    return (names["page"], names["ticket"]) + ((names["absent"],) if slo.absent_alert else ())
 
 
 def _slo_drafts(model: Model, slo: SLO, env_label: str) -> list[Draft]:
