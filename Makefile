@@ -56,7 +56,7 @@ test: tools
 
 # End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.
 e2e: tools
-	$(BIN)/python -m pytest -q tests/test_e2e.py
+	$(BIN)/python -m pytest -q tests/test_e2e.py tests/test_e2e_second_spec.py
 
 # Accept reviewed changes to the golden files in tests/cases/*/expected/.
 golden: $(VENV)/.installed-test
