@@ -56,7 +56,7 @@ test: tools
 
 # End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.
 e2e: tools
-	$(BIN)/python -m pytest -q tests/test_e2e.py
+	$(BIN)/python -m pytest -q tests/test_e2e.py tests/test_e2e_second_spec.py
 
 # The adversarial suite at full size (thousands of hostile specs; tens of minutes on two cores).
 # `make test` runs its default set (tests/test_hostile_specs.py). Writes a Markdown report of the failures.

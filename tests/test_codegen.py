@@ -71,6 +71,20 @@ def bare_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write(model_of(CASES / "bare" / "spec.yaml"), tmp_path_factory.mktemp("bare"))
 
 
+@pytest.fixture(scope="module")
+def relay_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The second product spec (seconds, bytes, gauge aggregations, part_of, stage environments)."""
+    return write(model_of(CASES / "relay" / "spec.yaml"), tmp_path_factory.mktemp("relay"))
+
+
+def test_typescript_relay_case_typechecks(relay_out: Path) -> None:
+    (relay_out / "relay.ts").write_text(
+        'import { WORKER_JOB_DURATION_SECONDS } from "./typescript/metrics.js";\n'
+        'export const base: "relay_worker_job_duration_seconds" = WORKER_JOB_DURATION_SECONDS.promName;\n')
+    result = tsc_project(relay_out, ["relay.ts"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # --- identifiers -----------------------------------------------------------------------
 
 def test_identifier_rules() -> None:
@@ -263,8 +277,9 @@ def test_typescript_literal_types_reject_a_changed_string(escaping_out: Path) ->
 
 # --- Python ---------------------------------------------------------------------------------
 
-def test_python_mypy_strict_and_ruff(coachup_out: Path, escaping_out: Path, bare_out: Path) -> None:
-    for out, package in ((coachup_out, "coachup_obs"), (escaping_out, "nasty_obs"), (bare_out, "bare_obs")):
+def test_python_mypy_strict_and_ruff(coachup_out: Path, escaping_out: Path, bare_out: Path, relay_out: Path) -> None:
+    for out, package in ((coachup_out, "coachup_obs"), (escaping_out, "nasty_obs"), (bare_out, "bare_obs"),
+                         (relay_out, "relay_obs")):
         checked = mypy(package, out / "python", cwd=out / "python")
         assert checked.returncode == 0, checked.stdout
         linted = run([str(VENV_BIN / "ruff"), "check", "--isolated", *RUFF_RULES, package], out / "python")

@@ -20,7 +20,7 @@ import yaml
 from conftest import CASE_NAMES, CASES, model_of
 
 from obs_codegen.backends import dashboards
-from obs_codegen.backends.dashboards_normalize import SCHEMA_VERSION
+from obs_codegen.backends.dashboards.normalize import SCHEMA_VERSION
 from obs_codegen.backends.templating import Templates
 from obs_codegen.spec import naming
 from obs_codegen.spec.model import Model
@@ -106,7 +106,8 @@ def test_no_null_or_legacy_text_in_files(model: Model) -> None:
         if path.suffix != ".json":
             continue
         text = data.decode()
-        assert "null" not in text, path
+        base_steps = text.count('"value": null')  # Grafana saves the base threshold step (-Infinity) as null
+        assert base_steps == text.count("null") == text.count('"thresholds"'), path
         for legacy in ('"rows"', '"span"', '"style"', '"intervalFactor"', '"time_options"', '"hideControls"',
                        '"cards"', '"dataFormat"', '"maxDataPoints"', '"height"'):
             assert legacy not in text, (path, legacy)
@@ -128,22 +129,37 @@ def test_rows_group_by_family_with_request_first(model: Model, boards: dict[str,
 
 
 def test_counter_rate_and_error_ratio(boards: dict[str, dict[str, Any]]) -> None:
-    rate = _panel(boards["next"], "next.request.count (/s)")
+    rate = _panel(boards["next"], "Request count (/s)")
     assert rate["fieldConfig"]["defaults"]["unit"] == "reqps"
     assert rate["targets"][0]["expr"] == ('sum by (route) (rate(coachup_next_request_count_total'
                                           '{env="$env", route=~"$route"}[$__rate_interval]))')
-    ratio = _panel(boards["next"], "next.request.errors / next.request.count (error ratio)")
+    ratio = _panel(boards["next"], "Request errors / Request count")
     assert ratio["fieldConfig"]["defaults"]["unit"] == "percentunit"
-    assert " / sum by (route) (rate(coachup_next_request_count_total" in ratio["targets"][0]["expr"]
+    assert ratio["targets"][0]["expr"] == (
+        'sum by (route) (rate(coachup_next_request_errors_total{env="$env", route=~"$route"}[$__rate_interval])) / '
+        'sum by (route) (rate(coachup_next_request_count_total{env="$env", route=~"$route"}[$__rate_interval]))')
+
+
+def test_error_ratio_panels_come_from_part_of_not_names(model: Model, boards: dict[str, dict[str, Any]]) -> None:
+    """A ratio panel for every declared `part_of` (whatever the names), none for an undeclared errors counter."""
+    ratios = {t["expr"] for b in boards.values() for p, t in _targets(b)
+              if p["title"].endswith(" / Request count") and t["refId"] == "A"}
+    declared = [m for m in model.metrics if m.part_of]
+    assert len(declared) == len(ratios) == 3
+    for m in declared:
+        assert any(expr.startswith("sum by") and m.prom_name in expr.split(" / ")[0] and
+                   model.metric(m.part_of).prom_name in expr.split(" / ")[1] for expr in ratios), m.key
+    titles = {p["title"] for p in panels_of(boards["convex"])}
+    assert not any(" / " in t for t in titles)  # convex.function.errors declares no part_of
 
 
 def test_histogram_quantiles_and_current_heatmap(boards: dict[str, dict[str, Any]]) -> None:
-    quant = _panel(boards["next"], "next.request.latency_ms p50/p95/p99")
+    quant = _panel(boards["next"], "Request latency p50/p95/p99")
     assert [t["legendFormat"] for t in quant["targets"]] == ["p50", "p95", "p99"]
     assert quant["targets"][2]["expr"].startswith("histogram_quantile(0.99, sum by (le) (rate(coachup_next_request_"
                                                   "latency_ms_bucket{")
     assert quant["fieldConfig"]["defaults"]["unit"] == "ms"
-    heat = _panel(boards["next"], "next.request.latency_ms distribution")
+    heat = _panel(boards["next"], "Request latency distribution")
     assert heat["type"] == "heatmap" and heat["options"]["calculate"] is False
     assert heat["options"]["yAxis"]["unit"] == "ms" and heat["targets"][0]["format"] == "heatmap"
     assert not {"cards", "dataFormat", "yAxis", "color"} & heat.keys()
@@ -151,18 +167,18 @@ def test_histogram_quantiles_and_current_heatmap(boards: dict[str, dict[str, Any
 
 def test_cost_counter_in_dollars_with_daily_and_total(boards: dict[str, dict[str, Any]]) -> None:
     titles = {p["title"]: p for p in panels_of(boards["provider"])}
-    daily, total = titles["provider.cost_cents per day"], titles["provider.cost_cents total"]
+    daily, total = titles["Cost per day"], titles["Cost total"]
     assert daily["targets"][0]["expr"].endswith("[1d])) / 100") and daily["interval"] == "1d"
     assert total["type"] == "stat" and "[$__range])) / 100" in total["targets"][0]["expr"]
-    for panel in (daily, total, titles["provider.cost_cents ($/h)"]):
+    for panel in (daily, total, titles["Cost ($/h)"]):
         assert panel["fieldConfig"]["defaults"]["unit"] == "currencyUSD"
-    assert "provider.tokens_in total" in titles and titles["provider.tokens_in total"]["type"] == "stat"
+    assert "Tokens in total" in titles and titles["Tokens in total"]["type"] == "stat"
 
 
 def test_gauge_and_unitless_histogram(boards: dict[str, dict[str, Any]]) -> None:
-    gauge = _panel(boards["convex"], "convex.users.daily_active")
-    assert gauge["targets"][0]["expr"] == 'sum(coachup_convex_users_daily_active{env="$env"})'
-    assert _panel(boards["web"], "web.vitals.cls p50/p95/p99")["fieldConfig"]["defaults"]["unit"] == "none"
+    gauge = _panel(boards["convex"], "Daily active users")
+    assert gauge["targets"][0]["expr"] == 'max(coachup_convex_users_daily_active{env="$env"})'  # aggregation: max
+    assert _panel(boards["web"], "Cumulative Layout Shift (CLS) p50/p95/p99")["fieldConfig"]["defaults"]["unit"] == "none"
 
 
 def test_variables_datasource_env_and_bounded_tags(model: Model, boards: dict[str, dict[str, Any]]) -> None:
@@ -186,17 +202,19 @@ def _steps(panel: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def test_alert_and_slo_thresholds_drawn(boards: dict[str, dict[str, Any]]) -> None:
-    first_token = _panel(boards["next"], "next.sse.first_token_ms p50/p95/p99")
-    assert ("red", 2000) in _steps(first_token)  # ChatFirstTokenSlow, production value
-    assert first_token["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] == "line"
-    assert "value for production; staging 3000, dev 5000" in first_token["description"]
-    assert ("purple", 8000) in _steps(_panel(boards["next"], "next.request.latency_ms p50/p95/p99"))  # chat-latency
-    assert ("purple", 0.005) in _steps(_panel(boards["next"], "next.request.errors / next.request.count (error ratio)"))
+    first_token = _panel(boards["next"], "Time to first SSE token p50/p95/p99")
+    # ChatFirstTokenSlow differs per environment: a series following $env (tests/test_env_thresholds.py)
+    assert _steps(first_token) == [("green", None)]
+    assert "label_replace(vector(3000)" in first_token["targets"][-1]["expr"]
+    assert "above 2000 in production, 3000 in staging, 5000 in dev ms" in first_token["description"]
+    latency = _panel(boards["next"], "Request latency p50/p95/p99")
+    assert ("purple", 8000) in _steps(latency)  # chat-latency, one number: a fixed line
+    assert latency["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] == "line"
     assert ("red", 0.05) in _steps(_panel(boards["provider"],
-                                          "provider.request.errors / provider.request.count (error ratio)"))
+                                          "Request errors / Request count"))
     timeout = _panel(boards["provider"], "ProviderTimeoutRateHigh ratio")
     assert ("orange", 0.02) in _steps(timeout) and 'error_type="timeout"' in timeout["targets"][0]["expr"]
-    assert ("orange", 120000) in _steps(_panel(boards["py"], "py.assessment.backlog_ms p50/p95/p99"))
+    assert ("orange", 120000) in _steps(_panel(boards["py"], "Assessment backlog p50/p95/p99"))
 
 
 def test_slo_overview_reads_recording_rules(model: Model, boards: dict[str, dict[str, Any]]) -> None:
@@ -210,7 +228,8 @@ def test_slo_overview_reads_recording_rules(model: Model, boards: dict[str, dict
         assert f"{naming.slo_error_ratio_record('1h')}{sel} / on (slo, env)" in exprs
     assert "coachup_" not in exprs.replace("env:coachup_provider_cost_cents_per_active_user:ratio1d", "")
     cost = _panel(board, "provider.cost_cents per active user per day")
-    assert ("orange", 0.25) in _steps(cost)  # cost_per_dau production budget, 25 cents, in dollars
+    budget = cost["targets"][-1]  # cost_per_dau differs per environment: a series following $env
+    assert budget["legendFormat"] == "cost_per_dau budget" and "label_replace(vector(0.25)" in budget["expr"]
     assert naming.per_user_record("coachup_provider_cost_cents") in cost["targets"][0]["expr"]
     assert cost["fieldConfig"]["defaults"]["unit"] == "currencyUSD"
 
@@ -247,6 +266,9 @@ def _broken(boards: dict[str, dict[str, Any]], expr: str) -> dict[str, Any]:
      "target-counter-agg-rule"),
     ('sum(rate(env:coachup_next_request_count_per_active_user:ratio1d{env="$env"}[$__rate_interval]))',
      "unknown metric"),
+    ('sum(rate(coachup_next_request_errors_total{env="$env", route="POST /api/chat"}[$__rate_interval])) / '
+     'sum(rate(coachup_next_request_count_total{env="$env", route=~"$route"}[$__rate_interval]))',
+     "target-ratio-variable-rule"),  # narrowing $route would move only the denominator
 ])
 def test_promql_check_catches(boards: dict[str, dict[str, Any]], model: Model, expr: str, rule: str) -> None:
     findings = check_promql(_broken(boards, expr), model)
@@ -277,6 +299,9 @@ def _mutated(boards: dict[str, dict[str, Any]], mutate: Any) -> dict[str, Any]:
     (lambda b, p: p["fieldConfig"]["defaults"].update(decimals=None), "no-null-rule"),
     (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"][0].update(value="null"),
      "threshold-value-rule"),
+    (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"][0].update(value=0), "threshold-value-rule"),
+    (lambda b, p: p["fieldConfig"]["defaults"]["thresholds"]["steps"].append({"color": "red", "value": None}),
+     "no-null-rule"),
     (lambda b, p: b.update(schemaVersion=36), "schema-version-rule"),
     (lambda b, p: b.update(uid="x" * 41), "uid-rule"),
 ])

@@ -57,10 +57,11 @@ def minimal_model() -> Model:
     return model_of(CASES / "minimal" / "spec.yaml")
 
 
-@pytest.fixture(scope="module", params=["coachup", "minimal"])
+@pytest.fixture(scope="module", params=["coachup", "minimal", "relay"])
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
          minimal_model: Model) -> tuple[Model, Files, Path]:
-    model = request.getfixturevalue("model") if request.param == "coachup" else minimal_model
+    model = {"coachup": lambda: request.getfixturevalue("model"), "minimal": lambda: minimal_model,
+             "relay": lambda: model_of(CASES / "relay" / "spec.yaml")}[request.param]()
     files = render(model)
     return model, files, write(files, tmp_path_factory.mktemp(request.param))
 

@@ -17,9 +17,9 @@ from .templating import Templates
 
 
 def _num(value: float) -> Escaped:
-    """A number as the catalog shows it (`1.8e+06`); digits, `.`, `e`, `+`, `-` need no Markdown escape."""
-    num(value)  # finite, or Unrepresentable
-    return code("markdown", f"{value:g}")
+    """A number as the catalog shows it, exactly as the spec wrote it (`1048576`, `0.005`, `1e-12`), never
+    rounded to six digits as `%g` would (`1.04858e+06`); digits, `.`, `e`, `-` need no Markdown escape."""
+    return code("markdown", num(value))  # finite, or Unrepresentable
 
 
 def _per_env(per_env: object) -> Escaped:

@@ -277,7 +277,8 @@ def cost_records(model: Model, alert: Alert) -> tuple[Rule, Rule]:
     env = metric_env(model, alert.cost, alert.users)
     grouping = [env] if env else []
     daily = naming.daily_increase_record(alert.cost.base_name)
-    users = f"max{promql.by(grouping)} ({alert.users.prom_name})"
+    # the users gauge combines across instances as the spec declares (`aggregation`, default sum)
+    users = f"{alert.users.aggregation}{promql.by(grouping)} ({alert.users.prom_name})"
     return (Rule(_sum_rate(alert.cost.prom_name, [], "1d", grouping, "increase"), record=daily),
             Rule(f"{daily} / on ({env or ''}) ({users} > 0)", record=naming.per_user_record(alert.cost.base_name)))
 
@@ -329,7 +330,7 @@ def alert_rule(model: Model, alert: Alert) -> Rule:
     return Rule(alert_expr(model, alert), alert=alert.name, for_=alert.for_,
                 labels=(("severity", alert.severity), ("service", alert.service)),
                 annotations=(("summary", (alert.summary,)), ("description", description))
-                + _links(model, alert.anchor, model.service(alert.service).dashboard_uid))
+                + _links(model, alert.anchor, model.dashboard_uid_for(alert)))
 
 
 def build(model: Model) -> dict[str, list[Group]]:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
-from ..spec import naming
+from ..spec import naming, units
 from ..spec.loader import Source
 from ..spec.model import Filter, Metric, Model, Tag
 from .registry import _index_of, _raw, _valid_regex, rule
@@ -253,3 +253,46 @@ def _label_value(model: Model, src: Source) -> Iterator[Diagnostic]:
         if why is not None:
             shown = repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
             yield src.diag(path, "metric-label-value", f"{shown} cannot be a Prometheus label value: {why}")
+
+
+# --- units, aggregation and declared relationships ---------------------------------
+
+@rule("metric-unit-unmapped", "The metric's unit has a Grafana unit in obs_codegen/spec/units.json.",
+      severity="warning")
+def _unit_unmapped(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for m in model.metrics:
+        if not units.known(m.unit):
+            yield src.diag(("metrics", m.key, "unit"), "metric-unit-unmapped",
+                           f"unit '{m.unit}' of '{m.key}' has no Grafana unit; dashboards show it as a plain number "
+                           f"(known: {', '.join(sorted(units.table()))})", severity="warning")
+
+
+@rule("metric-aggregation", "Only gauges declare an `aggregation` (counters are summed, histograms merged).")
+def _aggregation(model: Model, src: Source) -> Iterator[Diagnostic]:
+    raw = src.data.get("metrics", {}) if isinstance(src.data, dict) else {}
+    for m in model.metrics:
+        declared = raw.get(m.key) if isinstance(raw, dict) else None
+        if m.type != "gauge" and isinstance(declared, dict) and "aggregation" in declared:
+            yield src.diag(("metrics", m.key, "aggregation"), "metric-aggregation",
+                           f"{m.type} '{m.key}' cannot declare an aggregation; only gauges do")
+
+
+@rule("metric-part-of", "`part_of` links two counters; the part has every bounded label of the total.")
+def _part_of(model: Model, src: Source) -> Iterator[Diagnostic]:
+    metrics = {m.key: m for m in model.metrics}
+    for m in model.metrics:
+        total = metrics.get(m.part_of) if m.part_of is not None else None
+        if m.part_of is None or total is None:  # an unknown name is ref-unknown-metric's
+            continue
+        path = ("metrics", m.key, "part_of")
+        if m.type != "counter" or total.type != "counter":
+            yield src.diag(path, "metric-part-of", f"part_of links counters: '{m.key}' is a {m.type}, "
+                           f"'{total.key}' a {total.type}")
+        elif total is m:
+            yield src.diag(path, "metric-part-of", f"'{m.key}' cannot be part of itself")
+        else:
+            missing = [t.label for t in total.tags if t.bounded and t not in m.tags]
+            if missing:
+                yield src.diag(path, "metric-part-of",
+                               f"'{total.key}' has label(s) {', '.join(missing)} that '{m.key}' lacks: the ratio "
+                               f"could be narrowed on one side only; add the tags to '{m.key}'")

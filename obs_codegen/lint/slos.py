@@ -315,3 +315,23 @@ def _labels_exist(src: Source, used: list[TagAt], metrics: Iterable[Metric]) -> 
 
 
 _stage("ref-unknown-label", "A filter or `by` uses a tag that is not a label of the metric.")
+
+
+_ABSOLUTE_URL = re.compile(r"^https?://[^/\s]+")
+
+
+@rule("alert-links-relative", "Alerts and SLOs get absolute runbook and dashboard URLs (project.links).",
+      severity="warning")
+def _links_relative(model: Model, src: Source) -> Iterator[Diagnostic]:
+    if not model.alerts and not model.slos:
+        return
+    raw = src.data.get("project", {}) if isinstance(src.data, dict) else {}
+    links = raw.get("links") if isinstance(raw, dict) else None
+    for key, what in (("catalog", "runbook_url (the published catalog)"), ("grafana", "dashboard_url (Grafana)")):
+        value = links.get(key) if isinstance(links, dict) else None
+        if not isinstance(value, str) or not _ABSOLUTE_URL.match(value):
+            path = ("project", "links", key) if isinstance(value, str) else ("project",)
+            yield src.diag(path, "alert-links-relative",
+                           f"project.links.{key} is {'not an absolute http(s) URL' if value else 'missing'}: "
+                           f"every alert's {what} would be relative and not open from a notification",
+                           severity="warning", key=not isinstance(value, str))

@@ -15,9 +15,11 @@ from types import MappingProxyType
 from typing import Literal
 
 from . import naming
+from .humanise import humanise
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TagKind = Literal["enum", "string", "hashed_id"]
+Aggregation = Literal["sum", "max", "min", "avg"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,14 @@ class Metric:
     tags: tuple[Tag, ...]
     buckets: tuple[float, ...]
     pos: Pos
+    title: str = ""  # short panel title; `display_title` falls back to the humanised name
+    aggregation: Aggregation = "sum"  # gauges: how series combine across instances
+    part_of: str | None = None  # counters: key of the total this counts a failure/subset of
+
+    @property
+    def display_title(self) -> str:
+        """The spec's `title`, or the name humanised: "next.request.latency_ms" -> "Request latency"."""
+        return self.title or humanise(self.key)
 
     @property
     def base_name(self) -> str:
@@ -147,8 +157,9 @@ class Metric:
 
     @property
     def prom_name(self) -> str:
-        """The name queries use: `_total` for counters, the base name otherwise (histograms: see series)."""
-        return naming.prom_series(self.name, self.type)[0]
+        """The name queries use: `_total` for counters, the base name otherwise (histograms: their series
+        are `bucket_series`, `sum_series` and `count_series`)."""
+        return self.base_name if self.type == "histogram" else naming.prom_series(self.name, self.type)[0]
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -392,11 +403,19 @@ class Model:
         return tuple(h for h in self.headers if hop in h.hops)
 
     def error_pair(self, metric: Metric) -> Metric | None:
-        """For an `<x>.errors` counter, the `<x>.count` counter it is a share of (if the spec has one)."""
-        if metric.type != "counter" or not metric.key.endswith(".errors"):
+        """For a counter declaring `part_of: <total>`, that total counter (declared, never guessed from names)."""
+        if metric.type != "counter" or metric.part_of is None:
             return None
-        other = self._index["metric"].get(metric.key[: -len("errors")] + "count")
+        other = self._index["metric"].get(metric.part_of)
         return other if isinstance(other, Metric) and other.type == "counter" else None
+
+    def dashboard_uid_for(self, item: Alert | SLO) -> str:
+        """A generated dashboard for an alert's or SLO's links: its service's, or (a service without metrics
+        has none) that of its first metric's service, which always exists."""
+        for service in (item.service, *(m.service for m in item.metrics)):
+            if self.metrics_for(service):
+                return self.service(service).dashboard_uid
+        return self.slo_overview_uid
 
     @property
     def slo_overview_uid(self) -> str:

@@ -286,7 +286,13 @@ def _metrics(r: Resolver) -> None:
             tags=r.tag_list(m.get("tags"), ("metrics", key, "tags")),
             buckets=buckets,
             pos=r.pos("metrics", key),
+            title=_s(m, "title"),
+            aggregation=m["aggregation"] if m.get("aggregation") in ("sum", "max", "min", "avg") else "sum",
+            part_of=m["part_of"] if isinstance(m.get("part_of"), str) else None,
         )
+    for key, metric in metrics.items():
+        if metric.part_of is not None and metric.part_of not in metrics:
+            r.unknown(("metrics", key, "part_of"), "metric", metric.part_of, metrics)
     r.parts["metrics"] = metrics
 
 

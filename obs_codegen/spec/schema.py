@@ -194,7 +194,21 @@ SPEC_SCHEMA: dict[str, Any] = {
             _obj(
                 {
                     "type": {"enum": ["counter", "gauge", "histogram"], "description": "Metric type."},
-                    "unit": _str("Unit: ms, s, cents, tokens, requests, events, items, users, bytes, none."),
+                    "unit": _str("Unit: ms, s, bytes, cents, percent (0-100), ratio (0-1), or a count unit "
+                                 "(requests, events, messages, operations, records, tokens, items, users, jobs, "
+                                 "none); each maps to a Grafana unit for values, rates and totals."),
+                    "title": _str("Short human title for dashboard panels (default: the name, humanised).",
+                                  minLength=1, maxLength=60),
+                    "aggregation": {
+                        "enum": ["sum", "max", "min", "avg"],
+                        "description": "Gauges: how values of several series (pods, instances) combine on "
+                                       "dashboards and in rules. Default sum (additive: queue depth, in-flight "
+                                       "requests); max for an age or a value every instance reports (oldest job, "
+                                       "daily active users), min for a remaining capacity, avg for a level.",
+                    },
+                    "part_of": _str("Counters: the total counter this one counts a failure (or other subset) of, "
+                                    "e.g. next.request.count for next.request.errors; error-ratio panels divide "
+                                    "this by it.", pattern=DOTTED),
                     "buckets": {
                         "description": "Bucket bounds, or the name of a bucket set (histograms).",
                         "type": ["string", "array"],

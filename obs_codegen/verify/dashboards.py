@@ -152,14 +152,17 @@ def _panel(panel: dict[str, Any], where: str) -> Iterator[tuple[str, str, str]]:
         yield where, "legacy-key-rule", "maxDataPoints: 100 is grafanalib's default, not a choice"
     if "options" in panel and not isinstance(panel["options"], dict):
         yield where, "legacy-key-rule", "options must be an object (old heatmap writes [])"
-    for step in panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", []):
+    steps = panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])
+    if steps and steps[0].get("value", 0) is not None:
+        yield where, "threshold-value-rule", f"the base threshold step is -Infinity, saved as null: {steps[0]!r}"
+    for step in steps[1:]:
         if not isinstance(step.get("value"), (int, float)) or isinstance(step.get("value"), bool):
             yield where, "threshold-value-rule", f"threshold value must be a number: {step!r}"
 
 
 def _nulls_and_legacy(dash: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     def walk(value: Any, path: str, context: str | None) -> Iterator[tuple[str, str, str]]:
-        if value is None:
+        if value is None and not path.endswith(".thresholds.steps[0].value"):  # Grafana's -Infinity
             yield path, "no-null-rule", "null value"
         elif isinstance(value, list):
             item_context = {"panels": "panel", "targets": "target"}.get(context or "")
@@ -271,9 +274,24 @@ def check_expr(expr: str, known: Mapping[str, Series], variables: set[Any],
         for label in sorted(labels & variables) if evaluated else ():
             if not all(_applies(label, group) for group in groups):
                 out.append(("target-variable-rule", f"{name} must filter {label} by ${label}"))
+    for node, _ in walk(tree) if evaluated else ():
+        if isinstance(node, promql_parser.BinaryExpr) and str(node.op) == "/":
+            one_sided = _variables_in(node.rhs) - _variables_in(node.lhs)
+            if one_sided:
+                out.append(("target-ratio-variable-rule", "the denominator is narrowed by "
+                            f"{', '.join('$' + v for v in sorted(one_sided))} and the numerator is not"))
+    readable |= {node.args[1].val for node, _ in walk(tree)  # labels label_replace() writes
+                 if isinstance(node, promql_parser.Call) and node.func.name == "label_replace"
+                 and isinstance(node.args[1], promql_parser.StringLiteral)}
     for label in sorted(set(_grouping(tree)) - readable):
         out.append(("target-promql-rule", f"grouping by {label!r}, which no series in the query has"))
     return out
+
+
+def _variables_in(node: Any) -> set[str]:
+    """Dashboard variables the selectors under `node` filter by."""
+    return {m.group(1) or m.group(2) for sel in selectors(node) for group in matcher_groups(sel.vector)
+            for matcher in group for m in _VARIABLE.finditer(matcher.value)}
 
 
 def _applies(label: str, matchers: list[Any]) -> bool:

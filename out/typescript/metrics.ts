@@ -85,7 +85,7 @@ export const NEXT_REQUEST_ERRORS = {
 export const NEXT_REQUEST_LATENCY_MS = {
   key: "next.request.latency_ms",
   name: "coachup.next.request.latency_ms",
-  promName: "coachup_next_request_latency_ms_bucket",
+  promName: "coachup_next_request_latency_ms",
   baseName: "coachup_next_request_latency_ms",
   series: ["coachup_next_request_latency_ms_bucket", "coachup_next_request_latency_ms_sum", "coachup_next_request_latency_ms_count"],
   type: "histogram",
@@ -99,7 +99,7 @@ export const NEXT_REQUEST_LATENCY_MS = {
 export const NEXT_SSE_FIRST_TOKEN_MS = {
   key: "next.sse.first_token_ms",
   name: "coachup.next.sse.first_token_ms",
-  promName: "coachup_next_sse_first_token_ms_bucket",
+  promName: "coachup_next_sse_first_token_ms",
   baseName: "coachup_next_sse_first_token_ms",
   series: ["coachup_next_sse_first_token_ms_bucket", "coachup_next_sse_first_token_ms_sum", "coachup_next_sse_first_token_ms_count"],
   type: "histogram",
@@ -113,7 +113,7 @@ export const NEXT_SSE_FIRST_TOKEN_MS = {
 export const NEXT_STREAM_DURATION_MS = {
   key: "next.stream.duration_ms",
   name: "coachup.next.stream.duration_ms",
-  promName: "coachup_next_stream_duration_ms_bucket",
+  promName: "coachup_next_stream_duration_ms",
   baseName: "coachup_next_stream_duration_ms",
   series: ["coachup_next_stream_duration_ms_bucket", "coachup_next_stream_duration_ms_sum", "coachup_next_stream_duration_ms_count"],
   type: "histogram",
@@ -183,7 +183,7 @@ export const NEXT_PROVIDER_COST_CENTS = {
 export const NEXT_PROVIDER_LATENCY_MS = {
   key: "next.provider.latency_ms",
   name: "coachup.next.provider.latency_ms",
-  promName: "coachup_next_provider_latency_ms_bucket",
+  promName: "coachup_next_provider_latency_ms",
   baseName: "coachup_next_provider_latency_ms",
   series: ["coachup_next_provider_latency_ms_bucket", "coachup_next_provider_latency_ms_sum", "coachup_next_provider_latency_ms_count"],
   type: "histogram",
@@ -239,7 +239,7 @@ export const PY_REQUEST_ERRORS = {
 export const PY_REQUEST_LATENCY_MS = {
   key: "py.request.latency_ms",
   name: "coachup.py.request.latency_ms",
-  promName: "coachup_py_request_latency_ms_bucket",
+  promName: "coachup_py_request_latency_ms",
   baseName: "coachup_py_request_latency_ms",
   series: ["coachup_py_request_latency_ms_bucket", "coachup_py_request_latency_ms_sum", "coachup_py_request_latency_ms_count"],
   type: "histogram",
@@ -253,7 +253,7 @@ export const PY_REQUEST_LATENCY_MS = {
 export const PY_UPSTREAM_LATENCY_MS = {
   key: "py.upstream.latency_ms",
   name: "coachup.py.upstream.latency_ms",
-  promName: "coachup_py_upstream_latency_ms_bucket",
+  promName: "coachup_py_upstream_latency_ms",
   baseName: "coachup_py_upstream_latency_ms",
   series: ["coachup_py_upstream_latency_ms_bucket", "coachup_py_upstream_latency_ms_sum", "coachup_py_upstream_latency_ms_count"],
   type: "histogram",
@@ -351,7 +351,7 @@ export const PY_PROVIDER_COST_CENTS = {
 export const PY_ASSESSMENT_BACKLOG_MS = {
   key: "py.assessment.backlog_ms",
   name: "coachup.py.assessment.backlog_ms",
-  promName: "coachup_py_assessment_backlog_ms_bucket",
+  promName: "coachup_py_assessment_backlog_ms",
   baseName: "coachup_py_assessment_backlog_ms",
   series: ["coachup_py_assessment_backlog_ms_bucket", "coachup_py_assessment_backlog_ms_sum", "coachup_py_assessment_backlog_ms_count"],
   type: "histogram",
@@ -365,7 +365,7 @@ export const PY_ASSESSMENT_BACKLOG_MS = {
 export const CONVEX_FUNCTION_LATENCY_MS = {
   key: "convex.function.latency_ms",
   name: "coachup.convex.function.latency_ms",
-  promName: "coachup_convex_function_latency_ms_bucket",
+  promName: "coachup_convex_function_latency_ms",
   baseName: "coachup_convex_function_latency_ms",
   series: ["coachup_convex_function_latency_ms_bucket", "coachup_convex_function_latency_ms_sum", "coachup_convex_function_latency_ms_count"],
   type: "histogram",
@@ -393,7 +393,7 @@ export const CONVEX_FUNCTION_ERRORS = {
 export const CONVEX_QUERY_ITEMS_RETURNED = {
   key: "convex.query.items_returned",
   name: "coachup.convex.query.items_returned",
-  promName: "coachup_convex_query_items_returned_bucket",
+  promName: "coachup_convex_query_items_returned",
   baseName: "coachup_convex_query_items_returned",
   series: ["coachup_convex_query_items_returned_bucket", "coachup_convex_query_items_returned_sum", "coachup_convex_query_items_returned_count"],
   type: "histogram",
@@ -435,7 +435,7 @@ export const CONVEX_USERS_DAILY_ACTIVE = {
 export const WEB_VITALS_LCP_MS = {
   key: "web.vitals.lcp_ms",
   name: "coachup.web.vitals.lcp_ms",
-  promName: "coachup_web_vitals_lcp_ms_bucket",
+  promName: "coachup_web_vitals_lcp_ms",
   baseName: "coachup_web_vitals_lcp_ms",
   series: ["coachup_web_vitals_lcp_ms_bucket", "coachup_web_vitals_lcp_ms_sum", "coachup_web_vitals_lcp_ms_count"],
   type: "histogram",
@@ -449,7 +449,7 @@ export const WEB_VITALS_LCP_MS = {
 export const WEB_VITALS_INP_MS = {
   key: "web.vitals.inp_ms",
   name: "coachup.web.vitals.inp_ms",
-  promName: "coachup_web_vitals_inp_ms_bucket",
+  promName: "coachup_web_vitals_inp_ms",
   baseName: "coachup_web_vitals_inp_ms",
   series: ["coachup_web_vitals_inp_ms_bucket", "coachup_web_vitals_inp_ms_sum", "coachup_web_vitals_inp_ms_count"],
   type: "histogram",
@@ -463,7 +463,7 @@ export const WEB_VITALS_INP_MS = {
 export const WEB_VITALS_CLS = {
   key: "web.vitals.cls",
   name: "coachup.web.vitals.cls",
-  promName: "coachup_web_vitals_cls_bucket",
+  promName: "coachup_web_vitals_cls",
   baseName: "coachup_web_vitals_cls",
   series: ["coachup_web_vitals_cls_bucket", "coachup_web_vitals_cls_sum", "coachup_web_vitals_cls_count"],
   type: "histogram",
@@ -477,7 +477,7 @@ export const WEB_VITALS_CLS = {
 export const WEB_VITALS_TTFB_MS = {
   key: "web.vitals.ttfb_ms",
   name: "coachup.web.vitals.ttfb_ms",
-  promName: "coachup_web_vitals_ttfb_ms_bucket",
+  promName: "coachup_web_vitals_ttfb_ms",
   baseName: "coachup_web_vitals_ttfb_ms",
   series: ["coachup_web_vitals_ttfb_ms_bucket", "coachup_web_vitals_ttfb_ms_sum", "coachup_web_vitals_ttfb_ms_count"],
   type: "histogram",
@@ -505,7 +505,7 @@ export const WEB_SSE_STALLS = {
 export const WEB_AUDIO_START_MS = {
   key: "web.audio.start_ms",
   name: "coachup.web.audio.start_ms",
-  promName: "coachup_web_audio_start_ms_bucket",
+  promName: "coachup_web_audio_start_ms",
   baseName: "coachup_web_audio_start_ms",
   series: ["coachup_web_audio_start_ms_bucket", "coachup_web_audio_start_ms_sum", "coachup_web_audio_start_ms_count"],
   type: "histogram",
@@ -547,7 +547,7 @@ export const PROVIDER_REQUEST_ERRORS = {
 export const PROVIDER_REQUEST_LATENCY_MS = {
   key: "provider.request.latency_ms",
   name: "coachup.provider.request.latency_ms",
-  promName: "coachup_provider_request_latency_ms_bucket",
+  promName: "coachup_provider_request_latency_ms",
   baseName: "coachup_provider_request_latency_ms",
   series: ["coachup_provider_request_latency_ms_bucket", "coachup_provider_request_latency_ms_sum", "coachup_provider_request_latency_ms_count"],
   type: "histogram",

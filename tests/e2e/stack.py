@@ -125,6 +125,7 @@ class Stack:
     prometheus_binary: str
     procs: list[subprocess.Popen[Any]] = field(default_factory=list)
     api: Prometheus | None = None
+    exporter: list[str] = field(default_factory=lambda: [str(EXPORTER)])  # script and its arguments before --env
 
     def start(self) -> Prometheus:
         exporter_port = self._start_exporter()
@@ -146,7 +147,7 @@ class Stack:
 
     def _start_exporter(self) -> int:
         log = self.workdir / "exporter.log"
-        cmd = [sys.executable, str(EXPORTER), *(a for env in self.envs for a in ("--env", env))]
+        cmd = [sys.executable, *self.exporter, *(a for env in self.envs for a in ("--env", env))]
         proc = self._spawn(cmd, log, {"PYTHONPATH": str(self.python_out), "PROMETHEUS_DISABLE_CREATED_SERIES": "True"},
                            subprocess.PIPE)
         assert proc.stdout is not None

@@ -11,7 +11,7 @@
  * The test suite writes one `<name>.ts` wrapper per generated dashboard next to
  * a copy of this file and runs `tsc --noEmit --strict` on them.
  */
-import type { Dashboard } from "@grafana/schema";
+import type { AnnotationQuery, Dashboard } from "@grafana/schema";
 
 export type Json<T> = T extends string
   ? `${T}`
@@ -23,4 +23,19 @@ export type Json<T> = T extends string
         ? { [K in keyof T]: Json<T[K]> }
         : T;
 
-export type DashboardJson = Json<Dashboard>;
+/**
+ * `AnnotationQuery` leaves the query itself to the datasource (Grafana's schema keeps such fields
+ * open); these are the fields Grafana's Prometheus datasource saves for an annotation query.
+ */
+interface PrometheusAnnotationQuery extends AnnotationQuery {
+  expr: string;
+  step?: string;
+  tagKeys?: string;
+  textFormat?: string;
+  titleFormat?: string;
+  useValueForTime?: boolean;
+}
+
+export type DashboardJson = Json<Omit<Dashboard, "annotations"> & {
+  annotations?: { list?: Array<AnnotationQuery | PrometheusAnnotationQuery> };
+}>;

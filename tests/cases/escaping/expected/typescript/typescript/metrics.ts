@@ -75,7 +75,7 @@ export const APP_REQUEST_ERRORS = {
 export const APP_REQUEST_LATENCY_MS = {
   key: "app.request.latency_ms",
   name: "nasty.app.request.latency_ms",
-  promName: "nasty_app_request_latency_ms_bucket",
+  promName: "nasty_app_request_latency_ms",
   baseName: "nasty_app_request_latency_ms",
   series: ["nasty_app_request_latency_ms_bucket", "nasty_app_request_latency_ms_sum", "nasty_app_request_latency_ms_count"],
   type: "histogram",

@@ -80,7 +80,7 @@ export const API_REQUEST_ERRORS = {
 export const API_REQUEST_LATENCY_MS = {
   key: "api.request.latency_ms",
   name: "shop.api.request.latency_ms",
-  promName: "shop_api_request_latency_ms_bucket",
+  promName: "shop_api_request_latency_ms",
   baseName: "shop_api_request_latency_ms",
   series: ["shop_api_request_latency_ms_bucket", "shop_api_request_latency_ms_sum", "shop_api_request_latency_ms_count"],
   type: "histogram",

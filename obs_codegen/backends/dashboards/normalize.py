@@ -8,7 +8,9 @@ grafanalib is a good builder for panel objects but serialises an old model:
 as the string `"null"`. This module keeps only the keys the current classic (v1)
 model defines (allow-lists per object kind, so a new grafanalib field cannot
 leak through), rebuilds the heatmap in the current format, turns datasource
-strings into `{type, uid}` references, and drops every `None`.
+strings into `{type, uid}` references, drops every `None` (the base threshold
+step is the one null, as Grafana writes it) and completes each panel's options
+with Grafana's defaults (`panels`).
 
 schemaVersion 39 is the newest version that Grafana 10.4 and 11.0-11.2 write
 natively; 11.3+ and 12 migrate it to 40/41, and both migrations are no-ops on
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .panels import complete
+
 SCHEMA_VERSION = 39
 
-# Grafana replaces the first threshold step's value with -Infinity when it loads a
-# panel (fieldOverrides.ts, "First value is always -Infinity / JSON saves it as null").
-# We write a number instead of null; every series on these dashboards is >= 0.
-BASE_STEP_VALUE = 0
+# The base threshold step is -Infinity; JSON cannot hold it, so Grafana saves it as null
+# (fieldOverrides.ts: "First value is always -Infinity / JSON saves it as null") and the
+# dashboard schema types a step's value as `number | null`. This is the only null written.
+BASE_STEP_VALUE = None
 
 BUILTIN_ANNOTATION = {
     "builtIn": 1,
@@ -75,13 +79,17 @@ def normalize_dashboard(raw: dict[str, Any]) -> dict[str, Any]:
     """The current-Grafana form of a grafanalib `Dashboard.to_json_data()` (already JSON-encoded)."""
     out = {k: v for k, v in raw.items() if k in _DASHBOARD_KEYS}
     out["schemaVersion"] = SCHEMA_VERSION
-    out["annotations"] = {"list": [dict(BUILTIN_ANNOTATION)]}
+    extra = [a for a in (raw.get("annotations") or {}).get("list", []) if isinstance(a, dict) and not a.get("builtIn")]
+    out["annotations"] = {"list": [dict(BUILTIN_ANNOTATION), *extra]}
     out["panels"] = [_panel(p) for p in raw.get("panels", [])]
     out["templating"] = {"list": [_variable(v) for v in raw.get("templating", {}).get("list", [])]}
     out["links"] = [{k: v for k, v in link.items() if v != "" or k == "tooltip"} for link in raw.get("links", [])]
     picker = raw.get("timepicker") or {}
     out["timepicker"] = {k: v for k, v in picker.items() if k in ("hidden", "refresh_intervals")}
     pruned: dict[str, Any] = prune(out)
+    for panel in pruned["panels"]:  # after prune, which would drop the null
+        for step in panel.get("fieldConfig", {}).get("defaults", {}).get("thresholds", {}).get("steps", [])[:1]:
+            step["value"] = BASE_STEP_VALUE
     return pruned
 
 
@@ -96,7 +104,7 @@ def _panel(raw: dict[str, Any]) -> dict[str, Any]:
     if not out.get("interval"):
         out.pop("interval", None)
     if raw.get("type") == "heatmap":
-        return _heatmap(raw, out)
+        return complete(_heatmap(raw, out))
     defaults = {k: v for k, v in raw.get("fieldConfig", {}).get("defaults", {}).items() if k in _FIELD_DEFAULT_KEYS}
     if "thresholds" in defaults:
         defaults["thresholds"] = _thresholds(defaults["thresholds"])
@@ -109,7 +117,7 @@ def _panel(raw: dict[str, Any]) -> dict[str, Any]:
         if not custom:
             defaults.pop("custom")
     out["fieldConfig"] = {"defaults": defaults, "overrides": raw.get("fieldConfig", {}).get("overrides", [])}
-    return out
+    return complete(out)
 
 
 def _target(raw: dict[str, Any], panel_datasource: Any) -> dict[str, Any]:
@@ -124,9 +132,7 @@ def _target(raw: dict[str, Any], panel_datasource: Any) -> dict[str, Any]:
 
 def _thresholds(raw: dict[str, Any]) -> dict[str, Any]:
     steps = [{"color": s["color"], "value": s["value"]} for s in raw.get("steps", [])]
-    if steps:
-        steps[0]["value"] = BASE_STEP_VALUE
-    for step in steps:
+    for step in steps[1:]:
         if not isinstance(step["value"], (int, float)):
             raise TypeError(f"threshold value must be a number: {step!r}")
     return {"mode": raw.get("mode", "absolute"), "steps": steps}
