@@ -139,6 +139,7 @@ class Metric:
     tags: tuple[Tag, ...]
     buckets: tuple[float, ...]
     pos: Pos
+    renamed_from: str | None = None  # the spec name it had before (for `obs-codegen diff`)
 
     @property
     def base_name(self) -> str:
@@ -191,6 +192,7 @@ class Header:
     hops: tuple[str, ...]
     pattern: str  # regular expression for a valid value (anchored)
     pos: Pos
+    renamed_from: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -212,6 +214,7 @@ class LogField:
     tag: Tag | None = None
     object: LogObject | None = None
     pos: Pos = Pos("", 0, 0)
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True)
