@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, has_errors, normalize
-from .spec.loader import Source, load
+from .spec.loader import Source, load, load_bytes
 from .spec.model import Model
 
 
@@ -28,7 +28,15 @@ class Compiled:
 
 def compile_spec(path: str | Path, display: str | None = None, lint: bool = True) -> Compiled:
     """Load, resolve and (optionally) lint the spec at `path`. OSError if unreadable."""
-    src, diags = load(path, display)
+    return _compile(*load(path, display), lint)
+
+
+def compile_bytes(raw: bytes, display: str, lint: bool = True) -> Compiled:
+    """`compile_spec` of spec bytes read elsewhere (the base of `obs-codegen diff`)."""
+    return _compile(*load_bytes(raw, display), lint)
+
+
+def _compile(src: Source, diags: list[Diagnostic], lint: bool) -> Compiled:
     if src.data is None or not isinstance(src.data, dict):
         return Compiled(src, None, normalize(diags))
     from .spec.resolve import resolve

@@ -348,6 +348,25 @@ def build(model: Model) -> dict[str, list[Group]]:
                 if rule not in group.rules:
                     group.rules.append(rule)
         group.rules.append(alert_rule(model, alert))
+    for service, rules in renamed_records(model).items():
+        out.setdefault(service, []).append(Group(f"{service}-renamed", rules))
+    return out
+
+
+def renamed_records(model: Model) -> dict[str, list[Rule]]:
+    """Transitional rules for metrics that declare `renamed_from`: each old series recorded from the new one.
+
+    Queries, dashboards and alerts written against the old name keep returning data (every label
+    kept, `le` included) while they move; remove `renamed_from` when nothing reads the old name.
+    """
+    out: dict[str, list[Rule]] = {}
+    for m in model.metrics:
+        if m.renamed_from is None:
+            continue
+        old = naming.prom_series(f"{model.project.metric_prefix}.{m.renamed_from}", m.type)
+        for before, now in zip(old, m.series):
+            if before != now:
+                out.setdefault(m.service, []).append(Rule(expr=now, record=before))
     return out
 
 

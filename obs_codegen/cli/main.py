@@ -1,4 +1,4 @@
-"""The `obs-codegen` command line: generate, check, lint, schema (and validate-logs).
+"""The `obs-codegen` command line: generate, check, lint, schema (and validate-logs, diff).
 
 The CLI is the only module that talks to the terminal. Exit codes: 0 clean,
 1 findings or drift, 2 usage or input errors (unreadable spec, bad options).
@@ -19,6 +19,7 @@ import click
 from .. import __version__
 from ..diagnostics import render as render_diagnostics
 from ..safe_io import describe_os_error
+from .diff import diff
 from .validate_logs import validate_logs
 
 DEFAULT_SPEC = "spec/observability.yaml"
@@ -206,6 +207,7 @@ def schema() -> None:
 
 
 main.add_command(validate_logs)
+main.add_command(diff)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -176,6 +176,14 @@ def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Dia
     except TooLarge as exc:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {exc.size} bytes; the limit is {MAX_SPEC_BYTES}")]
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str) -> tuple[Source, list[Diagnostic]]:
+    """Decode and parse spec bytes read elsewhere (`git show`), named `name` in diagnostics."""
+    if len(raw) > MAX_SPEC_BYTES:
+        return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
+                                         f"spec is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}")]
     src = Source(name, raw)
     try:
         text = raw.decode("utf-8")

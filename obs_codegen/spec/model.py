@@ -144,6 +144,7 @@ class Metric:
     title: str = ""  # short panel title; `display_title` falls back to the humanised name
     aggregation: Aggregation = "sum"  # gauges: how series combine across instances
     part_of: str | None = None  # counters: key of the total this counts a failure/subset of
+    renamed_from: str | None = None  # the spec name it had before (for `obs-codegen diff`)
 
     @property
     def display_title(self) -> str:
@@ -217,6 +218,7 @@ class Header:
     hops: tuple[str, ...]
     pattern: str  # regular expression for a valid value (anchored)
     pos: Pos
+    renamed_from: str | None = None
 
     @property
     def anchor(self) -> str:
@@ -238,6 +240,7 @@ class LogField:
     tag: Tag | None = None
     object: LogObject | None = None
     pos: Pos = Pos("", 0, 0)
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,11 @@ def _s(data: dict[str, Any], key: str, default: str = "") -> str:
     return v if isinstance(v, str) else default
 
 
+def _opt(data: dict[str, Any], key: str) -> str | None:
+    v = data.get(key)
+    return v if isinstance(v, str) else None
+
+
 def _l(data: dict[str, Any], key: str) -> list[Any]:
     v = data.get(key)
     return v if isinstance(v, list) else []
@@ -289,6 +294,7 @@ def _metrics(r: Resolver) -> None:
             title=_s(m, "title"),
             aggregation=m["aggregation"] if m.get("aggregation") in ("sum", "max", "min", "avg") else "sum",
             part_of=m["part_of"] if isinstance(m.get("part_of"), str) else None,
+            renamed_from=_opt(m, "renamed_from"),
         )
     for key, metric in metrics.items():
         if metric.part_of is not None and metric.part_of not in metrics:
@@ -357,6 +363,7 @@ def _headers(r: Resolver) -> None:
             description=_s(h, "description"), format=fmt, tag=tag, value=value, max_bytes=max_bytes,
             secret=bool(h.get("secret", False)), identity=bool(h.get("identity", False)), hops=tuple(hops),
             pattern=_header_pattern(fmt, tag, value, project.hashing), pos=r.pos("headers", name),
+            renamed_from=_opt(h, "renamed_from"),
         ))
     r.parts["headers"] = tuple(headers)
 
@@ -373,6 +380,7 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
         pattern=anchored(raw["pattern"]) if isinstance(raw.get("pattern"), str) else None,
         unit=raw.get("unit") if isinstance(raw.get("unit"), str) else None,
         pos=r.pos(*path),
+        renamed_from=_opt(raw, "renamed_from"),
     )
     if "tag" in raw:
         tag = r.parts["tags"].get(raw["tag"]) if isinstance(raw["tag"], str) else None

@@ -57,6 +57,8 @@ def _list(items: dict[str, Any], description: str = "", **extra: Any) -> dict[st
 
 
 DESC = _str("What this is, in one or two sentences. Shown in the catalog, dashboards and generated code.", minLength=1)
+RENAMED_FROM = _str("The name this item had before; `obs-codegen diff` then reports a rename, not a removal.",
+                    minLength=1)
 PER_ENV_NUMBER = {
     "description": "A number, or a map from environment name to number.",
     "type": ["number", "object"],
@@ -83,6 +85,7 @@ FIELD: dict[str, Any] = _obj(
         "pattern": _str("Regular expression the string must match."),
         "unit": _str("Unit of a numeric field (ms, cents, ...)."),
         "description": DESC,
+        "renamed_from": RENAMED_FROM,
     },
     ("description",),
 )
@@ -97,6 +100,14 @@ SPEC_SCHEMA: dict[str, Any] = {
     "required": ["version", "project", "services"],
     "properties": {
         "version": {"const": 1, "description": "Spec language version."},
+        "accepted_breaks": _list(
+            _obj({"rule": _str("A change rule id (`obs-codegen diff --list-rules`).", pattern=KEBAB),
+                  "subject": _str("The item, as `obs-codegen diff` names it (`next.request.count:route`), or `*`.",
+                                  minLength=1),
+                  "reason": _str("Why this break is intended, for the reviewer and the record.", minLength=1)},
+                 ("rule", "subject", "reason")),
+            "Breaking changes `obs-codegen diff` accepts (a rare intentional break, with its reason).",
+        ),
         "project": _obj(
             {
                 "name": _str("Short lowercase project id.", pattern=NAME, maxLength=FILE_NAME_MAX),
@@ -216,6 +227,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     },
                     "tags": _list({"type": "string"}, "Tags and tag sets used as labels.", uniqueItems=True),
                     "description": DESC,
+                    "renamed_from": RENAMED_FROM,
                 },
                 ("type", "unit", "description"),
             ),
@@ -241,6 +253,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "secret": {"type": "boolean", "description": "Carries a credential: never logged."},
                     "identity": {"type": "boolean", "description": "Carries an identity: must be hashed."},
                     "hops": _list({"type": "string"}, "Hops the header may be propagated over.", uniqueItems=True),
+                    "renamed_from": RENAMED_FROM,
                 },
                 ("group", "description", "format", "hops"),
             ),

@@ -1,0 +1,56 @@
+"""Lint rules for declared renames (`renamed_from:`), which `obs-codegen diff` and the rules backend read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..diagnostics import Diagnostic
+from ..spec import naming
+from ..spec.loader import Source
+from ..spec.model import LogField, Model
+from ..spec.schema import DOTTED, IDENT
+from .registry import rule
+
+
+@rule("spec-renamed-from", "`renamed_from` names a former name: valid, not in use, and claimed by one item only.")
+def _renamed_from(model: Model, src: Source) -> Iterator[Diagnostic]:
+    keys = {m.key for m in model.metrics}
+    series = {s: m.key for m in model.metrics for s in m.series}
+    claimed: dict[str, str] = {}
+    for m in model.metrics:
+        old = m.renamed_from
+        if old is None:
+            continue
+        path = ("metrics", m.key, "renamed_from")
+        if not re.fullmatch(DOTTED, old):
+            yield src.diag(path, "spec-renamed-from", f"'{old}' is not a metric name (<service>.<family>.<name>)")
+        elif old in keys:
+            yield src.diag(path, "spec-renamed-from", f"'{old}' is still a metric of this spec; a rename retires the old name")
+        elif old in claimed:
+            yield src.diag(path, "spec-renamed-from", f"'{old}' is already the former name of '{claimed[old]}'")
+        else:
+            clash = [s for s in naming.prom_series(f"{model.project.metric_prefix}.{old}", m.type) if s in series]
+            if clash:
+                yield src.diag(path, "spec-renamed-from", f"the old series {clash[0]} is a series of "
+                               f"'{series[clash[0]]}': the transitional recording rule would collide with it")
+        claimed.setdefault(old, m.key)
+    headers = {h.name.lower() for h in model.headers}
+    for h in model.headers:
+        if h.renamed_from is not None and h.renamed_from.lower() in headers:
+            yield src.diag(("headers", h.name, "renamed_from"), "spec-renamed-from",
+                           f"'{h.renamed_from}' is still a header of this spec; a rename retires the old name")
+    groups: list[tuple[tuple[str, ...], tuple[LogField, ...]]] = [(("logs", "envelope"), model.logs.envelope)]
+    groups += [(("logs", "events", e.key, "fields"), e.fields) for e in model.logs.events]
+    groups += [(("logs", "objects", o.name, "fields"), o.fields) for o in model.logs.objects]
+    for prefix, fields in groups:
+        names = {f.name for f in fields}
+        for f in fields:
+            old = f.renamed_from
+            if old is None:
+                continue
+            if not re.fullmatch(IDENT, old):
+                yield src.diag(prefix + (f.name, "renamed_from"), "spec-renamed-from", f"'{old}' is not a field name")
+            elif old in names:
+                yield src.diag(prefix + (f.name, "renamed_from"), "spec-renamed-from",
+                               f"'{old}' is still a field here; a rename retires the old name")
