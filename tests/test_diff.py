@@ -119,7 +119,8 @@ def test_removing_the_slo_bucket_breaks_and_names_the_slo_and_panels(tmp_path: P
     assert r.returncode == 1, r.stderr
     hard = [f for f in json.loads(r.stdout)["findings"] if f["severity"] == "error"]
     assert [(f["rule"], f["subject"]) for f in hard] == [("bucket-removed", 'next.request.latency_ms:le="8000"')]
-    assert "SLO 'chat-latency'" in hard[0]["message"] and "panel 'next.request.latency_ms p50/p95/p99'" in hard[0]["message"]
+    title = model_of(SPEC).metric("next.request.latency_ms").display_title  # panels are titled after the metric
+    assert "SLO 'chat-latency'" in hard[0]["message"] and f"panel '{title} p50/p95/p99'" in hard[0]["message"]
 
 
 def test_dropping_route_breaks_and_names_the_slo_and_panels(tmp_path: Path) -> None:
@@ -129,7 +130,8 @@ def test_dropping_route_breaks_and_names_the_slo_and_panels(tmp_path: Path) -> N
     assert r.returncode == 1, r.stderr
     (f,) = json.loads(r.stdout)["findings"]
     assert (f["rule"], f["subject"], f["category"]) == ("label-removed", "next.request.count:route", "queries")
-    assert "SLO 'chat-availability'" in f["message"] and "panel 'next.request.count (/s)'" in f["message"]
+    title = model_of(SPEC).metric("next.request.count").display_title
+    assert "SLO 'chat-availability'" in f["message"] and f"panel '{title} (/s)'" in f["message"]
 
 
 def test_making_sse_required_breaks_log_consumers(tmp_path: Path) -> None:
