@@ -7,7 +7,7 @@ OUT    ?= out
 # pytest-xdist workers (CI has 2 cores); `make test PYTEST_WORKERS=0` runs serially.
 PYTEST_WORKERS ?= auto
 
-.PHONY: generate check lint test golden e2e adversarial tools tools-prometheus clean
+.PHONY: generate check lint diff test golden e2e adversarial tools tools-prometheus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ check: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/obs-codegen lint --spec $(SPEC)
+
+# Breaking-change gate against a base: `make diff BASE=origin/main` (a git revision or a spec file).
+BASE ?= origin/main
+diff: $(VENV)/.installed
+	$(BIN)/obs-codegen diff --spec $(SPEC) --against $(BASE)
 
 test: tools
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
