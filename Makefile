@@ -56,7 +56,7 @@ diff: $(VENV)/.installed
 	$(BIN)/obs-codegen diff --spec $(SPEC) --against $(BASE)
 
 test: tools
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 	$(BIN)/obs-codegen check --spec $(SPEC) --out $(OUT)
 
 # End-to-end: generated instrumentation -> real Prometheus -> generated rules and dashboard queries.

@@ -35,7 +35,7 @@ from obs_codegen.spec.model import Model
 WAIT_SECONDS = 40.0
 
 
-# One Prometheus for the whole module: under pytest-xdist (--dist loadgroup) every test runs on one worker.
+# One Prometheus for the whole module: under pytest-xdist (--dist loadfile) every test runs on one worker.
 pytestmark = pytest.mark.xdist_group("e2e")
 
 @pytest.fixture(scope="module")

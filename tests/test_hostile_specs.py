@@ -33,7 +33,7 @@ from conftest import OBS_CODEGEN
 
 Files = dict[str, bytes]
 # One worker runs the whole module, so the session fixture `verdicts` (the harness run) is computed once
-# (`make test` passes --dist loadgroup); the harness parallelises internally.
+# (`make test` passes --dist loadfile); the harness parallelises internally.
 pytestmark = pytest.mark.xdist_group("adversarial")
 
 

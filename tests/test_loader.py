@@ -46,7 +46,7 @@ def test_misspelt_key_gets_a_did_you_mean_at_the_key(tmp_path: Path) -> None:
     assert where(diags) == [(5, 3, "spec-missing-key"), (7, 5, "spec-unknown-key")]
     assert diags[1].message == "unknown key 'descripton' in services.web; did you mean 'description'?"
     far = lint_bytes(tmp_path, HEAD + "owner: team-a\n")
-    assert where(far) == [(5, 1, "spec-unknown-key")] and "expected one of: alerts, " in far[0].message
+    assert where(far) == [(5, 1, "spec-unknown-key")] and "expected one of: accepted_breaks, alerts, " in far[0].message
 
 
 def test_misspelt_enum_value_gets_a_did_you_mean_at_the_value(tmp_path: Path) -> None:
