@@ -163,13 +163,19 @@ def test_allow_and_accepted_breaks_turn_a_break_into_an_accepted_one(tmp_path: P
     base = FIXTURES / "metric-removed.base.yaml"
     assert run_cli("diff", "--spec", str(new), "--against", str(base)).returncode == 1
     allowed = run_cli("diff", "--spec", str(new), "--against", str(base), "--allow", "metric-removed", "--format", "json")
+    assert allowed.returncode == 1  # the generated constants are gone too (code-name-removed)
+    allowed = run_cli("diff", "--spec", str(new), "--against", str(base), "--allow", "metric-removed",
+                      "--allow", "code-name-removed", "--format", "json")
     assert allowed.returncode == 0
-    assert [f["accepted"] for f in json.loads(allowed.stdout)["findings"]] == ["allowed by --allow"]
+    assert {f["accepted"] for f in json.loads(allowed.stdout)["findings"]} == {"allowed by --allow"}
     spec = tmp_path / "new.yaml"
     spec.write_text(new.read_text(encoding="utf-8") + "accepted_breaks:\n  - {rule: metric-removed, subject: api.queue.depth,"
-                    " reason: nobody reads the queue gauge}\n", encoding="utf-8")
+                    " reason: nobody reads the queue gauge}\n  - {rule: code-name-removed, subject: '*', reason: "
+                    "no service imports it}\n", encoding="utf-8")
     r = run_cli("diff", "--spec", str(spec), "--against", str(base), "--format", "json")
-    assert r.returncode == 0 and json.loads(r.stdout)["findings"][0]["accepted"] == "nobody reads the queue gauge"
+    reasons = {f["rule"]: f["accepted"] for f in json.loads(r.stdout)["findings"]}
+    assert r.returncode == 0 and reasons == {"metric-removed": "nobody reads the queue gauge",
+                                             "code-name-removed": "no service imports it"}
     other = tmp_path / "other.yaml"
     other.write_text(spec.read_text(encoding="utf-8").replace("subject: api.queue.depth", "subject: api.queue.other"))
     assert run_cli("diff", "--spec", str(other), "--against", str(base)).returncode == 1  # accepts only what it names
@@ -269,7 +275,8 @@ def test_renamed_metric_gets_a_transitional_rule_that_promtool_proves(tmp_path: 
                           timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     findings = diff_models(model_of(FIXTURES / "base.yaml", lint=False), compiled.model)
-    assert [(f.change.rule, f.severity) for f in findings] == [("metric-renamed", "warning")]
+    assert [(f.change.rule, f.severity) for f in findings] == [("code-name-removed", "error")] * 2 + [
+        ("metric-renamed", "warning")]  # the old constants are gone from the generated code; the series stay
 
 
 @pytest.mark.parametrize("old, message", [
