@@ -30,45 +30,48 @@ export interface MetricSpec {
 export type LabelsOf<M extends MetricSpec> = { readonly [L in M["labels"][number]]: string };
 
 /** Allowed values of each enum tag. */
-export const TAG_VALUES = {
+export declare const TAG_VALUES: {
   /** Environment. */
-  "env": ["prod"],
-} as const;
+  readonly env: readonly ["prod"];
+};
 
 /** Environment. */
 export type EnvValue = (typeof TAG_VALUES)["env"][number];
 
 /** Jobs processed. */
-export const WORKER_JOBS_COUNT = {
-  key: "worker.jobs.count",
-  name: "bare.worker.jobs.count",
-  promName: "bare_worker_jobs_count_total",
-  baseName: "bare_worker_jobs_count",
-  series: ["bare_worker_jobs_count_total"],
-  type: "counter",
-  unit: "jobs",
-  description: "Jobs processed.",
-  labels: ["env"],
-  buckets: [],
-} as const satisfies MetricSpec;
+export declare const WORKER_JOBS_COUNT: {
+  readonly key: "worker.jobs.count";
+  readonly name: "bare.worker.jobs.count";
+  readonly promName: "bare_worker_jobs_count_total";
+  readonly baseName: "bare_worker_jobs_count";
+  readonly series: readonly ["bare_worker_jobs_count_total"];
+  readonly type: "counter";
+  readonly unit: "jobs";
+  readonly description: "Jobs processed.";
+  readonly labels: readonly ["env"];
+  readonly buckets: readonly [];
+};
 
 /** Jobs waiting. */
-export const WORKER_QUEUE_DEPTH = {
-  key: "worker.queue.depth",
-  name: "bare.worker.queue.depth",
-  promName: "bare_worker_queue_depth",
-  baseName: "bare_worker_queue_depth",
-  series: ["bare_worker_queue_depth"],
-  type: "gauge",
-  unit: "jobs",
-  description: "Jobs waiting.",
-  labels: ["env"],
-  buckets: [],
-} as const satisfies MetricSpec;
+export declare const WORKER_QUEUE_DEPTH: {
+  readonly key: "worker.queue.depth";
+  readonly name: "bare.worker.queue.depth";
+  readonly promName: "bare_worker_queue_depth";
+  readonly baseName: "bare_worker_queue_depth";
+  readonly series: readonly ["bare_worker_queue_depth"];
+  readonly type: "gauge";
+  readonly unit: "jobs";
+  readonly description: "Jobs waiting.";
+  readonly labels: readonly ["env"];
+  readonly buckets: readonly [];
+};
 
-export const METRICS = {
-  [WORKER_JOBS_COUNT.key]: WORKER_JOBS_COUNT,
-  [WORKER_QUEUE_DEPTH.key]: WORKER_QUEUE_DEPTH,
-} as const satisfies { readonly [key: string]: MetricSpec };
+export declare const METRICS: {
+  readonly "worker.jobs.count": typeof WORKER_JOBS_COUNT;
+  readonly "worker.queue.depth": typeof WORKER_QUEUE_DEPTH;
+};
 
-export type MetricKey = keyof typeof METRICS;
+/** `T` when every value is a `MetricSpec` (a declaration file cannot say `satisfies`): checked where `MetricKey` is. */
+export type MetricSpecs<T extends { readonly [key: string]: MetricSpec }> = T;
+
+export type MetricKey = keyof MetricSpecs<typeof METRICS>;

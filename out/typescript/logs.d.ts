@@ -225,13 +225,10 @@ export interface LogEvents {
 
 export type LogEventKey = keyof LogEvents;
 
-export const LOG_EVENT_KEYS: readonly LogEventKey[] = ["next.api_request", "py.provider_call", "py.assessment_job", "convex.function_call", "web.page_view"];
+export declare const LOG_EVENT_KEYS: readonly LogEventKey[];
 
 /** Field names that must never appear in a log event (raw personal data or content). */
-export const FORBIDDEN_LOG_FIELDS: readonly string[] = ["text", "transcript", "audio", "prompt", "completion", "content", "body", "email", "phone", "name", "ip", "userId", "sessionId", "focusId", "password", "token"];
+export declare const FORBIDDEN_LOG_FIELDS: readonly string[];
 
 /** One JSON log line (no trailing newline) for an event of kind `kind`. */
-export function logLine<K extends LogEventKey>(kind: K, event: LogEvents[K]): string {
-  void kind;
-  return JSON.stringify(event);
-}
+export declare function logLine<K extends LogEventKey>(kind: K, event: LogEvents[K]): string;

@@ -18,13 +18,10 @@ export interface LogEvents {
 
 export type LogEventKey = keyof LogEvents;
 
-export const LOG_EVENT_KEYS: readonly LogEventKey[] = [];
+export declare const LOG_EVENT_KEYS: readonly LogEventKey[];
 
 /** Field names that must never appear in a log event (raw personal data or content). */
-export const FORBIDDEN_LOG_FIELDS: readonly string[] = [];
+export declare const FORBIDDEN_LOG_FIELDS: readonly string[];
 
 /** One JSON log line (no trailing newline) for an event of kind `kind`. */
-export function logLine<K extends LogEventKey>(kind: K, event: LogEvents[K]): string {
-  void kind;
-  return JSON.stringify(event);
-}
+export declare function logLine<K extends LogEventKey>(kind: K, event: LogEvents[K]): string;
