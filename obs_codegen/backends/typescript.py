@@ -68,7 +68,7 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     def union(values: tuple[str, ...] | list[str]) -> Escaped:
         return code_join("typescript", " | ", [escaped("ts_str", v) for v in values]) if values else code("typescript", "never")
 
-    imported: set[str] = set()  # the names logs.ts imports from hashing.ts and metrics.ts, as type_of uses them
+    imported: set[str] = set()  # the names logs.d.ts imports from hashing.d.ts and metrics.d.ts, as type_of uses them
 
     def type_of(f: LogField, service: str | None) -> Escaped:
         if f.type == "object" and f.object is not None:
