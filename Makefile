@@ -74,4 +74,4 @@ golden: $(VENV)/.installed-test
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .cache .pytest_cache .mypy_cache .ruff_cache

@@ -52,7 +52,10 @@ def tsc_project(out: Path, files: list[str], emit: bool = False) -> subprocess.C
         if (FIXTURES / name).exists():  # else written into `out` by the test
             shutil.copy(FIXTURES / name, out / name)
     (out / "package.json").write_text('{"type": "module"}')
-    return tsc(out, tsconfig(files, emit))
+    result = tsc(out, tsconfig(files, emit))
+    if emit and not (out / "js" / "typescript").exists():  # the package is plain JS already: tsc emits only the fixtures
+        (out / "js" / "typescript").symlink_to(out / "typescript", target_is_directory=True)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -185,21 +188,24 @@ def test_portable_patterns_are_anchored() -> None:
 def test_file_sets() -> None:
     model = model_of(SPEC)
     assert sorted(p.as_posix() for p in typescript.render(model, Templates())) == [
-        f"typescript/{n}" for n in ("emitters.ts", "hashing.ts", "headers.ts", "index.ts", "logs.ts", "metrics.ts", "package.json")]
+        f"typescript/{m}{ext}" for m in ("emitters", "hashing", "headers", "index", "logs", "metrics") for ext in (".d.ts", ".js")
+    ] + ["typescript/package.json"]
     assert sorted(p.as_posix() for p in python_pkg.render(model, Templates())) == [
         f"python/coachup_obs/{n}" for n in ("__init__.py", "emitters.py", "hashing.py", "headers.py", "instrumentation.py",
                                             "labels.py", "logs.py", "metrics.py", "otel.py", "py.typed")] + ["python/pyproject.toml"]
     package = json.loads(typescript.render(model, Templates())[Path("typescript/package.json")])  # type: ignore[index]
     assert package["name"] == "@coachup/obs" and package["type"] == "module"
-    assert package["exports"]["./headers"] == "./headers.ts"
+    assert package["exports"]["./headers"] == {"types": "./headers.d.ts", "import": "./headers.js"}
+    assert package["sideEffects"] is False and set(package["files"]) == {
+        p.name for p in typescript.render(model, Templates()) if p.suffix != ".json"}
 
 
 def test_user_template_override_wins(tmp_path: Path) -> None:
     (tmp_path / "typescript").mkdir()
-    (tmp_path / "typescript" / "index.ts.j2").write_text("// custom {{ project.title | comment }}\n")
+    (tmp_path / "typescript" / "index.js.j2").write_text("// custom {{ project.title | comment }}\n")
     files = typescript.render(model_of(SPEC), Templates(tmp_path))
-    assert files[Path("typescript/index.ts")] == b"// custom Coach Up\n"  # type: ignore[index]
-    assert b"sanitizeHeaders" in files[Path("typescript/headers.ts")]  # type: ignore[index]
+    assert files[Path("typescript/index.js")] == b"// custom Coach Up\n"  # type: ignore[index]
+    assert b"sanitizeHeaders" in files[Path("typescript/headers.js")]  # type: ignore[index]
 
 
 # --- TypeScript ----------------------------------------------------------------------------

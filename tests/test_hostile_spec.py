@@ -132,7 +132,7 @@ def test_typescript_package_is_strict_and_inert(hostile_out: tuple[Path, Path]) 
     result = tsc(out, {"compilerOptions": options, "include": ["typescript/*.ts"]})
     assert result.returncode == 0, result.stdout
     ran = run(["node", "--input-type=module", "-e",
-               "const m = await import('./js/typescript/index.js');"
+               "const m = await import('./typescript/index.js');"
                "process.stdout.write(JSON.stringify(m.TAG_VALUES.route));"], cwd=out)
     assert ran.returncode == 0, ran.stderr
     assert not marker.exists(), "importing the generated package ran spec text"

@@ -63,6 +63,9 @@ def test_escaped_output_renders(tmp_path: Path, name: str, source: str, expected
     ("x/a.py.j2", "T = {{ title if flag }}", "printed str"),
     ("x/a.ts.j2", "const T = {{ title | py_str }};", "`py_str` escapes for python, not for this typescript template"),
     ("x/a.py.j2", "T = {{ title | ts_str }}", "`ts_str` escapes for typescript"),
+    ("x/a.js.j2", "export const T = {{ title }};", "printed str"),
+    ("x/a.js.j2", "export const T = {{ title | py_str }};", "`py_str` escapes for python"),
+    ("x/a.d.ts.j2", "export declare const T: {{ title | toml_str }};", "`toml_str` escapes for toml"),
     ("x/a.json.j2", "{{ title | md }}", "`md` escapes for markdown"),
     ("x/a.md.j2", "{{ title | py_doc }}", "`py_doc` escapes for python"),
     ("x/a.txt.j2", "{{ title | py_str }}", "this file type has no escapers"),
@@ -96,6 +99,8 @@ def test_backend_code_keeps_languages_apart() -> None:
 def test_template_languages() -> None:
     assert template_language("python/headers.py.j2") == "python"
     assert template_language("typescript/package.json.j2") == "json"
+    assert template_language("typescript/headers.js.j2") == "typescript"  # JavaScript: the same escapers
+    assert template_language("typescript/headers.d.ts.j2") == "typescript"
     assert template_language("catalog/observability.md.j2") == "markdown"
     assert template_language("python/py.typed.j2") is None
 
@@ -135,6 +140,8 @@ def test_user_template_with_escaped_interpolation_generates(tmp_path: Path) -> N
     ("x/a.ts.j2", "export const X = `{{ title | ts_doc }}`;"),
     ("x/a.ts.j2", "export const X = 1; {{ title | ts_comment }}"),
     ("x/a.ts.j2", "const r = /[/*]/; {{ title | ts_doc }} // */"),
+    ("x/a.js.j2", 'export const X = "{{ title | comment }}";'),  # the .js and .d.ts of the TypeScript package
+    ("x/a.d.ts.j2", "export declare const X: `{{ title | ts_doc }}`;"),
 ])
 def test_text_escaped_for_another_context_is_refused(tmp_path: Path, name: str, source: str) -> None:
     with pytest.raises(UnescapedOutput, match="is not inside|does not tokenize"):

@@ -176,7 +176,7 @@ def ts_results(vectors_out: Path) -> dict[str, Any]:
 
 def node_results(out: Path) -> dict[str, Any]:
     ran = run(["node", "js/run_vectors.js", str(HASHES), str(SANITIZE), str(HEADERS),
-               *[f"{n}=./{package_dir(n)}" for n in SECTIONS]], out)
+               *[f"{n}=../{package_dir(n)}" for n in SECTIONS]], out)
     assert ran.returncode == 0, ran.stderr[-3000:]
     return json.loads(ran.stdout)  # type: ignore[no-any-return]
 
@@ -301,7 +301,7 @@ def test_a_helper_without_the_value_check_fails_the_vectors(
     for name, (spec, clean) in SECTIONS.items():
         package = model_of(spec, lint=clean).project.python_package
         path = (out / package_dir(name) / "python" / package / "headers.py" if language == "py"
-                else out / "js" / package_dir(name) / "typescript" / "headers.js")
+                else out / package_dir(name) / "typescript" / "headers.js")
         text = path.read_text()
         for old, new in BREAK[language]:
             assert text.count(old) == 1, (path, old)

@@ -40,7 +40,10 @@ class UnescapedOutput(Exception):
     """A template printed a value that did not come out of an escaper for its language."""
 
 
+# JavaScript (`.js`, `.mjs`) is "typescript" here: the same literal, comment and identifier grammar, and the
+# same comment-placement check (`x.d.ts` has the type `.ts`).
 _SUFFIX_LANGUAGE: dict[str, Language] = {".py": "python", ".pyi": "python", ".ts": "typescript", ".mts": "typescript",
+                                         ".js": "typescript", ".mjs": "typescript",
                                          ".json": "json", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml",
                                          ".md": "markdown"}
 

@@ -4,8 +4,9 @@ Templates live in `templates/<backend>/` (shipped in the wheel as `obs_codegen/t
 `--templates DIR` points at a user's own copies, which take precedence file by file. The same
 rules hold for both:
 
-  * A template's language is its file type: `x.py.j2` is Python, `.ts.j2` TypeScript,
-    `.json.j2` JSON, `.toml.j2` TOML, `.yaml.j2`/`.yml.j2` YAML, `.md.j2` Markdown; any
+  * A template's language is its file type: `x.py.j2` is Python, `.ts.j2` (`.d.ts.j2`
+    included) TypeScript, `.js.j2` JavaScript (escaped as TypeScript: same grammar), `.json.j2`
+    JSON, `.toml.j2` TOML, `.yaml.j2`/`.yml.j2` YAML, `.md.j2` Markdown; any
     other type (`py.typed.j2`) may not print values at all.
   * Every `{{ ... }}` must print an `Escaped` value: the output of an escaping filter
     (see `escaped.FILTERS`: `py_str`, `ts_doc`, `toml_key`, `md_cell_code`, `num`, `ident`, ...) made

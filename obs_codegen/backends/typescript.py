@@ -1,26 +1,34 @@
-"""TypeScript backend: `typescript/` ES modules with header, metric, log-event and hashing helpers.
+"""TypeScript backend: `typescript/`, an npm package of plain ES modules plus declaration files.
 
-Output (an npm workspace package named `project.packages.typescript`, `.ts` sources
-exported directly): `package.json`, `index.ts`, `headers.ts`, `metrics.ts`, `logs.ts`,
-`hashing.ts`, and `emitters.ts` (console/pino log emitters, when the spec has log events).
-Identifiers follow `obs_codegen.identifiers`; every spec value passes
-through an escaper (`ts_str`, `ts_doc`, `comment`, `json`) of the templates in `templates/typescript/`
-or through `templating.escaped` here; the templating layer refuses anything else.
+Output (the package `project.packages.typescript`): `package.json` (an `exports` map with
+`types` and `import` per subpath, `sideEffects: false`) and, for each of `index`, `hashing`,
+`headers`, `logs`, `metrics`, a `.js` module and its `.d.ts`. No TypeScript compiler is
+involved: both files are rendered here, the constants of both from one description
+(`ts_values`), so every runtime consumes the package as it is (node, bundlers, tsc under any
+`moduleResolution`). Only `hashing` imports `node:crypto`; the browser imports the other
+subpaths. `emitters` (console/pino log emitters, a subpath not re-exported by `index`) is
+added when the spec has log events. Identifiers follow `obs_codegen.identifiers`; every spec value passes through an
+escaper (`ts_str`, `ts_doc`, `comment`, `json`, `num`) of the templates in `templates/typescript/`
+or through `escaped` here; the templating layer refuses anything else.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
 from .escape import ident
 from .escaped import Escaped, code, code_join, escaped
-from .identifiers import Names, check_packages, is_ts_identifier, view
+from .identifiers import Names, check_packages, view
 from .templating import Templates
+from .ts_values import Ref, Typed, Value, dts, js
+from .ts_values import key as ts_key
 
-MODULES = ("package.json", "index.ts", "hashing.ts", "headers.ts", "metrics.ts", "logs.ts")
+SUBPATHS = ("hashing", "headers", "logs", "metrics")  # each `<package>/<name>`; `index` is the package root
+MODULES = ("package.json", *(f"{m}{ext}" for m in ("index", *SUBPATHS) for ext in (".js", ".d.ts")))
 
 # Names the templates define; spec-derived identifiers must not take them.
 BUILTINS = (
@@ -31,7 +39,7 @@ BUILTINS = (
     "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput", "sanitizeHeaders",
     "MetricType", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
     "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
-)  # emitters.ts (a subpath module, not re-exported by index.ts) defines only fixed names
+)  # emitters (a subpath module, not re-exported by index) defines only fixed names
 
 _SCALARS = {"integer": "number", "number": "number", "boolean": "boolean"}
 
@@ -61,7 +69,7 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     def union(values: tuple[str, ...] | list[str]) -> Escaped:
         return code_join("typescript", " | ", [escaped("ts_str", v) for v in values]) if values else code("typescript", "never")
 
-    imported: set[str] = set()  # the names logs.ts imports from hashing.ts and metrics.ts, as type_of uses them
+    imported: set[str] = set()  # the names logs.d.ts imports from hashing.d.ts and metrics.d.ts, as type_of uses them
 
     def type_of(f: LogField, service: str | None) -> Escaped:
         if f.type == "object" and f.object is not None:
@@ -85,19 +93,65 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
             return code("typescript", "HashedId<", kind, ">")
         return code("typescript", _SCALARS.get(f.type, "string"))
 
-    def key(name: str) -> Escaped:
-        return code("typescript", name) if is_ts_identifier(name) else escaped("ts_str", name)
-
-    for f, service in ctx["log_fields"]:  # collect the imports logs.ts needs before rendering it
+    for f, service in ctx["log_fields"]:  # collect the imports logs.d.ts needs before rendering it
         type_of(f, service)
-    ctx.update(type_of=type_of, key=key, opaque_prefixes=opaque,
-               hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
-               metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported])
-    files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in MODULES}
     from .python_pkg import emitters_view  # the envelope roles and event fields, shared with emitters.py
 
     emitters = emitters_view(model)
-    if emitters is not None:
-        files[PurePosixPath("typescript", "emitters.ts")] = templates.render("typescript/emitters.ts.j2",
-                                                                             **{**ctx, **emitters})
+    extra = ("emitters",) if emitters is not None else ()
+    modules = (*MODULES, *(f"{m}{ext}" for m in extra for ext in (".js", ".d.ts")))
+    ctx.update(type_of=type_of, key=ts_key, opaque_prefixes=opaque, v=constants(ctx, opaque),
+               subpaths=(*SUBPATHS, *extra), modules=[m for m in modules if m != "package.json"],
+               hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
+               metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported])
+    ctx.update(emitters or {})
+    files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in modules}
     return dict(sorted(files.items()))
+
+
+@dataclass(frozen=True)
+class Constant:
+    """An exported constant as the `.js` prints it (`js`) and the literal type the `.d.ts` declares (`dts`)."""
+
+    js: Escaped
+    dts: Escaped
+
+
+def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant]:
+    """Every spec-filled constant of the package by exported name, described once for both files."""
+    project = ctx["project"]
+    hashing = project.hashing
+    values: dict[str, Value] = {
+        "HASH_ALGORITHM": hashing.algorithm, "HASH_HEX_CHARS": hashing.hex_chars, "HASH_SALT_ENV": hashing.salt_env,
+        "HASH_SALT_ROTATION_DAYS": hashing.salt_rotation_days,
+        "HASHED_ID_PREFIXES": {t.name: t.prefix or "" for t in ctx["hashed_tags"]},
+        "HASHED_ID_OPAQUE_PREFIXES": {t.name: opaque[t.name] for t in ctx["hashed_tags"] if t.name in opaque},
+        "HEADERS": {h["spec"].name: {
+            "name": Ref(h["const"]), "group": h["spec"].group, "required": h["spec"].required,
+            "description": h["spec"].description, "format": h["spec"].format,
+            "pattern": Typed(code("typescript", "new RegExp(", escaped("ts_str", h["pattern"]), ")"),
+                             code("typescript", "RegExp")),
+            "maxBytes": h["spec"].max_bytes, "secret": h["spec"].secret, "identity": h["spec"].identity,
+            "value": h["spec"].value, "hops": list(h["spec"].hops)} for h in ctx["headers"]},
+        "HEADER_GROUPS": {g: [Ref(h["const"]) for h in members] for g, members in ctx["groups"]},
+        "HOPS": {hop["spec"].name: {
+            "name": hop["spec"].name, "description": hop["spec"].description, "source": hop["spec"].source,
+            "target": hop["spec"].target, "external": hop["spec"].external,
+            "allowed": [Ref(c) for c in hop["allowed"]]} for hop in ctx["hops"]},
+        "STRIP_UNKNOWN_HEADERS": project.strip_unknown_headers,
+        "HEADER_DEFAULT_MAX_BYTES": project.header_default_max_bytes,
+        "SSE_HEADERS": {h["spec"].name: h["spec"].value for h in ctx["sse"]},
+        "TAG_VALUES": {t.name: list(t.values) for t, _ in ctx["enum_tags"]},
+        "METRICS": {m["spec"].key: Ref(m["const"]) for m in ctx["metrics"]},
+        "LOG_EVENT_KEYS": [e.key for e in ctx["logs"].events],
+        "FORBIDDEN_LOG_FIELDS": list(project.forbidden_log_fields),
+    }
+    values.update({h["const"]: h["spec"].name for h in ctx["headers"]})
+    values.update({f"tag:{t.name}": list(t.values) for t, _ in ctx["enum_tags"]})  # one entry of TAG_VALUES
+    for m in ctx["metrics"]:
+        spec = m["spec"]
+        values[m["const"]] = {
+            "key": spec.key, "name": spec.name, "promName": spec.prom_name, "baseName": spec.base_name,
+            "series": list(spec.series), "type": spec.type, "unit": spec.unit, "description": spec.description,
+            "labels": list(spec.labels), "buckets": list(spec.buckets)}
+    return {name: Constant(js(value), dts(value)) for name, value in values.items()}

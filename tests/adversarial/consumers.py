@@ -86,7 +86,7 @@ class Consumers:
             self.python[unit] = packages[0]
 
     def _add_typescript(self, case: str, files: Mapping[str, bytes]) -> None:
-        ts = {p[len("typescript/"):]: d for p, d in files.items() if p.startswith("typescript/") and p.endswith(".ts")}
+        ts = {p[len("typescript/"):]: d for p, d in files.items() if p.startswith("typescript/") and p.endswith((".ts", ".js"))}
         if not ts:
             return
         unit = "t" + _key(ts)

@@ -1,0 +1,5 @@
+import { Vitals } from "./vitals";
+
+export default function Page() {
+  return <Vitals />;
+}
