@@ -25,9 +25,12 @@ from obs_codegen.backends.templating import Templates
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ts_package"
 PACKAGE = "@coachup/obs"
-SUBPATHS = [".", *typescript.SUBPATHS]
+# Every subpath of the Coach Up package: the fixed ones, and `emitters`, which a spec with log events gets
+# (a subpath of its own, not re-exported by the root).
+ALL = (*typescript.SUBPATHS, "emitters")
+SUBPATHS = [".", *ALL]
 # Constants whose declaration is wider than their value on purpose (`HEADERS[name]` is a `HeaderSpec`).
-WIDENED = {"HEADERS", "HEADER_GROUPS", "HOPS", "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES",
+WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS", "HEADERS", "HEADER_GROUPS", "HOPS", "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES",
            "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS"}
 STRICT = {"strict": True, "noUnusedLocals": True, "exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True,
           "target": "es2022", "lib": ["es2022", "dom"], "noEmit": True, "skipLibCheck": False,
@@ -93,9 +96,15 @@ def exports_of(project: Path) -> dict[str, Any]:
 
 
 def ts_expr(value: Any) -> str:
-    """A TypeScript expression for a value `exports.mjs` encoded (JSON plus regular expressions)."""
+    """A TypeScript expression for a value `exports.mjs` encoded (JSON plus regular expressions, Sets and Maps)."""
     if isinstance(value, dict) and set(value) == {"$regexp"}:
         return f"new RegExp({json.dumps(value['$regexp'])})"
+    if isinstance(value, dict) and set(value) == {"$function"}:  # a function inside a value (PINO_OPTIONS.formatters)
+        return "((): never => { throw new Error(); })"
+    if isinstance(value, dict) and set(value) == {"$set"}:
+        return "new Set([" + ", ".join(ts_expr(v) for v in value["$set"]) + "])"
+    if isinstance(value, dict) and set(value) == {"$map"}:
+        return "new Map([" + ", ".join(f"[{ts_expr(k)}, {ts_expr(v)}]" for k, v in value["$map"]) + "])"
     if isinstance(value, dict):
         return "{" + ", ".join(f"[{json.dumps(k)}]: {ts_expr(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
@@ -159,15 +168,15 @@ def test_a_changed_runtime_value_fails_the_agreement_check(tmp_path: Path, proje
 
 
 def test_node_imports_every_subpath_and_the_browser_subpaths_need_no_node_builtin(project: Path) -> None:
-    script = ("const subs = ['@coachup/obs', ...['hashing', 'headers', 'logs', 'metrics'].map((s) => `@coachup/obs/${s}`)];\n"
+    script = (f"const subs = ['@coachup/obs', ...{json.dumps(list(ALL))}.map((s) => `@coachup/obs/${{s}}`)];\n"
               "for (const s of subs) { const m = await import(s); console.log(s, Object.keys(m).length); }\n")
     (project / "imports.mjs").write_text(script, encoding="utf-8")
     ran = run(["node", "imports.mjs"], project)
     assert ran.returncode == 0, ran.stderr
     assert [line.split()[0] for line in ran.stdout.splitlines()] == [
-        PACKAGE, *(f"{PACKAGE}/{s}" for s in typescript.SUBPATHS)]
+        PACKAGE, *(f"{PACKAGE}/{s}" for s in ALL)]
     target = project / "node_modules" / PACKAGE
-    for sub in typescript.SUBPATHS:
+    for sub in ALL:
         imports = [line for line in (target / f"{sub}.js").read_text().splitlines() if line.startswith("import ")]
         assert imports == (['import { createHmac } from "node:crypto";'] if sub == "hashing" else []), (sub, imports)
 
@@ -178,7 +187,7 @@ def test_npm_pack_ships_the_js_and_the_declarations(tmp_path: Path) -> None:
               {"npm_config_cache": str(tmp_path / "npm-cache"), "npm_config_update_notifier": "false"})
     assert ran.returncode == 0, ran.stderr
     packed = {f["path"] for f in json.loads(ran.stdout)[0]["files"]}
-    modules = {f"{m}{ext}" for m in ("index", *typescript.SUBPATHS) for ext in (".js", ".d.ts")}
+    modules = {f"{m}{ext}" for m in ("index", *ALL) for ext in (".js", ".d.ts")}
     assert packed == modules | {"package.json"}, packed
     exports = json.loads((target / "package.json").read_text())["exports"]
     assert {p for entry in exports.values() if isinstance(entry, dict) for p in entry.values()} == {
