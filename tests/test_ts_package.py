@@ -30,7 +30,8 @@ PACKAGE = "@coachup/obs"
 ALL = (*typescript.SUBPATHS, "emitters")
 SUBPATHS = [".", *ALL]
 # Constants whose declaration is wider than their value on purpose (`HEADERS[name]` is a `HeaderSpec`).
-WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS", "HEADERS", "HEADER_GROUPS", "HOPS", "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES",
+WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS",
+           "HEADERS", "HEADER_GROUPS", "HOPS", "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES",
            "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS"}
 STRICT = {"strict": True, "noUnusedLocals": True, "exactOptionalPropertyTypes": True, "noUncheckedIndexedAccess": True,
           "target": "es2022", "lib": ["es2022", "dom"], "noEmit": True, "skipLibCheck": False,

@@ -159,7 +159,7 @@ def test_histogram_prom_name_is_its_base_name(relay: Model) -> None:
     assert hist.prom_name == hist.base_name == "relay_worker_job_duration_seconds"
     assert relay.metric("worker.job.runs").prom_name == "relay_worker_job_runs_total"
     files = backend("typescript")(relay, Templates())
-    ts = next(v for k, v in files.items() if k.name == "metrics.ts").decode()
+    ts = next(v for k, v in files.items() if k.name == "metrics.js").decode()
     block = ts[ts.index('key: "worker.job.duration_seconds"'):]
     assert block.split("\n")[2].strip() == 'promName: "relay_worker_job_duration_seconds",'
     assert "_bucket\", \"" in block.split("\n")[4]  # the series list still names every series

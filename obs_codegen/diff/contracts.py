@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..backends.identifiers import exact_number
 from ..spec.model import Header, LogField, Model, Pos
 from .registry import Change, Matched, Pair, change_rule, match, removed
 
@@ -121,7 +122,7 @@ def _field_narrowed(pair: Pair) -> Iterator[Change]:
 
 
 def _n(value: float | None) -> str:
-    return "none" if value is None else str(int(value)) if float(value).is_integer() else repr(value)
+    return "none" if value is None else exact_number(value)
 
 
 def _narrowing(old: LogField, new: LogField) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..backends.identifiers import exact_number
 from ..lint.metrics import series_count
 from ..spec.model import Metric
 from .dependents import listing
@@ -12,10 +13,6 @@ from .registry import Change, Matched, Pair, change_rule, match, removed
 
 def _metrics(pair: Pair) -> Matched[Metric]:
     return match(pair.old.metrics, pair.new.metrics, lambda m: m.key, lambda m: m.renamed_from)
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 @change_rule("metric-removed", "queries", "error", "A metric is gone: every query of its series returns nothing.")
@@ -120,9 +117,9 @@ def _buckets(pair: Pair) -> Iterator[Change]:
         gone = [b for b in old.buckets if b not in new.buckets]
         if not gone:
             continue
-        hard = [f"SLO '{s.name}' (threshold {_num(s.threshold)})" for s in pair.old.slos
+        hard = [f"SLO '{s.name}' (threshold {exact_number(s.threshold)})" for s in pair.old.slos
                 if s.latency_metric is not None and s.latency_metric.key == old.key and s.threshold in gone]
-        bounds = ", ".join(f'le="{_num(b)}"' for b in gone)
+        bounds = ", ".join(f'le="{exact_number(b)}"' for b in gone)
         panels = pair.readers.panels(old, "le")
         if hard:
             yield Change(new.pos, "bucket-removed", f"{new.key}:{bounds}",
