@@ -141,30 +141,9 @@ def _thresholds(raw: dict[str, Any]) -> dict[str, Any]:
 def _heatmap(raw: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     """The heatmap panel as Grafana 9+ writes it: pre-bucketed Prometheus `le` series, no `cards`."""
     unit = (raw.get("yAxis") or {}).get("format") or "short"
-    out["options"] = {
-        "calculate": False,
-        "cellGap": 1,
-        "color": {
-            "exponent": 0.5, "fill": "dark-orange", "mode": "scheme", "reverse": False, "scale": "exponential",
-            "scheme": "Oranges", "steps": 64,
-        },
-        "exemplars": {"color": "rgba(255,0,255,0.7)"},
-        "filterValues": {"le": 1e-9},
-        "legend": {"show": True},
-        "rowsFrame": {"layout": "auto"},
-        "tooltip": {"mode": "single", "showColorScale": False, "yHistogram": False},
-        "yAxis": {"axisPlacement": "left", "reverse": False, "unit": unit},
-    }
-    out["fieldConfig"] = {
-        "defaults": {
-            "custom": {
-                "hideFrom": {"legend": False, "tooltip": False, "viz": False},
-                "scaleDistribution": {"type": "linear"},
-            },
-            "unit": unit,
-        },
-        "overrides": [],
-    }
+    # Grafana's heatmap defaults (panels.OPTIONS / CUSTOM) are laid under this by `complete`: only the unit is ours.
+    out["options"] = {"yAxis": {"unit": unit}}
+    out["fieldConfig"] = {"defaults": {"unit": unit}, "overrides": []}
     return out
 
 
