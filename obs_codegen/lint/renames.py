@@ -13,6 +13,20 @@ from ..spec.schema import DOTTED, IDENT
 from .registry import rule
 
 
+def field_groups(model: Model) -> list[tuple[tuple[str, ...], tuple[LogField, ...]]]:
+    """Every list of log fields with its spec path: the envelope, each event's and each object's fields."""
+    groups: list[tuple[tuple[str, ...], tuple[LogField, ...]]] = [(("logs", "envelope"), model.logs.envelope)]
+    groups += [(("logs", "events", e.key, "fields"), e.fields) for e in model.logs.events]
+    groups += [(("logs", "objects", o.name, "fields"), o.fields) for o in model.logs.objects]
+    return groups
+
+
+def _tag_raw(src: Source, name: str) -> dict[str, object]:
+    tags = src.data.get("tags") if isinstance(src.data, dict) else None
+    raw = tags.get(name) if isinstance(tags, dict) else None
+    return raw if isinstance(raw, dict) else {}
+
+
 @rule("spec-renamed-from", "`renamed_from` names a former name: valid, not in use, and claimed by one item only.")
 def _renamed_from(model: Model, src: Source) -> Iterator[Diagnostic]:
     keys = {m.key for m in model.metrics}
@@ -40,10 +54,17 @@ def _renamed_from(model: Model, src: Source) -> Iterator[Diagnostic]:
         if h.renamed_from is not None and h.renamed_from.lower() in headers:
             yield src.diag(("headers", h.name, "renamed_from"), "spec-renamed-from",
                            f"'{h.renamed_from}' is still a header of this spec; a rename retires the old name")
-    groups: list[tuple[tuple[str, ...], tuple[LogField, ...]]] = [(("logs", "envelope"), model.logs.envelope)]
-    groups += [(("logs", "events", e.key, "fields"), e.fields) for e in model.logs.events]
-    groups += [(("logs", "objects", o.name, "fields"), o.fields) for o in model.logs.objects]
-    for prefix, fields in groups:
+    tags = {t.name for t in model.tags}
+    labels = {t.label for t in model.tags}
+    for t in model.tags:
+        old = t.renamed_from
+        if old is not None and (old in tags or old == t.name):
+            yield src.diag(("tags", t.name, "renamed_from"), "spec-renamed-from",
+                           f"'{old}' is still a tag of this spec; a rename retires the old name")
+        elif old is not None and "label" not in _tag_raw(src, t.name) and naming.snake_case(old) in labels:
+            yield src.diag(("tags", t.name, "renamed_from"), "spec-renamed-from",
+                           f"the old label {naming.snake_case(old)} is still the label of another tag")
+    for prefix, fields in field_groups(model):
         names = {f.name for f in fields}
         for f in fields:
             old = f.renamed_from

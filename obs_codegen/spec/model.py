@@ -16,6 +16,7 @@ from typing import Literal
 
 from . import naming
 from .humanise import humanise
+from .lifecycle import Deprecation
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TagKind = Literal["enum", "string", "hashed_id"]
@@ -114,6 +115,8 @@ class Tag:
     opaque_pattern: str | None
     is_environment: bool
     pos: Pos
+    renamed_from: str | None = None  # the tag name it had before
+    deprecated: Deprecation | None = None
 
     @property
     def bounded(self) -> bool:
@@ -145,6 +148,7 @@ class Metric:
     aggregation: Aggregation = "sum"  # gauges: how series combine across instances
     part_of: str | None = None  # counters: key of the total this counts a failure/subset of
     renamed_from: str | None = None  # the spec name it had before (for `obs-codegen diff`)
+    deprecated: Deprecation | None = None
 
     @property
     def display_title(self) -> str:
@@ -219,6 +223,7 @@ class Header:
     pattern: str  # regular expression for a valid value (anchored)
     pos: Pos
     renamed_from: str | None = None
+    deprecated: Deprecation | None = None
 
     @property
     def anchor(self) -> str:
@@ -241,6 +246,7 @@ class LogField:
     object: LogObject | None = None
     pos: Pos = Pos("", 0, 0)
     renamed_from: str | None = None
+    deprecated: Deprecation | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from . import naming
+from . import lifecycle, naming
 from .hints import Hinter
 from .loader import Source
 from .model import (
@@ -243,6 +243,8 @@ def _tags(r: Resolver) -> None:
             opaque_pattern=t.get("opaque_pattern") if isinstance(t.get("opaque_pattern"), str) else None,
             is_environment=kind == "environment",
             pos=r.pos("tags", name),
+            renamed_from=_opt(t, "renamed_from"),
+            deprecated=lifecycle.parse(t.get("deprecated")),
         )
     r.parts["tags"] = tags
     sets: dict[str, tuple[Tag, ...]] = {}
@@ -295,6 +297,7 @@ def _metrics(r: Resolver) -> None:
             aggregation=m["aggregation"] if m.get("aggregation") in ("sum", "max", "min", "avg") else "sum",
             part_of=m["part_of"] if isinstance(m.get("part_of"), str) else None,
             renamed_from=_opt(m, "renamed_from"),
+            deprecated=lifecycle.parse(m.get("deprecated")),
         )
     for key, metric in metrics.items():
         if metric.part_of is not None and metric.part_of not in metrics:
@@ -363,7 +366,7 @@ def _headers(r: Resolver) -> None:
             description=_s(h, "description"), format=fmt, tag=tag, value=value, max_bytes=max_bytes,
             secret=bool(h.get("secret", False)), identity=bool(h.get("identity", False)), hops=tuple(hops),
             pattern=_header_pattern(fmt, tag, value, project.hashing), pos=r.pos("headers", name),
-            renamed_from=_opt(h, "renamed_from"),
+            renamed_from=_opt(h, "renamed_from"), deprecated=lifecycle.parse(h.get("deprecated")),
         ))
     r.parts["headers"] = tuple(headers)
 
@@ -381,6 +384,7 @@ def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], o
         unit=raw.get("unit") if isinstance(raw.get("unit"), str) else None,
         pos=r.pos(*path),
         renamed_from=_opt(raw, "renamed_from"),
+        deprecated=lifecycle.parse(raw.get("deprecated")),
     )
     if "tag" in raw:
         tag = r.parts["tags"].get(raw["tag"]) if isinstance(raw["tag"], str) else None

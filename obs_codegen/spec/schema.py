@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .lifecycle import DATE
+
 SCHEMA_ID = "https://obs-codegen.dev/schemas/spec-v1.json"
 
 NAME = r"^[a-z][a-z0-9_]*$"
@@ -59,6 +61,16 @@ def _list(items: dict[str, Any], description: str = "", **extra: Any) -> dict[st
 DESC = _str("What this is, in one or two sentences. Shown in the catalog, dashboards and generated code.", minLength=1)
 RENAMED_FROM = _str("The name this item had before; `obs-codegen diff` then reports a rename, not a removal.",
                     minLength=1)
+DEPRECATED = _obj(
+    {
+        "since": _str("When it was deprecated: an ISO date (YYYY-MM-DD) or a version.", minLength=1, maxLength=40),
+        "replacement": _str("The spec name of the item of the same kind to use instead.", minLength=1),
+        "remove_after": _str("ISO date (YYYY-MM-DD) after which it may be removed; lint warns once it has passed, "
+                             "and `obs-codegen diff` accepts its removal from then on.", pattern=DATE),
+    },
+    ("since",),
+    "Still emitted and valid, but on its way out: generated code, catalog and log schemas mark it.",
+)
 PER_ENV_NUMBER = {
     "description": "A number, or a map from environment name to number.",
     "type": ["number", "object"],
@@ -86,6 +98,7 @@ FIELD: dict[str, Any] = _obj(
         "unit": _str("Unit of a numeric field (ms, cents, ...)."),
         "description": DESC,
         "renamed_from": RENAMED_FROM,
+        "deprecated": DEPRECATED,
     },
     ("description",),
 )
@@ -185,6 +198,9 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "pattern": _str("Regular expression a value must match."),
                     "prefix": _str("Prefix of the hashed form (type: hashed_id), e.g. 'u:'."),
                     "opaque_pattern": _str("Server-generated, non-personal form also accepted (type: hashed_id)."),
+                    "renamed_from": _str("The tag name this tag had before (its label then had that name, unless "
+                                         "`label:` set it); `obs-codegen diff` reports a label rename.", pattern=IDENT),
+                    "deprecated": DEPRECATED,
                 },
                 ("type", "description"),
             ),
@@ -228,6 +244,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "tags": _list({"type": "string"}, "Tags and tag sets used as labels.", uniqueItems=True),
                     "description": DESC,
                     "renamed_from": RENAMED_FROM,
+                    "deprecated": DEPRECATED,
                 },
                 ("type", "unit", "description"),
             ),
@@ -254,6 +271,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "identity": {"type": "boolean", "description": "Carries an identity: must be hashed."},
                     "hops": _list({"type": "string"}, "Hops the header may be propagated over.", uniqueItems=True),
                     "renamed_from": RENAMED_FROM,
+                    "deprecated": DEPRECATED,
                 },
                 ("group", "description", "format", "hops"),
             ),
