@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec.model import Model
-from . import code, contracts, metrics, objectives  # noqa: F401  (each family registers its rules)
+from . import code, contracts, lifecycle, metrics, objectives  # noqa: F401  (each family registers its rules)
 from .registry import RULES, Category, Change, ChangeSeverity, run, severity_of
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from ..spec.model import Model, Pos
+from .lifecycle import retired
 from .registry import Change, Pair, change_rule
 
 _TS_EXPORT = re.compile(r"^export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|function\*?|type|interface|class|enum)\s+"
@@ -77,6 +78,9 @@ def public_api(model: Model) -> dict[str, set[str]]:
 def _code_names(pair: Pair) -> Iterator[Change]:
     if _names(pair.old) == _names(pair.new):
         return
+    # Names that go because a deprecated metric, header or tag was removed after its window are expected.
+    gone_items = {":".join(n.split(":")[:2]) for n in _names(pair.old) - _names(pair.new)}
+    expected = gone_items <= retired(pair)
     old, new = public_api(pair.old), public_api(pair.new)
     here = Pos(pair.new.spec_path, 1, 1)
     packages = {"python": (pair.old.project.python_package, pair.new.project.python_package),
@@ -94,4 +98,6 @@ def _code_names(pair: Pair) -> Iterator[Change]:
             shown = ", ".join(gone[:8]) + (f" and {len(gone) - 8} more" if len(gone) > 8 else "")
             yield Change(here, "code-name-removed", language,
                          f"the generated {language} package no longer exports {shown}: code that uses them stops "
-                         "compiling or importing")
+                         "compiling or importing" + (" (expected: each was deprecated and its remove_after date has "
+                                                     "passed)" if expected else ""),
+                         severity="info" if expected else None)

@@ -17,7 +17,8 @@ def _headers(pair: Pair) -> Matched[Header]:
 def _header_removed(pair: Pair) -> Iterator[Change]:
     for h in _headers(pair).removed:
         yield removed(h.pos, "header-removed", h.name,
-                      f"header '{h.name}' was removed: senders still send it and the boundary helpers now strip it")
+                      f"header '{h.name}' was removed: senders still send it and the boundary helpers now strip it",
+                      deprecated=h.deprecated)
 
 
 @change_rule("header-renamed", "wire", "warning", "A header declares `renamed_from`: both ends must move together.")
@@ -84,7 +85,8 @@ def _field_removed(pair: Pair) -> Iterator[Change]:
     for group, _, m in _field_pairs(pair):
         for f in m.removed:
             yield removed(f.pos, "log-field-removed", f"{group}:{f.name}",
-                          f"field '{f.name}' of {group} was removed: consumers that read it get nothing")
+                          f"field '{f.name}' of {group} was removed: consumers that read it get nothing",
+                          deprecated=f.deprecated)
 
 
 @change_rule("log-field-renamed", "logs", "warning", "A log field declares `renamed_from`: consumers must read the new name.")

@@ -6,13 +6,22 @@ from collections.abc import Iterator
 
 from ..backends.identifiers import exact_number
 from ..lint.metrics import series_count
-from ..spec.model import Metric
+from ..spec.model import Metric, Tag
 from .dependents import listing
-from .registry import Change, Matched, Pair, change_rule, match, removed
+from .registry import Change, Matched, Pair, change_rule, match, removed, retiring
 
 
 def _metrics(pair: Pair) -> Matched[Metric]:
     return match(pair.old.metrics, pair.new.metrics, lambda m: m.key, lambda m: m.renamed_from)
+
+
+def tag_pairs(pair: Pair) -> Matched[Tag]:
+    return match(pair.old.tags, pair.new.tags, lambda t: t.name, lambda t: t.renamed_from)
+
+
+def _label_renames(pair: Pair) -> dict[str, str]:
+    """Old label -> new label, for tags that declare `renamed_from` and changed label with it."""
+    return {o.label: n.label for o, n in tag_pairs(pair).renamed if o.label != n.label}
 
 
 @change_rule("metric-removed", "queries", "error", "A metric is gone: every query of its series returns nothing.")
@@ -21,7 +30,8 @@ def _removed(pair: Pair) -> Iterator[Change]:
         readers = pair.readers.of_metric(m)
         yield removed(m.pos, "metric-removed", m.key,
                       f"metric '{m.key}' was removed: queries of {', '.join(m.series)} return nothing"
-                      f"{listing(readers)}; declare `renamed_from: {m.key}` on its replacement if it was renamed")
+                      f"{listing(readers)}; declare `renamed_from: {m.key}` on its replacement if it was renamed",
+                      deprecated=m.deprecated)
 
 
 @change_rule("metric-renamed", "queries", "warning",
@@ -69,12 +79,26 @@ def _prom_name(pair: Pair) -> Iterator[Change]:
 @change_rule("label-removed", "queries", "error",
              "A metric lost a label: queries that filter or group by it return nothing or merge series.")
 def _label_removed(pair: Pair) -> Iterator[Change]:
+    renames = _label_renames(pair)
     for old, new in _metrics(pair).both:
-        for label in [x for x in old.labels if x not in new.labels]:
+        tags = {t.label: t for t in old.tags}
+        for label in [x for x in old.labels if x not in new.labels and renames.get(x) not in new.labels]:
             readers = pair.readers.of_metric(old, label)
-            yield Change(new.pos, "label-removed", f"{new.key}:{label}",
-                         f"metric '{new.key}' no longer has label '{label}': queries that filter or group by it "
-                         f"break{listing(readers)}")
+            yield retiring(Change(new.pos, "label-removed", f"{new.key}:{label}",
+                                  f"metric '{new.key}' no longer has label '{label}': queries that filter or group by "
+                                  f"it break{listing(readers)}"), tags[label].deprecated)
+
+
+@change_rule("label-renamed", "queries", "warning",
+             "A tag declares `renamed_from` and its label changed: queries must filter and group by the new label.")
+def _label_renamed(pair: Pair) -> Iterator[Change]:
+    renames = _label_renames(pair)
+    for old, new in _metrics(pair).both:
+        for label in [x for x in old.labels if x in renames and x not in new.labels and renames[x] in new.labels]:
+            readers = pair.readers.of_metric(old, label)
+            yield Change(new.pos, "label-renamed", f"{new.key}:{label}",
+                         f"metric '{new.key}' label '{label}' is now '{renames[label]}': queries that filter or group "
+                         f"by '{label}' must move{listing(readers)}")
 
 
 @change_rule("label-added", "queries", "warning",
@@ -82,7 +106,7 @@ def _label_removed(pair: Pair) -> Iterator[Change]:
 def _label_added(pair: Pair) -> Iterator[Change]:
     budget = pair.new.project.series_budget
     for old, new in _metrics(pair).both:
-        added = [x for x in new.labels if x not in old.labels]
+        added = [x for x in new.labels if x not in old.labels and x not in _label_renames(pair).values()]
         if not added:
             continue
         before, after = series_count(old), series_count(new)

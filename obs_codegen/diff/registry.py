@@ -10,9 +10,11 @@ log consumers; `wire`: headers between services), a default severity (`error` br
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Literal, TypeVar
 
+from ..spec import lifecycle
+from ..spec.lifecycle import Deprecation
 from ..spec.model import Model, Pos
 from .dependents import Readers
 
@@ -71,9 +73,24 @@ def change_rule(rule_id: str, category: Category, severity: ChangeSeverity, purp
     return register
 
 
-def removed(old_pos: Pos, rule: str, subject: str, message: str, severity: ChangeSeverity | None = None) -> Change:
-    """A change about an item that exists only in the base spec: positioned there."""
-    return Change(old_pos, rule, subject, message, in_base=True, severity=severity)
+def removed(old_pos: Pos, rule: str, subject: str, message: str, severity: ChangeSeverity | None = None,
+            deprecated: Deprecation | None = None) -> Change:
+    """A change about an item that exists only in the base spec: positioned there (see `retiring`)."""
+    return retiring(Change(old_pos, rule, subject, message, in_base=True, severity=severity), deprecated)
+
+
+def retiring(change: Change, deprecated: Deprecation | None) -> Change:
+    """A removal adjusted for the base's deprecation of the removed item: once its `remove_after` date
+    has passed, the removal is the expected end of the deprecation (info); before that date it keeps
+    its severity and says how long readers were promised."""
+    if deprecated is None:
+        return change
+    if lifecycle.expired(deprecated):
+        return replace(change, severity="info", message=f"{change.message} (expected: deprecated since "
+                       f"{deprecated.since}, due for removal after {deprecated.remove_after})")
+    window = f"until {deprecated.remove_after}" if deprecated.remove_after else "with no remove_after date"
+    return replace(change, message=f"{change.message} (it is deprecated, but its window runs {window}: readers "
+                   "may not have moved yet)")
 
 
 def severity_of(change: Change) -> ChangeSeverity:
