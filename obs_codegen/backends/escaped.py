@@ -85,6 +85,11 @@ def py_literal(values: Iterable[Any]) -> str:
     return f"Literal[{', '.join(items)}]" if items else "Never"
 
 
+def py_opt_str(value: str | None) -> str:
+    """A Python string literal, or `None`."""
+    return "None" if value is None else _text(escape.py_str)(value)
+
+
 def _json(value: Any, indent: int | None = None) -> str:
     return escape.json_value(value, indent=indent)
 
@@ -96,6 +101,7 @@ FILTERS: dict[str, tuple[Callable[..., str], tuple[Language, ...] | None]] = {
     "py_comment": (_text(escape.py_comment), ("python",)),
     "py_bool": (py_bool, ("python",)),
     "py_literal": (py_literal, ("python",)),
+    "py_opt_str": (py_opt_str, ("python",)),
     "ts_str": (_text(escape.ts_str), ("typescript",)),
     "ts_doc": (_text(escape.ts_doc), ("typescript",)),
     "ts_comment": (_text(escape.ts_comment), ("typescript",)),

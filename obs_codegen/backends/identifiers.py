@@ -152,6 +152,7 @@ class Names:
     tag_types: dict[str, str]  # enum tag -> value type, `errorType` -> ErrorTypeValue
     objects: dict[str, str]  # log object -> type, `webVitals` -> WebVitalsObject
     events: dict[str, str]  # log event key -> type, `py.provider_call` -> PyProviderCallEvent
+    renamed: dict[str, str]  # metric key -> the constant of its former name (`renamed_from`), kept as an alias
 
 
 def derive(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> Names:
@@ -174,6 +175,8 @@ def derive(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> 
         objects={o.name: claim("log object", o.name, pascal_case(o.name, "Object"), o.pos)
                  for o in model.logs.objects},
         events={e.key: claim("log event", e.key, pascal_case(e.key, "Event"), e.pos) for e in model.logs.events},
+        renamed={m.key: claim("former metric name", m.renamed_from, upper_snake(m.renamed_from), m.pos)
+                 for m in model.metrics if m.renamed_from is not None},
     )
 
 
@@ -311,7 +314,8 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
         for hop in model.hops
     ]
     metrics = [
-        {"const": names.metrics[m.key], "spec": m, "buckets": [exact_number(b) for b in m.buckets]} for m in model.metrics
+        {"const": names.metrics[m.key], "spec": m, "buckets": [exact_number(b) for b in m.buckets],
+         "alias": names.renamed.get(m.key)} for m in model.metrics
     ]
     logs = model.logs
     # Every (field, service) pair the logs module types, so a backend can collect its imports before rendering.

@@ -61,7 +61,8 @@ def schema_path(service: str) -> PurePosixPath:
 
 
 def _describe(field: LogField) -> str:
-    return f"{field.description} Unit: {field.unit}." if field.unit else field.description
+    text = f"{field.description} Unit: {field.unit}." if field.unit else field.description
+    return f"{text} {field.deprecated.sentence('field')}" if field.deprecated else text
 
 
 def hashed_pattern(tag: Tag, hashing: Hashing) -> str:
@@ -119,6 +120,8 @@ def _field_schema(field: LogField, service: str, defs: dict[str, Any], hashing: 
     if field.max_length is not None and out.get("type") == "string":
         out["maxLength"] = field.max_length
     out["description"] = _describe(field)
+    if field.deprecated is not None:
+        out["deprecated"] = True  # JSON Schema 2020-12 meta-data: still valid, on its way out
     return out
 
 

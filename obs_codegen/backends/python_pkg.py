@@ -30,7 +30,7 @@ MODULE_BUILTINS = {
                 "sse_response_headers", "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput",
                 "sanitize_headers"),
     "logs": ("LogEnvelope", "LogEvent", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "log_line"),
-    "metrics": ("MetricType", "MetricSpec", "TAG_VALUES", "METRICS"),
+    "metrics": ("MetricType", "Deprecation", "MetricSpec", "TAG_VALUES", "METRICS"),
 }
 # Names the templates use internally at module level (imports, private helpers).
 PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "MappingProxyType", "Mapping", "Iterable",
@@ -41,7 +41,8 @@ INSTRUMENTATION_BUILTINS = ("annotations", "dataclass", "TYPE_CHECKING", "Litera
                             "MetricSpec", "CollectorRegistry", "Counter", "Gauge", "Histogram", "ServiceName",
                             "create_metrics", "labels", "Meter", "MeterProvider", "View", "PrometheusMetricReader",
                             "BoundCounter", "BoundGauge", "BoundHistogram", "METER_NAME", "views", "prometheus_reader",
-                            "meter_provider", "create_otel_metrics", "SdkMeterProvider", "MetricReader", "Mapping", "Sequence")
+                            "meter_provider", "create_otel_metrics", "SdkMeterProvider", "MetricReader", "Mapping", "Sequence",
+                            "deprecated")
 
 _SCALARS = {"integer": "int", "number": "float", "boolean": "bool"}
 
@@ -101,6 +102,11 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
     by_key = {m["spec"].key: m for m in ctx["metrics"]}
     recorders = {m.key: {**by_key[m.key], "kind": m.type.capitalize(), "method": names.metrics[m.key].lower(),
                          "params": _params(m, names)} for m in model.metrics}
+    for m in model.metrics:
+        if m.key in names.renamed:
+            recorders[m.key]["alias_method"] = names.renamed[m.key].lower()
+            recorders[m.key]["rename_note"] = (f"metric '{m.renamed_from}' was renamed to '{m.key}'; use "
+                                               f"{names.metrics[m.key].lower()}().")
     services = [
         {"name": s.name, "title": s.title, "cls": ctx["metrics_classes"][s.name],
          "metrics": [recorders[m.key] for m in model.metrics_for(s.name)]}
@@ -114,6 +120,7 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
     types = sorted({p["type"] for r in recorders.values() for p in r["params"] if p["type"] != "str"} | {"MetricSpec"},
                    key=isort_key)
     return {"services": services, "example": example, "recorders": list(recorders.values()),
+            "any_deprecated": any(m.deprecated is not None or m.key in names.renamed for m in model.metrics),
             "recorder_imports": types, "recorder_imports_wrap": len("from .metrics import " + ", ".join(types)) > 88}
 
 

@@ -37,7 +37,7 @@ BUILTINS = (
     "HeaderGroup", "HopName", "HeaderSpec", "HeaderName", "HEADERS", "HEADER_GROUPS", "HopSpec", "HOPS",
     "STRIP_UNKNOWN_HEADERS", "HEADER_DEFAULT_MAX_BYTES", "SSE_HEADERS", "sseRequestHeaders", "sseResponseHeaders",
     "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput", "sanitizeHeaders",
-    "MetricType", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
+    "MetricType", "MetricDeprecation", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
     "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
 )  # emitters (a subpath module, not re-exported by index) defines only fixed names
 
@@ -154,4 +154,8 @@ def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant
             "key": spec.key, "name": spec.name, "promName": spec.prom_name, "baseName": spec.base_name,
             "series": list(spec.series), "type": spec.type, "unit": spec.unit, "description": spec.description,
             "labels": list(spec.labels), "buckets": list(spec.buckets)}
+        if spec.deprecated is not None:
+            d = spec.deprecated
+            values[m["const"]]["deprecation"] = {k: v for k, v in (("since", d.since), ("replacement", d.replacement),
+                                                                   ("removeAfter", d.remove_after)) if v is not None}
     return {name: Constant(js(value), dts(value)) for name, value in values.items()}

@@ -7,6 +7,15 @@
 
 export type MetricType = "counter" | "gauge" | "histogram";
 
+/** Set on a metric the spec deprecates: it is still emitted; move to `replacement` before `removeAfter`. */
+export interface MetricDeprecation {
+  readonly since: string;
+  /** Spec name (`key`) of the metric to use instead. */
+  readonly replacement?: string;
+  /** ISO date after which the metric may be removed. */
+  readonly removeAfter?: string;
+}
+
 export interface MetricSpec {
   /** Spec name, e.g. `next.request.count`. */
   readonly key: string;
@@ -24,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** Present when the spec deprecates the metric. */
+  readonly deprecation?: MetricDeprecation;
 }
 
 /** The label set of metric `M`, e.g. `LabelsOf<typeof NEXT_REQUEST_COUNT>`. */

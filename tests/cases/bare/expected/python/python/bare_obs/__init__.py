@@ -43,12 +43,14 @@ from .metrics import (
     TAG_VALUES,
     WORKER_JOBS_COUNT,
     WORKER_QUEUE_DEPTH,
+    Deprecation,
     EnvValue,
     MetricSpec,
     MetricType,
 )
 
 __all__ = [
+    'Deprecation',
     'DropReason',
     'DroppedHeader',
     'EnvValue',

@@ -13,6 +13,15 @@ MetricType = Literal["counter", "gauge", "histogram"]
 
 
 @dataclass(frozen=True)
+class Deprecation:
+    """Set on a metric the spec deprecates: it is still emitted; move to `replacement` before `remove_after`."""
+
+    since: str
+    replacement: str | None = None  # spec name (`key`) of the metric to use instead
+    remove_after: str | None = None  # ISO date after which the metric may be removed
+
+
+@dataclass(frozen=True)
 class MetricSpec:
     """A metric: `key` is the spec name; `base_name` is what a Prometheus client is given."""
 
@@ -27,6 +36,7 @@ class MetricSpec:
     labels: tuple[str, ...]
     buckets: tuple[float, ...]  # histogram bucket upper bounds (empty otherwise)
     otel_unit: str  # the OpenTelemetry instrument unit that keeps the Prometheus names (naming rule)
+    deprecation: Deprecation | None = None  # set when the spec deprecates the metric
 
 
 # Environment.

@@ -54,6 +54,7 @@ from .metrics import (
     WORKER_MEMORY_RSS_BYTES,
     WORKER_POOL_FREE_SLOTS,
     WORKER_QUEUE_OLDEST_AGE_SECONDS,
+    Deprecation,
     MetricSpec,
     MetricType,
     PlatformValue,
@@ -63,6 +64,7 @@ from .metrics import (
 )
 
 __all__ = [
+    'Deprecation',
     'DropReason',
     'DroppedHeader',
     'FORBIDDEN_LOG_FIELDS',
