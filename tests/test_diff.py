@@ -233,6 +233,23 @@ def test_git_revision_base_reads_the_committed_spec_without_touching_the_work_tr
     assert [(f["rule"], f["file"], f["in_base"]) for f in gone] == [("slo-removed", "HEAD:spec/observability.yaml", True)]
 
 
+def test_a_previous_out_directory_is_a_base(tmp_path: Path) -> None:
+    """An infra repo holds only a copy of out/: its spec/spec.yaml (a byte copy of the spec) is the base."""
+    shutil.copy(FIXTURES / "base.yaml", tmp_path / "spec.yaml")
+    assert run_cli("generate", "--spec", "spec.yaml", "--out", "released", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "released" / "spec" / "spec.yaml").read_bytes() == (FIXTURES / "base.yaml").read_bytes()
+    shutil.copy(FIXTURES / "header-required.new.yaml", tmp_path / "spec.yaml")
+    r = run_cli("diff", "--spec", "spec.yaml", "--against", "released", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert [f["rule"] for f in json.loads(r.stdout)["findings"]] == ["header-required"]
+    (tmp_path / "released" / "spec" / "spec.yaml").unlink()
+    r = run_cli("diff", "--spec", "spec.yaml", "--against", "released", cwd=tmp_path)
+    assert r.returncode == 2 and "has no spec/spec.yaml" in r.stderr, r.stderr
+    (tmp_path / "empty").mkdir()
+    r = run_cli("diff", "--spec", "spec.yaml", "--against", "empty", cwd=tmp_path)
+    assert r.returncode == 2 and "not an obs-codegen output directory" in r.stderr, r.stderr
+
+
 # --- renames: the transitional recording rule keeps the old series ---------------------------------
 
 def test_renamed_metric_gets_a_transitional_rule_that_promtool_proves(tmp_path: Path) -> None:

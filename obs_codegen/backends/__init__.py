@@ -25,6 +25,7 @@ BACKENDS: dict[str, str] = {
     "log_schemas": "obs_codegen.backends.log_schemas",
     "prometheus": "obs_codegen.backends.prometheus",
     "python": "obs_codegen.backends.python_pkg",
+    "spec_copy": "obs_codegen.backends.spec_copy",
     "spec_schema": "obs_codegen.backends.spec_schema",
     "typescript": "obs_codegen.backends.typescript",
 }

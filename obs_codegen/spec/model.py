@@ -377,6 +377,7 @@ class Model:
     budgets: tuple[Budget, ...]
     slos: tuple[SLO, ...]
     alerts: tuple[Alert, ...]
+    source: bytes = field(default=b"", compare=False, repr=False)  # the spec's bytes, as read (out/spec/spec.yaml)
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -572,5 +572,6 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
         budgets=tuple(p["budgets"].values()),
         slos=p["slos"],
         alerts=p["alerts"],
+        source=src.raw,
     )
     return model, r.diags
