@@ -150,12 +150,13 @@ def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant
     values.update({f"tag:{t.name}": list(t.values) for t, _ in ctx["enum_tags"]})  # one entry of TAG_VALUES
     for m in ctx["metrics"]:
         spec = m["spec"]
-        values[m["const"]] = {
+        entry: dict[str, Value] = {
             "key": spec.key, "name": spec.name, "promName": spec.prom_name, "baseName": spec.base_name,
             "series": list(spec.series), "type": spec.type, "unit": spec.unit, "description": spec.description,
             "labels": list(spec.labels), "buckets": list(spec.buckets)}
         if spec.deprecated is not None:
             d = spec.deprecated
-            values[m["const"]]["deprecation"] = {k: v for k, v in (("since", d.since), ("replacement", d.replacement),
-                                                                   ("removeAfter", d.remove_after)) if v is not None}
+            entry["deprecation"] = {k: v for k, v in (("since", d.since), ("replacement", d.replacement),
+                                                      ("removeAfter", d.remove_after)) if v is not None}
+        values[m["const"]] = entry
     return {name: Constant(js(value), dts(value)) for name, value in values.items()}
