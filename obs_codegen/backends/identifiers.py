@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..spec import naming
-from ..spec.model import Model, Pos
+from ..spec.model import Metric, Model, Pos
 
 Language = Literal["typescript", "python"]
 
@@ -175,9 +175,21 @@ def derive(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> 
         objects={o.name: claim("log object", o.name, pascal_case(o.name, "Object"), o.pos)
                  for o in model.logs.objects},
         events={e.key: claim("log event", e.key, pascal_case(e.key, "Event"), e.pos) for e in model.logs.events},
-        renamed={m.key: claim("former metric name", m.renamed_from, upper_snake(m.renamed_from), m.pos)
-                 for m in model.metrics if m.renamed_from is not None},
+        renamed={m.key: claim("former metric name", old, upper_snake(old), m.pos) for m, old in _renames(model)},
     )
+
+
+def _renames(model: Model) -> list[tuple[Metric, str]]:
+    """Metrics whose former name gets an alias: one per former name that is not a current metric
+    (lint's `spec-renamed-from` reports the others; an alias would only repeat that as a collision)."""
+    keys = {m.key for m in model.metrics}
+    seen: set[str] = set()
+    out = []
+    for m in model.metrics:
+        if m.renamed_from is not None and m.renamed_from not in keys and m.renamed_from not in seen:
+            seen.add(m.renamed_from)
+            out.append((m, m.renamed_from))
+    return out
 
 
 # `\1`-`\9` are not here: a backreference to a group that did not take part matches the empty
