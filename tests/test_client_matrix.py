@@ -32,14 +32,18 @@ from obs_codegen.verify.dashboards import panels_of, plausible
 from obs_codegen.verify.promql import selectors
 
 SCRAPE = ROOT / "tests" / "matrix" / "scrape.py"
-CLIENTS = ("prometheus_client", "opentelemetry")
+SCRAPE_JS = ROOT / "tests" / "matrix" / "scrape.mjs"
+CLIENTS = ("prometheus_client", "opentelemetry", "prom-client", "opentelemetry-js")
+JS_CLIENTS = ("prom-client", "opentelemetry-js")
 _LABEL_VALUES = re.compile(r"^label_values\((.*),\s*(\w+)\)$", re.S)
 _SUFFIXES = ("_bucket", "_count", "_sum", "_total")
 
 
 @pytest.fixture(scope="module")
 def out(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_files(render_all(model), tmp_path_factory.mktemp("out"))
+    out = write_files(render_all(model), tmp_path_factory.mktemp("out"))
+    (out / "node_modules").symlink_to(ROOT / "node_modules")  # where typescript/*.js find prom-client and OpenTelemetry
+    return out
 
 
 class Queried:
@@ -91,6 +95,10 @@ def queried_series(model: Model, out: Path) -> Queried:
 
 
 def scrape(out: Path, client: str, *extra: str) -> str:
+    if client in JS_CLIENTS:
+        ran = run(["node", str(SCRAPE_JS), client, str(out / "typescript"), *extra], timeout=120)
+        assert ran.returncode == 0, f"{client}: the scrape script failed:\n{ran.stderr}"
+        return ran.stdout
     ran = run([sys.executable, str(SCRAPE), client, "coachup_obs", *extra],
               env={"PYTHONPATH": str(out / "python"), "PROMETHEUS_DISABLE_CREATED_SERIES": "True"}, timeout=120)
     assert ran.returncode == 0, f"{client}: the scrape script failed:\n{ran.stderr}"
@@ -175,11 +183,11 @@ def test_raw_spec_unit_in_opentelemetry_fails_naming_client_and_metric(model: Mo
            "exposed (exposed instead: coachup_next_request_count_requests_total)" in text, text
 
 
-def test_default_opentelemetry_buckets_fail_naming_the_slo_bound(model: Model, out: Path) -> None:
-    failures = matrix_failures("opentelemetry", scrape(out, "opentelemetry", "--default-buckets"), model,
-                               queried_series(model, out))
+@pytest.mark.parametrize("client", ["opentelemetry", "opentelemetry-js"])
+def test_default_opentelemetry_buckets_fail_naming_the_slo_bound(client: str, model: Model, out: Path) -> None:
+    failures = matrix_failures(client, scrape(out, client, "--default-buckets"), model, queried_series(model, out))
     text = "\n".join(failures)
-    assert "opentelemetry, metric next.request.latency_ms: the queries select le=[8000.0] of " \
+    assert f"{client}, metric next.request.latency_ms: the queries select le=[8000.0] of " \
            "coachup_next_request_latency_ms_bucket, which is not exposed" in text, text
     assert not any("is not exposed (exposed instead" in f for f in failures), text  # the names are right
 

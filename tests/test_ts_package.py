@@ -27,7 +27,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ts_package"
 PACKAGE = "@coachup/obs"
 # Every subpath of the Coach Up package: the fixed ones, and `emitters`, which a spec with log events gets
 # (a subpath of its own, not re-exported by the root).
-ALL = (*typescript.SUBPATHS, "emitters")
+ALL = (*typescript.SUBPATHS, "emitters", *typescript.CLIENT_SUBPATHS)
+# What each client subpath imports (the package's optional peer dependencies, installed beside it here).
+CLIENT_IMPORTS = {"instrumentation": ['import { Counter, Gauge, Histogram, register } from "prom-client";'],
+                  "otel": ['import { metrics } from "@opentelemetry/api";']}
 SUBPATHS = [".", *ALL]
 # Constants whose declaration is wider than their value on purpose (`HEADERS[name]` is a `HeaderSpec`).
 WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS",
@@ -66,6 +69,11 @@ def install(project: Path, package: Path | None = None) -> Path:
     else:
         shutil.copytree(package, target)
     (project / "package.json").write_text('{"type": "module", "private": true}', encoding="utf-8")
+    for peer in typescript.PEER_DEPENDENCIES:  # installed by the app, as the package's peer dependencies ask
+        link = project / "node_modules" / peer
+        if not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(ROOT / "node_modules" / peer)
     return target
 
 
@@ -178,8 +186,10 @@ def test_node_imports_every_subpath_and_the_browser_subpaths_need_no_node_builti
         PACKAGE, *(f"{PACKAGE}/{s}" for s in ALL)]
     target = project / "node_modules" / PACKAGE
     for sub in ALL:
-        imports = [line for line in (target / f"{sub}.js").read_text().splitlines() if line.startswith("import ")]
-        assert imports == (['import { createHmac } from "node:crypto";'] if sub == "hashing" else []), (sub, imports)
+        imports = [line for line in (target / f"{sub}.js").read_text().splitlines()
+                   if line.startswith("import ") and not line.endswith(('from "./labels.js";', 'from "./metrics.js";'))]
+        want = ['import { createHmac } from "node:crypto";'] if sub == "hashing" else CLIENT_IMPORTS.get(sub, [])
+        assert imports == want, (sub, imports)
 
 
 def test_npm_pack_ships_the_js_and_the_declarations(tmp_path: Path) -> None:

@@ -24,10 +24,13 @@ from .escape import ident
 from .escaped import Escaped, code, code_join, escaped
 from .identifiers import Names, check_packages, view
 from .templating import Templates
+from .ts_instrumentation import LABELS_BUILTINS, instrumentation_view
 from .ts_values import Ref, Typed, Value, dts, js
 from .ts_values import key as ts_key
 
-SUBPATHS = ("hashing", "headers", "logs", "metrics")  # each `<package>/<name>`; `index` is the package root
+SUBPATHS = ("hashing", "headers", "labels", "logs", "metrics")  # each `<package>/<name>`; `index` is the package root
+CLIENT_SUBPATHS = ("instrumentation", "otel")  # prom-client and OpenTelemetry; not re-exported by `index`
+PEER_DEPENDENCIES = {"prom-client": ">=15.1.0", "@opentelemetry/api": ">=1.9.0"}  # optional; only those subpaths
 MODULES = ("package.json", *(f"{m}{ext}" for m in ("index", *SUBPATHS) for ext in (".js", ".d.ts")))
 
 # Names the templates define; spec-derived identifiers must not take them.
@@ -39,6 +42,7 @@ BUILTINS = (
     "DropReason", "DroppedHeader", "SanitizedHeaders", "HeaderValue", "HeaderInput", "sanitizeHeaders",
     "MetricType", "MetricDeprecation", "MetricSpec", "LabelsOf", "TAG_VALUES", "METRICS", "MetricKey",
     "LogEnvelope", "LogEvent", "LogEvents", "LogEventKey", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "logLine",
+    *LABELS_BUILTINS,
 )  # emitters (a subpath module, not re-exported by index) defines only fixed names
 
 _SCALARS = {"integer": "number", "number": "number", "boolean": "boolean"}
@@ -98,12 +102,19 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     from .python_pkg import emitters_view  # the envelope roles and event fields, shared with emitters.py
 
     emitters = emitters_view(model)
-    extra = ("emitters",) if emitters is not None else ()
+    ctx.update(instrumentation_view(model, ctx))
+    clients = CLIENT_SUBPATHS if ctx["ts_services"] else ()
+    extra = (*(("emitters",) if emitters is not None else ()), *clients)
     modules = (*MODULES, *(f"{m}{ext}" for m in extra for ext in (".js", ".d.ts")))
     ctx.update(type_of=type_of, key=ts_key, opaque_prefixes=opaque, v=constants(ctx, opaque),
                subpaths=(*SUBPATHS, *extra), modules=[m for m in modules if m != "package.json"],
                hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
-               metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported])
+               metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported],
+               peer_dependencies=PEER_DEPENDENCIES if clients else {},
+               services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, m["client_name"]]
+                                           for m in s["metrics"]] for s in ctx["ts_services"]}),
+               otel_services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key] for m in s["metrics"]]
+                                    for s in ctx["ts_services"]}))
     ctx.update(emitters or {})
     files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in modules}
     return dict(sorted(files.items()))
@@ -143,6 +154,8 @@ def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant
         "SSE_HEADERS": {h["spec"].name: h["spec"].value for h in ctx["sse"]},
         "TAG_VALUES": {t.name: list(t.values) for t, _ in ctx["enum_tags"]},
         "METRICS": {m["spec"].key: Ref(m["const"]) for m in ctx["metrics"]},
+        "LABEL_CHECKS": {key: {label: _label_check(check) for label, check in labels.items()}
+                         for key, labels in ctx["label_checks"].items()},
         "LOG_EVENT_KEYS": [e.key for e in ctx["logs"].events],
         "FORBIDDEN_LOG_FIELDS": list(project.forbidden_log_fields),
     }
@@ -153,10 +166,21 @@ def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant
         entry: dict[str, Value] = {
             "key": spec.key, "name": spec.name, "promName": spec.prom_name, "baseName": spec.base_name,
             "series": list(spec.series), "type": spec.type, "unit": spec.unit, "description": spec.description,
-            "labels": list(spec.labels), "buckets": list(spec.buckets)}
+            "labels": list(spec.labels), "buckets": list(spec.buckets), "otelUnit": spec.otel_unit}
         if spec.deprecated is not None:
             d = spec.deprecated
             entry["deprecation"] = {k: v for k, v in (("since", d.since), ("replacement", d.replacement),
                                                       ("removeAfter", d.remove_after)) if v is not None}
         values[m["const"]] = entry
     return {name: Constant(js(value), dts(value)) for name, value in values.items()}
+
+
+def _label_check(check: dict[str, Any]) -> Value:
+    """One label's check as a constant: `values`, or a `RegExp` and `maxValues`."""
+    if "values" in check:
+        return {"values": list(check["values"])}
+    out: dict[str, Value] = {"maxValues": check["maxValues"]}
+    if "pattern" in check:
+        out["pattern"] = Typed(code("typescript", "new RegExp(", escaped("ts_str", check["pattern"]), ")"),
+                               code("typescript", "RegExp"))
+    return out

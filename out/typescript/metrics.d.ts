@@ -33,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** The OpenTelemetry instrument unit that keeps the Prometheus names (the naming rule). */
+  readonly otelUnit: string;
   /** Present when the spec deprecates the metric. */
   readonly deprecation?: MetricDeprecation;
 }
@@ -76,6 +78,7 @@ export declare const NEXT_REQUEST_COUNT: {
   readonly description: "API requests received, by route.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** API requests that ended in a 5xx or an aborted stream. */
@@ -90,6 +93,7 @@ export declare const NEXT_REQUEST_ERRORS: {
   readonly description: "API requests that ended in a 5xx or an aborted stream.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Full-turn latency from request received to last byte sent (including the streamed reply). */
@@ -104,6 +108,7 @@ export declare const NEXT_REQUEST_LATENCY_MS: {
   readonly description: "Full-turn latency from request received to last byte sent (including the streamed reply).";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Time from request received to the first SSE token sent to the browser. */
@@ -118,6 +123,7 @@ export declare const NEXT_SSE_FIRST_TOKEN_MS: {
   readonly description: "Time from request received to the first SSE token sent to the browser.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000];
+  readonly otelUnit: "";
 };
 
 /** Duration of an SSE stream from first to last event. */
@@ -132,6 +138,7 @@ export declare const NEXT_STREAM_DURATION_MS: {
   readonly description: "Duration of an SSE stream from first to last event.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** SSE streams closed by the client before the reply finished. */
@@ -146,6 +153,7 @@ export declare const NEXT_STREAM_DISCONNECTS: {
   readonly description: "SSE streams closed by the client before the reply finished.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Prompt tokens sent to providers from Next.js. */
@@ -160,6 +168,7 @@ export declare const NEXT_PROVIDER_TOKENS_IN: {
   readonly description: "Prompt tokens sent to providers from Next.js.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Completion tokens received from providers in Next.js. */
@@ -174,6 +183,7 @@ export declare const NEXT_PROVIDER_TOKENS_OUT: {
   readonly description: "Completion tokens received from providers in Next.js.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Provider cost incurred from Next.js, in US cents. */
@@ -188,6 +198,7 @@ export declare const NEXT_PROVIDER_COST_CENTS: {
   readonly description: "Provider cost incurred from Next.js, in US cents.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{cents}";
 };
 
 /** Latency of provider calls made from Next.js. */
@@ -202,6 +213,7 @@ export declare const NEXT_PROVIDER_LATENCY_MS: {
   readonly description: "Latency of provider calls made from Next.js.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Failed provider calls made from Next.js. */
@@ -216,6 +228,7 @@ export declare const NEXT_PROVIDER_ERRORS: {
   readonly description: "Failed provider calls made from Next.js.";
   readonly labels: readonly ["env", "provider", "model_id", "error_type"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Requests received by FastAPI, by route. */
@@ -230,6 +243,7 @@ export declare const PY_REQUEST_COUNT: {
   readonly description: "Requests received by FastAPI, by route.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** FastAPI requests that ended in a 5xx. */
@@ -244,6 +258,7 @@ export declare const PY_REQUEST_ERRORS: {
   readonly description: "FastAPI requests that ended in a 5xx.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** FastAPI request latency. */
@@ -258,6 +273,7 @@ export declare const PY_REQUEST_LATENCY_MS: {
   readonly description: "FastAPI request latency.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Latency of upstream provider calls made by FastAPI. */
@@ -272,6 +288,7 @@ export declare const PY_UPSTREAM_LATENCY_MS: {
   readonly description: "Latency of upstream provider calls made by FastAPI.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Failed upstream provider calls made by FastAPI. */
@@ -286,6 +303,7 @@ export declare const PY_UPSTREAM_ERRORS: {
   readonly description: "Failed upstream provider calls made by FastAPI.";
   readonly labels: readonly ["env", "provider", "model_id", "error_type"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Retries of upstream calls. */
@@ -300,6 +318,7 @@ export declare const PY_RETRIES_COUNT: {
   readonly description: "Retries of upstream calls.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Backoff waits before a retry. */
@@ -314,6 +333,7 @@ export declare const PY_BACKOFF_COUNT: {
   readonly description: "Backoff waits before a retry.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Prompt tokens sent to providers from FastAPI. */
@@ -328,6 +348,7 @@ export declare const PY_PROVIDER_TOKENS_IN: {
   readonly description: "Prompt tokens sent to providers from FastAPI.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Completion tokens received from providers in FastAPI. */
@@ -342,6 +363,7 @@ export declare const PY_PROVIDER_TOKENS_OUT: {
   readonly description: "Completion tokens received from providers in FastAPI.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Provider cost incurred from FastAPI, in US cents. */
@@ -356,6 +378,7 @@ export declare const PY_PROVIDER_COST_CENTS: {
   readonly description: "Provider cost incurred from FastAPI, in US cents.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{cents}";
 };
 
 /** Time an assessment job waited in the queue before it started. */
@@ -370,6 +393,7 @@ export declare const PY_ASSESSMENT_BACKLOG_MS: {
   readonly description: "Time an assessment job waited in the queue before it started.";
   readonly labels: readonly ["env", "rubric_version"];
   readonly buckets: readonly [1000, 5000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000];
+  readonly otelUnit: "";
 };
 
 /** Convex function execution time. */
@@ -384,6 +408,7 @@ export declare const CONVEX_FUNCTION_LATENCY_MS: {
   readonly description: "Convex function execution time.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Convex function invocations that threw. */
@@ -398,6 +423,7 @@ export declare const CONVEX_FUNCTION_ERRORS: {
   readonly description: "Convex function invocations that threw.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Documents returned per Convex query. */
@@ -412,6 +438,7 @@ export declare const CONVEX_QUERY_ITEMS_RETURNED: {
   readonly description: "Documents returned per Convex query.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [0, 1, 5, 10, 25, 50, 100, 250, 1000];
+  readonly otelUnit: "{items}";
 };
 
 /** Requests rejected by a Convex rate limiter. */
@@ -426,6 +453,7 @@ export declare const CONVEX_RATE_LIMIT_EVENTS: {
   readonly description: "Requests rejected by a Convex rate limiter.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Distinct users active in the last 24 hours (computed by a Convex cron). */
@@ -440,6 +468,7 @@ export declare const CONVEX_USERS_DAILY_ACTIVE: {
   readonly description: "Distinct users active in the last 24 hours (computed by a Convex cron).";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{users}";
 };
 
 /** Largest Contentful Paint. */
@@ -454,6 +483,7 @@ export declare const WEB_VITALS_LCP_MS: {
   readonly description: "Largest Contentful Paint.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000];
+  readonly otelUnit: "";
 };
 
 /** Interaction to Next Paint. */
@@ -468,6 +498,7 @@ export declare const WEB_VITALS_INP_MS: {
   readonly description: "Interaction to Next Paint.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000];
+  readonly otelUnit: "";
 };
 
 /** Cumulative Layout Shift (unitless score). */
@@ -482,6 +513,7 @@ export declare const WEB_VITALS_CLS: {
   readonly description: "Cumulative Layout Shift (unitless score).";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1];
+  readonly otelUnit: "1";
 };
 
 /** Time to First Byte. */
@@ -496,6 +528,7 @@ export declare const WEB_VITALS_TTFB_MS: {
   readonly description: "Time to First Byte.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000];
+  readonly otelUnit: "";
 };
 
 /** SSE streams that stalled in the browser (no event for longer than the stall timeout). */
@@ -510,6 +543,7 @@ export declare const WEB_SSE_STALLS: {
   readonly description: "SSE streams that stalled in the browser (no event for longer than the stall timeout).";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{events}";
 };
 
 /** Time from reply to first audible TTS audio in the browser. */
@@ -524,6 +558,7 @@ export declare const WEB_AUDIO_START_MS: {
   readonly description: "Time from reply to first audible TTS audio in the browser.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000];
+  readonly otelUnit: "";
 };
 
 /** Upstream provider calls, by provider and model. */
@@ -538,6 +573,7 @@ export declare const PROVIDER_REQUEST_COUNT: {
   readonly description: "Upstream provider calls, by provider and model.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Failed upstream provider calls, by provider, model and error type. */
@@ -552,6 +588,7 @@ export declare const PROVIDER_REQUEST_ERRORS: {
   readonly description: "Failed upstream provider calls, by provider, model and error type.";
   readonly labels: readonly ["env", "provider", "model_id", "error_type"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Upstream provider call latency, by provider and model. */
@@ -566,6 +603,7 @@ export declare const PROVIDER_REQUEST_LATENCY_MS: {
   readonly description: "Upstream provider call latency, by provider and model.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000];
+  readonly otelUnit: "";
 };
 
 /** Prompt tokens sent to providers. */
@@ -580,6 +618,7 @@ export declare const PROVIDER_TOKENS_IN: {
   readonly description: "Prompt tokens sent to providers.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Completion tokens received from providers. */
@@ -594,6 +633,7 @@ export declare const PROVIDER_TOKENS_OUT: {
   readonly description: "Completion tokens received from providers.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{tokens}";
 };
 
 /** Provider cost in US cents. */
@@ -608,6 +648,7 @@ export declare const PROVIDER_COST_CENTS: {
   readonly description: "Provider cost in US cents.";
   readonly labels: readonly ["env", "provider", "model_id"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{cents}";
 };
 
 export declare const METRICS: {

@@ -19,6 +19,7 @@ export const NEXT_REQUEST_COUNT = {
   description: "API requests received, by route.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const NEXT_REQUEST_ERRORS = {
@@ -32,6 +33,7 @@ export const NEXT_REQUEST_ERRORS = {
   description: "API requests that ended in a 5xx or an aborted stream.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const NEXT_REQUEST_LATENCY_MS = {
@@ -45,6 +47,7 @@ export const NEXT_REQUEST_LATENCY_MS = {
   description: "Full-turn latency from request received to last byte sent (including the streamed reply).",
   labels: ["env", "route"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const NEXT_SSE_FIRST_TOKEN_MS = {
@@ -58,6 +61,7 @@ export const NEXT_SSE_FIRST_TOKEN_MS = {
   description: "Time from request received to the first SSE token sent to the browser.",
   labels: ["env", "route"],
   buckets: [100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000],
+  otelUnit: "",
 };
 
 export const NEXT_STREAM_DURATION_MS = {
@@ -71,6 +75,7 @@ export const NEXT_STREAM_DURATION_MS = {
   description: "Duration of an SSE stream from first to last event.",
   labels: ["env", "route"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const NEXT_STREAM_DISCONNECTS = {
@@ -84,6 +89,7 @@ export const NEXT_STREAM_DISCONNECTS = {
   description: "SSE streams closed by the client before the reply finished.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const NEXT_PROVIDER_TOKENS_IN = {
@@ -97,6 +103,7 @@ export const NEXT_PROVIDER_TOKENS_IN = {
   description: "Prompt tokens sent to providers from Next.js.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const NEXT_PROVIDER_TOKENS_OUT = {
@@ -110,6 +117,7 @@ export const NEXT_PROVIDER_TOKENS_OUT = {
   description: "Completion tokens received from providers in Next.js.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const NEXT_PROVIDER_COST_CENTS = {
@@ -123,6 +131,7 @@ export const NEXT_PROVIDER_COST_CENTS = {
   description: "Provider cost incurred from Next.js, in US cents.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{cents}",
 };
 
 export const NEXT_PROVIDER_LATENCY_MS = {
@@ -136,6 +145,7 @@ export const NEXT_PROVIDER_LATENCY_MS = {
   description: "Latency of provider calls made from Next.js.",
   labels: ["env", "provider", "model_id"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const NEXT_PROVIDER_ERRORS = {
@@ -149,6 +159,7 @@ export const NEXT_PROVIDER_ERRORS = {
   description: "Failed provider calls made from Next.js.",
   labels: ["env", "provider", "model_id", "error_type"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PY_REQUEST_COUNT = {
@@ -162,6 +173,7 @@ export const PY_REQUEST_COUNT = {
   description: "Requests received by FastAPI, by route.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PY_REQUEST_ERRORS = {
@@ -175,6 +187,7 @@ export const PY_REQUEST_ERRORS = {
   description: "FastAPI requests that ended in a 5xx.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PY_REQUEST_LATENCY_MS = {
@@ -188,6 +201,7 @@ export const PY_REQUEST_LATENCY_MS = {
   description: "FastAPI request latency.",
   labels: ["env", "route"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const PY_UPSTREAM_LATENCY_MS = {
@@ -201,6 +215,7 @@ export const PY_UPSTREAM_LATENCY_MS = {
   description: "Latency of upstream provider calls made by FastAPI.",
   labels: ["env", "provider", "model_id"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const PY_UPSTREAM_ERRORS = {
@@ -214,6 +229,7 @@ export const PY_UPSTREAM_ERRORS = {
   description: "Failed upstream provider calls made by FastAPI.",
   labels: ["env", "provider", "model_id", "error_type"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PY_RETRIES_COUNT = {
@@ -227,6 +243,7 @@ export const PY_RETRIES_COUNT = {
   description: "Retries of upstream calls.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const PY_BACKOFF_COUNT = {
@@ -240,6 +257,7 @@ export const PY_BACKOFF_COUNT = {
   description: "Backoff waits before a retry.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const PY_PROVIDER_TOKENS_IN = {
@@ -253,6 +271,7 @@ export const PY_PROVIDER_TOKENS_IN = {
   description: "Prompt tokens sent to providers from FastAPI.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const PY_PROVIDER_TOKENS_OUT = {
@@ -266,6 +285,7 @@ export const PY_PROVIDER_TOKENS_OUT = {
   description: "Completion tokens received from providers in FastAPI.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const PY_PROVIDER_COST_CENTS = {
@@ -279,6 +299,7 @@ export const PY_PROVIDER_COST_CENTS = {
   description: "Provider cost incurred from FastAPI, in US cents.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{cents}",
 };
 
 export const PY_ASSESSMENT_BACKLOG_MS = {
@@ -292,6 +313,7 @@ export const PY_ASSESSMENT_BACKLOG_MS = {
   description: "Time an assessment job waited in the queue before it started.",
   labels: ["env", "rubric_version"],
   buckets: [1000, 5000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000],
+  otelUnit: "",
 };
 
 export const CONVEX_FUNCTION_LATENCY_MS = {
@@ -305,6 +327,7 @@ export const CONVEX_FUNCTION_LATENCY_MS = {
   description: "Convex function execution time.",
   labels: ["env"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const CONVEX_FUNCTION_ERRORS = {
@@ -318,6 +341,7 @@ export const CONVEX_FUNCTION_ERRORS = {
   description: "Convex function invocations that threw.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const CONVEX_QUERY_ITEMS_RETURNED = {
@@ -331,6 +355,7 @@ export const CONVEX_QUERY_ITEMS_RETURNED = {
   description: "Documents returned per Convex query.",
   labels: ["env"],
   buckets: [0, 1, 5, 10, 25, 50, 100, 250, 1000],
+  otelUnit: "{items}",
 };
 
 export const CONVEX_RATE_LIMIT_EVENTS = {
@@ -344,6 +369,7 @@ export const CONVEX_RATE_LIMIT_EVENTS = {
   description: "Requests rejected by a Convex rate limiter.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const CONVEX_USERS_DAILY_ACTIVE = {
@@ -357,6 +383,7 @@ export const CONVEX_USERS_DAILY_ACTIVE = {
   description: "Distinct users active in the last 24 hours (computed by a Convex cron).",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{users}",
 };
 
 export const WEB_VITALS_LCP_MS = {
@@ -370,6 +397,7 @@ export const WEB_VITALS_LCP_MS = {
   description: "Largest Contentful Paint.",
   labels: ["env"],
   buckets: [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000],
+  otelUnit: "",
 };
 
 export const WEB_VITALS_INP_MS = {
@@ -383,6 +411,7 @@ export const WEB_VITALS_INP_MS = {
   description: "Interaction to Next Paint.",
   labels: ["env"],
   buckets: [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000],
+  otelUnit: "",
 };
 
 export const WEB_VITALS_CLS = {
@@ -396,6 +425,7 @@ export const WEB_VITALS_CLS = {
   description: "Cumulative Layout Shift (unitless score).",
   labels: ["env"],
   buckets: [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1],
+  otelUnit: "1",
 };
 
 export const WEB_VITALS_TTFB_MS = {
@@ -409,6 +439,7 @@ export const WEB_VITALS_TTFB_MS = {
   description: "Time to First Byte.",
   labels: ["env"],
   buckets: [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000],
+  otelUnit: "",
 };
 
 export const WEB_SSE_STALLS = {
@@ -422,6 +453,7 @@ export const WEB_SSE_STALLS = {
   description: "SSE streams that stalled in the browser (no event for longer than the stall timeout).",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{events}",
 };
 
 export const WEB_AUDIO_START_MS = {
@@ -435,6 +467,7 @@ export const WEB_AUDIO_START_MS = {
   description: "Time from reply to first audible TTS audio in the browser.",
   labels: ["env"],
   buckets: [50, 100, 200, 500, 800, 1000, 1800, 2500, 4000, 8000],
+  otelUnit: "",
 };
 
 export const PROVIDER_REQUEST_COUNT = {
@@ -448,6 +481,7 @@ export const PROVIDER_REQUEST_COUNT = {
   description: "Upstream provider calls, by provider and model.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PROVIDER_REQUEST_ERRORS = {
@@ -461,6 +495,7 @@ export const PROVIDER_REQUEST_ERRORS = {
   description: "Failed upstream provider calls, by provider, model and error type.",
   labels: ["env", "provider", "model_id", "error_type"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const PROVIDER_REQUEST_LATENCY_MS = {
@@ -474,6 +509,7 @@ export const PROVIDER_REQUEST_LATENCY_MS = {
   description: "Upstream provider call latency, by provider and model.",
   labels: ["env", "provider", "model_id"],
   buckets: [25, 50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000],
+  otelUnit: "",
 };
 
 export const PROVIDER_TOKENS_IN = {
@@ -487,6 +523,7 @@ export const PROVIDER_TOKENS_IN = {
   description: "Prompt tokens sent to providers.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const PROVIDER_TOKENS_OUT = {
@@ -500,6 +537,7 @@ export const PROVIDER_TOKENS_OUT = {
   description: "Completion tokens received from providers.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{tokens}",
 };
 
 export const PROVIDER_COST_CENTS = {
@@ -513,6 +551,7 @@ export const PROVIDER_COST_CENTS = {
   description: "Provider cost in US cents.",
   labels: ["env", "provider", "model_id"],
   buckets: [],
+  otelUnit: "{cents}",
 };
 
 export const METRICS = {
