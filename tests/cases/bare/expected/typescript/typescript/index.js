@@ -2,5 +2,6 @@
 // Everything, hashing (node:crypto) included; browser and edge code import the subpaths instead.
 export * from "./hashing.js";
 export * from "./headers.js";
+export * from "./labels.js";
 export * from "./logs.js";
 export * from "./metrics.js";

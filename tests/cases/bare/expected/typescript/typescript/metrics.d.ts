@@ -33,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** The OpenTelemetry instrument unit that keeps the Prometheus names (the naming rule). */
+  readonly otelUnit: string;
   /** Present when the spec deprecates the metric. */
   readonly deprecation?: MetricDeprecation;
 }
@@ -61,6 +63,7 @@ export declare const WORKER_JOBS_COUNT: {
   readonly description: "Jobs processed.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{jobs}";
 };
 
 /** Jobs waiting. */
@@ -75,6 +78,7 @@ export declare const WORKER_QUEUE_DEPTH: {
   readonly description: "Jobs waiting.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{jobs}";
 };
 
 export declare const METRICS: {

@@ -16,6 +16,7 @@ export const WORKER_JOBS_COUNT = {
   description: "Jobs processed.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{jobs}",
 };
 
 export const WORKER_QUEUE_DEPTH = {
@@ -29,6 +30,7 @@ export const WORKER_QUEUE_DEPTH = {
   description: "Jobs waiting.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{jobs}",
 };
 
 export const METRICS = {

@@ -33,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** The OpenTelemetry instrument unit that keeps the Prometheus names (the naming rule). */
+  readonly otelUnit: string;
   /** Present when the spec deprecates the metric. */
   readonly deprecation?: MetricDeprecation;
 }
@@ -66,6 +68,7 @@ export declare const APP_REQUEST_COUNT: {
   readonly description: "Requests \"counted\" *\/ \\ $\{n} {{ n }}\nsecond\tline \"\"\" \\N.";
   readonly labels: readonly ["env", "mode"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** type: ignore # noqa: failed requests; 'single' quotes. */
@@ -80,6 +83,7 @@ export declare const APP_REQUEST_ERRORS: {
   readonly description: "type: ignore  # noqa: failed requests; 'single' quotes.";
   readonly labels: readonly ["env", "mode"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Latency `${ms}`. */
@@ -94,6 +98,7 @@ export declare const APP_REQUEST_LATENCY_MS: {
   readonly description: "Latency \`$\{ms}\`.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [0.5, 1, 2.5, 10];
+  readonly otelUnit: "";
 };
 
 export declare const METRICS: {

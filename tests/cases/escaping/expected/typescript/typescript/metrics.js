@@ -17,6 +17,7 @@ export const APP_REQUEST_COUNT = {
   description: "Requests \"counted\" *\/ \\ $\{n} {{ n }}\nsecond\tline \"\"\" \\N.",
   labels: ["env", "mode"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const APP_REQUEST_ERRORS = {
@@ -30,6 +31,7 @@ export const APP_REQUEST_ERRORS = {
   description: "type: ignore  # noqa: failed requests; 'single' quotes.",
   labels: ["env", "mode"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const APP_REQUEST_LATENCY_MS = {
@@ -43,6 +45,7 @@ export const APP_REQUEST_LATENCY_MS = {
   description: "Latency \`$\{ms}\`.",
   labels: ["env"],
   buckets: [0.5, 1, 2.5, 10],
+  otelUnit: "",
 };
 
 export const METRICS = {

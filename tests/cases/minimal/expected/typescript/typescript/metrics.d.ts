@@ -33,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** The OpenTelemetry instrument unit that keeps the Prometheus names (the naming rule). */
+  readonly otelUnit: string;
   /** Present when the spec deprecates the metric. */
   readonly deprecation?: MetricDeprecation;
 }
@@ -71,6 +73,7 @@ export declare const API_REQUEST_COUNT: {
   readonly description: "Requests.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Failed requests. */
@@ -85,6 +88,7 @@ export declare const API_REQUEST_ERRORS: {
   readonly description: "Failed requests.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Latency. */
@@ -99,6 +103,7 @@ export declare const API_REQUEST_LATENCY_MS: {
   readonly description: "Latency.";
   readonly labels: readonly ["env", "route"];
   readonly buckets: readonly [50, 100, 250, 500, 1000];
+  readonly otelUnit: "";
 };
 
 /** Jobs waiting. */
@@ -113,6 +118,7 @@ export declare const API_QUEUE_DEPTH: {
   readonly description: "Jobs waiting.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{items}";
 };
 
 /** Daily active users. */
@@ -127,6 +133,7 @@ export declare const API_USERS_DAILY_ACTIVE: {
   readonly description: "Daily active users.";
   readonly labels: readonly ["env"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{users}";
 };
 
 /** Vendor calls. */
@@ -141,6 +148,7 @@ export declare const VENDOR_REQUEST_COUNT: {
   readonly description: "Vendor calls.";
   readonly labels: readonly ["env", "vendor"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Failed vendor calls. */
@@ -155,6 +163,7 @@ export declare const VENDOR_REQUEST_ERRORS: {
   readonly description: "Failed vendor calls.";
   readonly labels: readonly ["env", "vendor"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Vendor fees. */
@@ -169,6 +178,7 @@ export declare const VENDOR_COST_CENTS: {
   readonly description: "Vendor fees.";
   readonly labels: readonly ["env", "vendor"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{cents}";
 };
 
 export declare const METRICS: {

@@ -18,6 +18,7 @@ export const API_REQUEST_COUNT = {
   description: "Requests.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const API_REQUEST_ERRORS = {
@@ -31,6 +32,7 @@ export const API_REQUEST_ERRORS = {
   description: "Failed requests.",
   labels: ["env", "route"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const API_REQUEST_LATENCY_MS = {
@@ -44,6 +46,7 @@ export const API_REQUEST_LATENCY_MS = {
   description: "Latency.",
   labels: ["env", "route"],
   buckets: [50, 100, 250, 500, 1000],
+  otelUnit: "",
 };
 
 export const API_QUEUE_DEPTH = {
@@ -57,6 +60,7 @@ export const API_QUEUE_DEPTH = {
   description: "Jobs waiting.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{items}",
 };
 
 export const API_USERS_DAILY_ACTIVE = {
@@ -70,6 +74,7 @@ export const API_USERS_DAILY_ACTIVE = {
   description: "Daily active users.",
   labels: ["env"],
   buckets: [],
+  otelUnit: "{users}",
 };
 
 export const VENDOR_REQUEST_COUNT = {
@@ -83,6 +88,7 @@ export const VENDOR_REQUEST_COUNT = {
   description: "Vendor calls.",
   labels: ["env", "vendor"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const VENDOR_REQUEST_ERRORS = {
@@ -96,6 +102,7 @@ export const VENDOR_REQUEST_ERRORS = {
   description: "Failed vendor calls.",
   labels: ["env", "vendor"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const VENDOR_COST_CENTS = {
@@ -109,6 +116,7 @@ export const VENDOR_COST_CENTS = {
   description: "Vendor fees.",
   labels: ["env", "vendor"],
   buckets: [],
+  otelUnit: "{cents}",
 };
 
 export const METRICS = {

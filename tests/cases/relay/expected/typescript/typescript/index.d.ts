@@ -4,8 +4,10 @@
  *
  * `hashing` imports `node:crypto` (Node.js runtime only); edge code should import
  * the subpath modules it needs (`@relay/obs/headers`, `/metrics`, `/logs`).
+ * Services record metrics through `/instrumentation` (prom-client) or `/otel` (OpenTelemetry).
  */
 export * from "./hashing.js";
 export * from "./headers.js";
+export * from "./labels.js";
 export * from "./logs.js";
 export * from "./metrics.js";

@@ -33,6 +33,8 @@ export interface MetricSpec {
   readonly labels: readonly string[];
   /** Histogram bucket upper bounds (empty otherwise). */
   readonly buckets: readonly number[];
+  /** The OpenTelemetry instrument unit that keeps the Prometheus names (the naming rule). */
+  readonly otelUnit: string;
   /** Present when the spec deprecates the metric. */
   readonly deprecation?: MetricDeprecation;
 }
@@ -76,6 +78,7 @@ export declare const WORKER_JOB_RUNS: {
   readonly description: "Job runs started.";
   readonly labels: readonly ["stage", "queue"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{jobs}";
 };
 
 /** Job runs that failed. */
@@ -90,6 +93,7 @@ export declare const WORKER_JOB_FAILURES: {
   readonly description: "Job runs that failed.";
   readonly labels: readonly ["stage", "queue", "failure_reason"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{jobs}";
 };
 
 /** Wall-clock time of one job run. */
@@ -104,6 +108,7 @@ export declare const WORKER_JOB_DURATION_SECONDS: {
   readonly description: "Wall-clock time of one job run.";
   readonly labels: readonly ["stage", "queue"];
   readonly buckets: readonly [0.5, 1, 5, 30, 120, 600, 1800];
+  readonly otelUnit: "s";
 };
 
 /** Age of the oldest job still waiting (every worker reports it). */
@@ -118,6 +123,7 @@ export declare const WORKER_QUEUE_OLDEST_AGE_SECONDS: {
   readonly description: "Age of the oldest job still waiting (every worker reports it).";
   readonly labels: readonly ["stage", "queue"];
   readonly buckets: readonly [];
+  readonly otelUnit: "s";
 };
 
 /** Free job slots on the fullest worker node. */
@@ -132,6 +138,7 @@ export declare const WORKER_POOL_FREE_SLOTS: {
   readonly description: "Free job slots on the fullest worker node.";
   readonly labels: readonly ["stage"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{jobs}";
 };
 
 /** Resident memory of a worker process. */
@@ -146,6 +153,7 @@ export declare const WORKER_MEMORY_RSS_BYTES: {
   readonly description: "Resident memory of a worker process.";
   readonly labels: readonly ["stage"];
   readonly buckets: readonly [];
+  readonly otelUnit: "By";
 };
 
 /** Sync requests received. */
@@ -160,6 +168,7 @@ export declare const MOBILE_NETWORK_REQUESTS: {
   readonly description: "Sync requests received.";
   readonly labels: readonly ["stage", "platform"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Sync requests lost to network errors. */
@@ -174,6 +183,7 @@ export declare const MOBILE_NETWORK_ERRORS: {
   readonly description: "Sync requests lost to network errors.";
   readonly labels: readonly ["stage", "platform"];
   readonly buckets: readonly [];
+  readonly otelUnit: "{requests}";
 };
 
 /** Size of one sync payload. */
@@ -188,6 +198,7 @@ export declare const MOBILE_SYNC_PAYLOAD_BYTES: {
   readonly description: "Size of one sync payload.";
   readonly labels: readonly ["stage", "platform"];
   readonly buckets: readonly [1024, 16384, 131072, 1048576, 8388608];
+  readonly otelUnit: "By";
 };
 
 /** Bytes transferred by sync. */
@@ -202,6 +213,7 @@ export declare const MOBILE_SYNC_BYTES: {
   readonly description: "Bytes transferred by sync.";
   readonly labels: readonly ["stage", "platform"];
   readonly buckets: readonly [];
+  readonly otelUnit: "By";
 };
 
 export declare const METRICS: {

@@ -19,6 +19,7 @@ export const WORKER_JOB_RUNS = {
   description: "Job runs started.",
   labels: ["stage", "queue"],
   buckets: [],
+  otelUnit: "{jobs}",
 };
 
 export const WORKER_JOB_FAILURES = {
@@ -32,6 +33,7 @@ export const WORKER_JOB_FAILURES = {
   description: "Job runs that failed.",
   labels: ["stage", "queue", "failure_reason"],
   buckets: [],
+  otelUnit: "{jobs}",
 };
 
 export const WORKER_JOB_DURATION_SECONDS = {
@@ -45,6 +47,7 @@ export const WORKER_JOB_DURATION_SECONDS = {
   description: "Wall-clock time of one job run.",
   labels: ["stage", "queue"],
   buckets: [0.5, 1, 5, 30, 120, 600, 1800],
+  otelUnit: "s",
 };
 
 export const WORKER_QUEUE_OLDEST_AGE_SECONDS = {
@@ -58,6 +61,7 @@ export const WORKER_QUEUE_OLDEST_AGE_SECONDS = {
   description: "Age of the oldest job still waiting (every worker reports it).",
   labels: ["stage", "queue"],
   buckets: [],
+  otelUnit: "s",
 };
 
 export const WORKER_POOL_FREE_SLOTS = {
@@ -71,6 +75,7 @@ export const WORKER_POOL_FREE_SLOTS = {
   description: "Free job slots on the fullest worker node.",
   labels: ["stage"],
   buckets: [],
+  otelUnit: "{jobs}",
 };
 
 export const WORKER_MEMORY_RSS_BYTES = {
@@ -84,6 +89,7 @@ export const WORKER_MEMORY_RSS_BYTES = {
   description: "Resident memory of a worker process.",
   labels: ["stage"],
   buckets: [],
+  otelUnit: "By",
 };
 
 export const MOBILE_NETWORK_REQUESTS = {
@@ -97,6 +103,7 @@ export const MOBILE_NETWORK_REQUESTS = {
   description: "Sync requests received.",
   labels: ["stage", "platform"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const MOBILE_NETWORK_ERRORS = {
@@ -110,6 +117,7 @@ export const MOBILE_NETWORK_ERRORS = {
   description: "Sync requests lost to network errors.",
   labels: ["stage", "platform"],
   buckets: [],
+  otelUnit: "{requests}",
 };
 
 export const MOBILE_SYNC_PAYLOAD_BYTES = {
@@ -123,6 +131,7 @@ export const MOBILE_SYNC_PAYLOAD_BYTES = {
   description: "Size of one sync payload.",
   labels: ["stage", "platform"],
   buckets: [1024, 16384, 131072, 1048576, 8388608],
+  otelUnit: "By",
 };
 
 export const MOBILE_SYNC_BYTES = {
@@ -136,6 +145,7 @@ export const MOBILE_SYNC_BYTES = {
   description: "Bytes transferred by sync.",
   labels: ["stage", "platform"],
   buckets: [],
+  otelUnit: "By",
 };
 
 export const METRICS = {
