@@ -1,5 +1,7 @@
-"""Compatibility matrix: each Python client library, driven by the generated package, exposes exactly
-the series the generated dashboards and rules query.
+"""Compatibility matrix: each client library, driven by the generated packages, exposes exactly the series
+the generated dashboards and rules query (Python: prometheus_client and the OpenTelemetry SDK; Node:
+prom-client through `instrumentation.createMetrics` and the OpenTelemetry JS SDK with its Prometheus
+exporter through `otel.createOtelMetrics`, both by tests/matrix/scrape.mjs).
 
 For each client (prometheus_client through `instrumentation.create_metrics`; the OpenTelemetry SDK
 with its Prometheus exporter through `otel.create_otel_metrics`), tests/matrix/scrape.py records
