@@ -38,10 +38,9 @@ format_option = click.option("--format", "fmt", type=click.Choice(["text", "json
 
 def display_path(path: Path) -> str:
     """The spec path as it appears in diagnostics and generated headers: relative to cwd when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-        return path.as_posix()
+    from ..output.fresh import display_path
+
+    return display_path(path)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

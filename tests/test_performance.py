@@ -1,0 +1,87 @@
+"""Issue 17 (performance) without timing anything: the fast paths take the shortcuts they claim,
+and every shortcut gives the answer the slow path gives. Speed itself is scripts/bench.py's job."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from conftest import OBS_CODEGEN, ROOT, SPEC, run, run_cli
+
+from obs_codegen.cli.entry import _check_options
+from obs_codegen.output import fresh
+
+HEAVY = ("click", "importlib.metadata", "jinja2", "yaml", "jsonschema", "grafanalib", "typing")
+PROBE = (
+    "import sys\nsys.argv = ['obs-codegen', *sys.argv[1:]]\nfrom obs_codegen.cli.entry import main\n"
+    "try:\n    main()\n    code = 0\nexcept SystemExit as e:\n    code = e.code\n"
+    f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "spec").mkdir()
+    shutil.copy(SPEC, tmp_path / "spec" / "observability.yaml")
+    r = run_cli("generate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", [[], ["--spec", "spec/observability.yaml"], ["--out=out", "--spec=spec/observability.yaml"]])
+def test_check_on_fresh_out_imports_nothing_heavy(workdir: Path, args: list[str]) -> None:
+    r = run([sys.executable, "-c", PROBE, "check", *args], workdir, timeout=60)
+    assert r.stdout.strip().splitlines()[-1] == "0 []", r.stdout + r.stderr
+    assert r.stderr == "obs-codegen: out/ is up to date\n"
+
+
+def test_check_on_stale_out_goes_to_the_full_cli(workdir: Path) -> None:
+    """Negative control: a hand-edited file is not fresh, so click (and the renderers) decide, with a diff."""
+    target = workdir / "out" / "docs" / "observability.md"
+    target.write_text(target.read_text() + "edited\n")
+    r = run([sys.executable, "-c", PROBE, "check"], workdir, timeout=60)
+    assert r.stdout.strip().splitlines()[-1].startswith("1 ['click'"), r.stdout + r.stderr
+    assert "hand-edited: out/docs/observability.md" in r.stdout
+    installed = run_cli("check", cwd=workdir)
+    assert installed.returncode == 1 and "hand-edited: out/docs/observability.md" in installed.stdout
+
+
+def test_installed_command_uses_the_entry_point() -> None:
+    assert "obs_codegen.cli.entry" in Path(OBS_CODEGEN).read_text()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], ("spec/observability.yaml", "out")),
+    (["--spec", "a.yaml"], ("a.yaml", "out")),
+    (["--out", "o", "--spec=a.yaml"], ("a.yaml", "o")),
+    (["--full"], None),
+    (["--templates", "t"], None),
+    (["--spec"], None),
+    (["--spec", "a", "--spec", "b"], None),
+    (["--spec", "--out"], None),
+    (["--spec="], None),
+    (["-h"], None),
+    (["extra"], None),
+])
+def test_check_options(args: list[str], expected: tuple[str, str] | None) -> None:
+    assert _check_options(args) == expected
+
+
+def test_library_versions_agree_with_importlib_metadata() -> None:
+    assert fresh.library_versions() == ",".join(f"{n}={version(n)}" for n in fresh.SHAPING_LIBRARIES)
+    assert fresh._installed_versions(("surely-not-installed-xyz",)) == {}
+
+
+def test_code_fingerprint_covers_every_source(tmp_path: Path) -> None:
+    """The scandir walk hashes the same files the old rglob did (and only .py files)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    package = ROOT / "obs_codegen"
+    for p in sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).as_posix()):
+        if "__pycache__" not in p.parts:
+            h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    assert fresh.code_fingerprint() == h.hexdigest()
