@@ -85,3 +85,63 @@ def test_code_fingerprint_covers_every_source(tmp_path: Path) -> None:
         if "__pycache__" not in p.parts:
             h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     assert fresh.code_fingerprint() == h.hexdigest()
+
+
+def test_template_cache_gives_the_same_bytes_and_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cold cache, warm cache (no template is parsed: every one comes from the cache) and no cache agree."""
+    from obs_codegen.backends import escaped, render_all
+    from obs_codegen.backends.templating import Templates
+    from obs_codegen.pipeline import compile_spec
+
+    model = compile_spec(SPEC, "spec/observability.yaml").model
+    assert model is not None
+    parsed: list[str | None] = []
+    real_enforce = escaped.enforce
+
+    def counting(tree: object, name: str | None, filename: str | None) -> object:
+        parsed.append(name)
+        return real_enforce(tree, name, filename)
+
+    monkeypatch.setattr(escaped, "enforce", counting)
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")
+    uncached = render_all(model, Templates())
+    assert parsed, "the counter sees template parses"
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    parsed.clear()
+    assert render_all(model, Templates()) == uncached  # cold: compiles and stores
+    cold = len(parsed)
+    assert cold and list((tmp_path / "cache").glob("templates-*/*.jinja"))
+    parsed.clear()
+    assert render_all(model, Templates()) == uncached  # warm: loads
+    assert parsed == [], f"templates parsed despite a warm cache: {parsed}"
+
+
+def test_template_cache_refuses_a_shared_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from obs_codegen.backends.jinja_cache import bytecode_cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(shared))
+    assert bytecode_cache() is None
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "file"))
+    assert bytecode_cache() is None  # not a directory: no cache, no error
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "mine"))
+    assert bytecode_cache() is not None
+
+
+def test_corrupt_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from obs_codegen.backends import render_all
+    from obs_codegen.backends.templating import Templates
+    from obs_codegen.pipeline import compile_spec
+
+    model = compile_spec(SPEC, "spec/observability.yaml").model
+    assert model is not None
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path))
+    first = render_all(model, Templates(), only=["catalog"])
+    entries = list(tmp_path.glob("templates-*/*.jinja"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"garbage")
+    assert render_all(model, Templates(), only=["catalog"]) == first

@@ -272,6 +272,9 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        for m in (getattr(exc, "context_mark", None), mark):
+            if isinstance(m, yaml.Mark):
+                m.buffer = None  # no source snippet: libyaml's marks have none, and the message must not depend on it
         return [Diagnostic(src.path, line, col, "spec-yaml", "error", f"invalid YAML value: {exc}")]
     if not isinstance(src.data, dict):
         diags.append(src.diag((), "spec-type", "the spec must be a mapping of sections"))
