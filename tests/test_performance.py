@@ -145,3 +145,23 @@ def test_corrupt_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.Monke
     for entry in entries:
         entry.write_bytes(b"garbage")
     assert render_all(model, Templates(), only=["catalog"]) == first
+
+
+def test_bytecode_goes_to_the_cache_dir_under_dontwritebytecode(tmp_path: Path) -> None:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPYCACHEPREFIX", "OBS_CODEGEN_CACHE_DIR")}
+    env = {**base, "PYTHONDONTWRITEBYTECODE": "1", "OBS_CODEGEN_CACHE_DIR": str(tmp_path / "c")}
+    first = run([OBS_CODEGEN, "lint"], ROOT, env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    cached = {p.name for p in (tmp_path / "c").rglob("*.pyc")}
+    assert any(n.startswith("loader.") for n in cached) and any(n.startswith("resolve.") for n in cached), cached
+    second = run([OBS_CODEGEN, "lint"], ROOT, env, timeout=120)
+    assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
+    # disabled: nothing written; an explicit PYTHONPYCACHEPREFIX is the user's choice and is left alone
+    off = run([OBS_CODEGEN, "lint"], ROOT, {**env, "OBS_CODEGEN_CACHE_DIR": ""}, timeout=120)
+    assert off.stderr == first.stderr
+    mine = tmp_path / "prefix"
+    run([OBS_CODEGEN, "lint"], ROOT, {**env, "PYTHONPYCACHEPREFIX": str(mine), "OBS_CODEGEN_CACHE_DIR":
+                                      str(tmp_path / "d")}, timeout=120)
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*.pyc"))

@@ -53,6 +53,9 @@ def fast_check(spec: Path, out: Path) -> bool:
 
 
 def main() -> None:
+    from ..cache import enable_bytecode_cache
+
+    enable_bytecode_cache()
     args = sys.argv[1:]
     if args[:1] == ["check"]:
         options = _check_options(args[1:])
