@@ -165,3 +165,40 @@ def test_bytecode_goes_to_the_cache_dir_under_dontwritebytecode(tmp_path: Path) 
     run([OBS_CODEGEN, "lint"], ROOT, {**env, "PYTHONPYCACHEPREFIX": str(mine), "OBS_CODEGEN_CACHE_DIR":
                                       str(tmp_path / "d")}, timeout=120)
     assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*.pyc"))
+
+
+def _synth(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_limits_are_settings_with_todays_defaults(tmp_path: Path) -> None:
+    """A generator sharing one list by anchor across 110 services hits the 100-alias default; the flag lifts it."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from synth_spec import generate as synth
+
+    shared = "tag_sets:\n  shared: &shared [env]\n" + "".join(f"  s{i}: *shared\n" for i in range(110))
+    text = synth(200).replace("tag_sets:\n", shared, 1)
+    spec = _synth(tmp_path, text)
+    refused = run_cli("lint", "--spec", str(spec), cwd=tmp_path)
+    assert refused.returncode == 1 and "more than 100 YAML aliases" in refused.stderr, refused.stderr
+    lifted = run_cli("lint", "--spec", str(spec), "--max-yaml-aliases", "200", cwd=tmp_path)
+    assert "spec-yaml-aliases" not in lifted.stderr, lifted.stderr
+    small = run_cli("lint", "--spec", str(spec), "--max-spec-bytes", "1000", cwd=tmp_path)
+    assert small.returncode == 1 and "bytes; the limit is 1000" in small.stderr
+    nodes = run_cli("generate", "--spec", str(spec), "--out", "o", "--max-yaml-nodes", "500",
+                    "--max-yaml-aliases", "200", cwd=tmp_path)
+    assert nodes.returncode == 1 and "more than 500 YAML nodes; the limit is 500" in nodes.stderr
+    check = run_cli("check", "--spec", str(spec), "--out", "o", "--max-spec-bytes", "1000", cwd=tmp_path)
+    assert check.returncode == 1 and "the limit is 1000" in check.stderr
+
+
+def test_raised_alias_limit_keeps_the_expansion_bound(tmp_path: Path) -> None:
+    """A billion-laughs spec within a raised alias limit is still refused: its expansion passes the node limit."""
+    head = "version: 1\nproject: {name: shop, metric_prefix: shop, environments: [prod]}\n"
+    levels = ["l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    levels += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    spec = _synth(tmp_path, head + "bucket_sets:\n" + "".join(f"  {line}\n" for line in levels))
+    r = run_cli("lint", "--spec", str(spec), "--max-yaml-aliases", "1000", cwd=tmp_path)
+    assert r.returncode == 1 and "expands to more than 200000 nodes" in r.stderr, r.stderr
