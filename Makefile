@@ -7,7 +7,7 @@ OUT    ?= out
 # pytest-xdist workers (CI has 2 cores); `make test PYTEST_WORKERS=0` runs serially.
 PYTEST_WORKERS ?= auto
 
-.PHONY: generate check lint diff test golden e2e adversarial tools tools-prometheus clean
+.PHONY: generate check lint diff test golden e2e adversarial bench tools tools-prometheus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ e2e: tools
 ADVERSARIAL_REPORT ?= adversarial-report.md
 adversarial: tools
 	$(BIN)/python -m tests.adversarial --full --report $(ADVERSARIAL_REPORT)
+
+# The benchmark (issue 17): ratios to the interpreter floor, Coach Up + synthetic specs, validate-logs vs ajv.
+# `make bench BENCH_ARGS=--quick` for a short run. Prints Markdown; not part of `make test`.
+BENCH_ARGS ?=
+bench: $(VENV)/.installed node_modules/.installed
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Accept reviewed changes to the golden files in tests/cases/*/expected/.
 golden: $(VENV)/.installed-test

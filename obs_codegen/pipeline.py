@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, has_errors, normalize
-from .spec.loader import Source, load, load_bytes
+from .spec.loader import DEFAULT_LIMITS, Limits, Source, load, load_bytes
 from .spec.model import Model
 
 
@@ -26,9 +26,10 @@ class Compiled:
         return self.model is not None and not has_errors(self.diagnostics)
 
 
-def compile_spec(path: str | Path, display: str | None = None, lint: bool = True) -> Compiled:
-    """Load, resolve and (optionally) lint the spec at `path`. OSError if unreadable."""
-    return _compile(*load(path, display), lint)
+def compile_spec(path: str | Path, display: str | None = None, lint: bool = True,
+                 limits: Limits = DEFAULT_LIMITS) -> Compiled:
+    """Load, resolve and (optionally) lint the spec at `path` (within `limits`). OSError if unreadable."""
+    return _compile(*load(path, display, limits), lint)
 
 
 def compile_bytes(raw: bytes, display: str, lint: bool = True) -> Compiled:

@@ -33,7 +33,7 @@ import keyword
 import math
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["python", "typescript", "json", "toml", "yaml", "markdown"]
 LANGUAGES: tuple[Language, ...] = ("python", "typescript", "json", "toml", "yaml", "markdown")
@@ -196,6 +196,8 @@ def json_value(value: object, indent: int | None = None, sort_keys: bool = True)
     except ValueError as exc:
         raise Unrepresentable(f"not representable in JSON: {exc}") from None
     # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string.
+    if text.replace("\n", "").isprintable():  # the common case, in C: a lone surrogate is not printable either
+        return text
     return "".join(_u_escape(ch) if (_is_surrogate(ch) or not ch.isprintable()) and ch != "\n" else ch
                    for ch in text)
 
@@ -260,6 +262,7 @@ def yaml_comment(value: str) -> str:
 def yaml_document(doc: object, sort_keys: bool = False) -> str:
     """A whole YAML document (PyYAML's emitter is the escaper), deterministic, UTF-8 text.
 
+    libyaml emits the documents it writes identically (`_plain_ascii`, below), PyYAML the rest.
     Multi-line strings become literal blocks when that keeps them exact; a string holding a
     character YAML reads as a line break (NEL, U+2028, U+2029: PyYAML would write NEL raw and
     read it back as a newline) or one that is not printable is written double-quoted with escapes.
@@ -269,15 +272,48 @@ def yaml_document(doc: object, sort_keys: bool = False) -> str:
     class Dumper(yaml.SafeDumper):
         pass
 
-    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    def text(dumper: Any, value: str) -> yaml.Node:
         style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
         if any(ch in "\x85\u2028\u2029" or not (ch.isprintable() or ch == "\n") for ch in value):
             style = '"'
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        return node
 
     Dumper.add_representer(str, text)
-    return str(yaml.dump(doc, Dumper=Dumper, sort_keys=sort_keys, allow_unicode=True, width=120,
+    dumper: Any = Dumper
+    if NATIVE and _plain_ascii(doc) and hasattr(yaml, "CSafeDumper"):
+        class CDumper(yaml.CSafeDumper):  # libyaml's emitter, the same representer: the same bytes (see below)
+            pass
+
+        CDumper.add_representer(str, text)
+        dumper = CDumper
+    return str(yaml.dump(doc, Dumper=dumper, sort_keys=sort_keys, allow_unicode=True, width=120,
                          default_flow_style=False))
+
+
+# libyaml's emitter (yaml.CSafeDumper) writes the same bytes as PyYAML's, which is a port of it, for
+# documents of plain ASCII text, numbers, booleans and None; it is 5-10x faster. Elsewhere (non-ASCII,
+# control characters, other types) the two may choose different scalar styles, so PyYAML's emitter
+# writes those documents. tests/test_performance.py renders every test case, lint fixture, adversarial
+# spec and the Coach Up spec both ways and compares the bytes. NATIVE = False: pure Python everywhere.
+NATIVE = True
+
+
+def _plain_ascii(doc: object) -> bool:
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not (item.isascii() and item.replace("\n", "").isprintable()):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None and type(item) not in (bool, int, float):
+            return False
+    return True
 
 
 # --- PromQL ------------------------------------------------------------------------------

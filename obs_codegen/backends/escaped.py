@@ -11,6 +11,7 @@ rendered Python and TypeScript are checked by `contexts`. Loaded only when somet
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ _SUFFIX_LANGUAGE: dict[str, Language] = {".py": "python", ".pyi": "python", ".ts
                                          ".md": "markdown"}
 
 
+@functools.lru_cache(maxsize=1024)
 def template_language(name: str | None) -> Language | None:
     """The language of a template from its file type (`python/headers.py.j2` -> python), None if unknown."""
     return _SUFFIX_LANGUAGE.get(PurePosixPath((name or "").removesuffix(".j2")).suffix)
@@ -295,8 +297,11 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
             return enforce(super()._parse(source, name, filename), name, filename)  # type: ignore[no-any-return]
 
+    from .jinja_cache import bytecode_cache
+
     env = Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -27,24 +27,19 @@ The machinery lives in `escaped` (loaded on the first render) and `contexts`.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jinja2
 
-MAX_TEMPLATE_FILES = 5_000
-MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
 
 
 def packaged_templates_dir() -> Path:
     """templates/ next to the package in a checkout, or obs_codegen/templates in a wheel."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("obs-codegen templates directory not found")
+    from ..output.fresh import packaged_templates_dir
+
+    return packaged_templates_dir()
 
 
 class Templates:
@@ -55,7 +50,9 @@ class Templates:
         self._env: jinja2.Environment | None = None
 
     def dirs(self) -> list[Path]:
-        return ([self.override] if self.override else []) + [packaged_templates_dir()]
+        from ..output.fresh import template_dirs
+
+        return template_dirs(self.override)
 
     @property
     def env(self) -> jinja2.Environment:
@@ -81,10 +78,6 @@ class Templates:
         Reads only regular files, within bounds (safe_io.read_tree): a FIFO, device, symlink loop or
         an enormous --templates directory raises OSError instead of hanging; call it before rendering.
         """
-        from ..safe_io import read_tree
+        from ..output.fresh import templates_fingerprint
 
-        h = hashlib.sha256()
-        for d in self.dirs():
-            for rel, data in read_tree(d, MAX_TEMPLATE_FILES, MAX_TEMPLATE_BYTES, 8 * MAX_TEMPLATE_BYTES):
-                h.update(rel.encode() + b"\0" + data + b"\0")
-        return h.hexdigest()
+        return templates_fingerprint(self.dirs())

@@ -32,16 +32,35 @@ out_option = click.option("--out", "out", default=DEFAULT_OUT, show_default=True
 templates_option = click.option("--templates", "templates", default=None,
                                 type=click.Path(file_okay=False, exists=True, path_type=Path),
                                 help="A directory of template overrides (same layout as templates/).")
+
+
+def limits_options(fn: Any) -> Any:
+    """--max-spec-bytes, --max-yaml-nodes, --max-yaml-aliases: spec/loader.py's Limits for this run."""
+    from ..spec import loader
+
+    for name, default, what in (("--max-yaml-aliases", loader.MAX_ALIASES, "YAML aliases"),
+                                ("--max-yaml-nodes", loader.MAX_NODES, "YAML nodes (after alias expansion too)"),
+                                ("--max-spec-bytes", loader.MAX_SPEC_BYTES, "bytes of spec")):
+        fn = click.option(name, type=click.IntRange(min=1), default=default, show_default=True,
+                          help=f"Refuse a spec with more {what} (YAML-bomb protection).")(fn)
+    return fn
+
+
+def _limits(max_spec_bytes: int, max_yaml_nodes: int, max_yaml_aliases: int) -> Any:
+    from ..spec.loader import Limits
+
+    return Limits(spec_bytes=max_spec_bytes, nodes=max_yaml_nodes, aliases=max_yaml_aliases)
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
                              show_default=True, help="How diagnostics are printed.")
 
 
 def display_path(path: Path) -> str:
     """The spec path as it appears in diagnostics and generated headers: relative to cwd when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-        return path.as_posix()
+    from ..output.fresh import display_path
+
+    return display_path(path)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -49,11 +68,12 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def _compile(spec: Path, fmt: str, lint: bool = True) -> Any:
+def _compile(spec: Path, fmt: str, lint: bool = True, limits: Any = None) -> Any:
     from ..pipeline import compile_spec
+    from ..spec.loader import DEFAULT_LIMITS
 
     try:
-        compiled = compile_spec(spec, display_path(spec), lint=lint)
+        compiled = compile_spec(spec, display_path(spec), lint=lint, limits=limits or DEFAULT_LIMITS)
     except OSError as exc:
         _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
     if compiled.diagnostics:
@@ -111,11 +131,12 @@ def main() -> None:
 @out_option
 @templates_option
 @format_option
-def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
+@limits_options
+def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: int) -> None:
     """Render every output into --out (all or nothing)."""
     from ..output.writer import UnsafePath, WriteError, write_tree
 
-    compiled = _compile(spec, fmt)
+    compiled = _compile(spec, fmt, limits=_limits(**limits))
     files, manifest, _ = _render(compiled, templates)
     notices: list[str] = []
     protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {})}
@@ -136,15 +157,17 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str) -> None:
 @out_option
 @templates_option
 @click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
-def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
+@limits_options
+def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_values: int) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from ..backends.templating import Templates
     from ..output.drift import compare, is_fresh
     from ..safe_io import TooLarge
     from ..spec.loader import read_spec
 
+    limits = _limits(**limit_values)
     try:
-        raw: bytes | None = read_spec(spec)
+        raw: bytes | None = read_spec(spec, limits)
     except TooLarge:
         raw = None  # not fresh: the full path reports spec-too-large
     except OSError as exc:
@@ -158,7 +181,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
     if not out.exists() and any(kind == "previous" for kind, _, _ in leftovers(Path(os.path.abspath(out)))):
         click.echo(f"obs-codegen: {out.as_posix()}/ is missing, but an interrupted generate left the previous "
                    "output beside it; `obs-codegen generate` restores it", err=True)
-    compiled = _compile(spec, "text")
+    compiled = _compile(spec, "text", limits=limits)
     files, manifest, _ = _render(compiled, templates)
     report = compare(out, files, manifest)
     if report.clean:
@@ -180,7 +203,8 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool) -> None:
 @spec_option
 @format_option
 @click.option("--list-rules", is_flag=True, help="Print every rule id with its purpose and severity.")
-def lint(spec: Path, fmt: str, list_rules: bool) -> None:
+@limits_options
+def lint(spec: Path, fmt: str, list_rules: bool, **limits: int) -> None:
     """Check the spec: schema, references, naming and privacy rules."""
     if list_rules:
         from ..lint import RULES
@@ -193,7 +217,7 @@ def lint(spec: Path, fmt: str, list_rules: bool) -> None:
             for r in rows:
                 click.echo(f"{r.id:<{width}}  {r.severity:<7}  {r.purpose}")
         return
-    _compile(spec, fmt)
+    _compile(spec, fmt, limits=_limits(**limits))
     if fmt == "text":
         click.echo(f"obs-codegen: {display_path(spec)} is clean", err=True)
 

@@ -1,7 +1,7 @@
 """The CI drift check: is out/ exactly what the spec generates?
 
 Two paths:
-  * fast: when the manifest's inputs hash equals the hash of the current inputs
+  * fast (output/fresh.py): when the manifest's inputs hash equals the hash of the current inputs
     (spec bytes, obs-codegen's own code, templates, output-shaping library versions)
     and every listed file on disk still has its recorded sha256, out/ is fresh
     without rendering anything (no Jinja2, grafanalib or jsonschema import).
@@ -15,69 +15,21 @@ Two paths:
 from __future__ import annotations
 
 import difflib
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .. import __version__
 from ..backends.templating import Templates
 from ..safe_io import NotRegularFile, TooLarge, lstat_beneath, read_beneath
-from .writer import MANIFEST, Files, manifest_path, read_manifest, sha256
+from . import fresh
+from .fresh import MANIFEST, code_fingerprint, is_fresh, library_versions, manifest_path, read_manifest, sha256
+from .writer import Files
 
-SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
-MAX_FILES = 100_000
-MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-
-
-def code_fingerprint() -> str:
-    """Hash of obs-codegen's own Python sources (a code change invalidates the fast path)."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for p in sorted(root.rglob("*.py")):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def library_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in SHAPING_LIBRARIES:
-        try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=?")
-    return ",".join(out)
+__all__ = ["DriftReport", "Difference", "code_fingerprint", "compare", "inputs_hash", "is_fresh", "library_versions"]
 
 
 def inputs_hash(spec_bytes: bytes, spec_path: str, templates: Templates) -> str:
     """Hash of everything the output depends on; `spec_path` too, since generated headers name it."""
-    h = hashlib.sha256()
-    for part in (__version__.encode(), spec_bytes, spec_path.encode(), code_fingerprint().encode(),
-                 templates.fingerprint().encode(), library_versions().encode()):
-        h.update(sha256(part).encode())
-    return h.hexdigest()
-
-
-def is_fresh(out_dir: Path, inputs: str) -> bool:
-    """Fast path: the manifest vouches for the current inputs and every file is untouched."""
-    manifest = read_manifest(out_dir)
-    if manifest is None or manifest.get("inputs_sha256") != inputs or len(manifest["files"]) > MAX_FILES:
-        return False
-    budget = MAX_TOTAL_BYTES
-    for text, digest in manifest["files"].items():
-        rel = manifest_path(text)
-        if rel is None:  # `../x`, `/dev/zero`, ...: not a path obs-codegen writes
-            return False
-        try:
-            data = read_beneath(out_dir, rel, min(MAX_FILE_BYTES, budget))
-        except OSError:
-            return False
-        budget -= len(data)
-        if sha256(data) != digest:
-            return False
-    return True
+    return fresh.inputs_hash(spec_bytes, spec_path, templates.fingerprint())
 
 
 @dataclass

@@ -22,14 +22,12 @@ Guarantees:
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TypedDict, cast
 
 from ..safe_io import (
     SymlinkOnPath,
@@ -38,30 +36,22 @@ from ..safe_io import (
     lstat_beneath,
     read_beneath,
 )
-from . import swap
+from . import fresh, swap
 
-MANIFEST = ".obs-codegen-manifest.json"
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+# The manifest format lives in output/fresh.py, so `check`'s fast path reads it with the same code.
+MANIFEST = fresh.MANIFEST
+MAX_MANIFEST_BYTES = fresh.MAX_MANIFEST_BYTES
+UnsafePath = fresh.UnsafePath
+manifest_path = fresh.manifest_path
+read_manifest = fresh.read_manifest
+safe_relpath = fresh.safe_relpath
+sha256 = fresh.sha256
 
 Files = dict[PurePosixPath, bytes]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
-
-class _ManifestFiles(TypedDict):
-    files: dict[str, object]  # path -> sha256 as recorded; the values of a hand-edited file are unchecked
-
-
-class Manifest(_ManifestFiles, total=False):
-    """The parts of a manifest read back: `files` is checked to be an object, the rest may be anything."""
-
-    inputs_sha256: object
-
-
-class UnsafePath(ValueError):
-    """A path that would escape the output directory, or an output directory obs-codegen must not use."""
 
 
 class ForeignFiles(UnsafePath):
@@ -76,27 +66,6 @@ class WriteError(OSError):
         self.intact = intact
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def safe_relpath(path: PurePosixPath | str) -> PurePosixPath:
-    """Return `path` if it is a plain relative path below the output dir, else raise UnsafePath."""
-    text = str(path)
-    p = PurePosixPath(text)
-    if (
-        not text
-        or "\\" in text
-        or "\0" in text
-        or p.is_absolute()
-        or text.startswith("~")
-        or any(part in ("", ".", "..") for part in text.split("/"))
-        or p.name == MANIFEST
-    ):
-        raise UnsafePath(f"refusing to write {text!r}: not a plain relative path inside the output directory")
-    return p
-
-
 def manifest_bytes(files: Files, inputs: str, spec: str, version: str) -> bytes:
     doc = {
         "generator": f"obs-codegen {version}",
@@ -105,23 +74,6 @@ def manifest_bytes(files: Files, inputs: str, spec: str, version: str) -> bytes:
         "files": {str(p): sha256(d) for p, d in sorted(files.items(), key=lambda kv: str(kv[0]))},
     }
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
-
-
-def read_manifest(out_dir: Path) -> Manifest | None:
-    """The manifest in `out_dir` if it is a regular file under the size bound holding a JSON object with `files`."""
-    try:
-        doc = json.loads(read_beneath(Path(out_dir), PurePosixPath(MANIFEST), MAX_MANIFEST_BYTES).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return cast(Manifest, doc) if isinstance(doc, dict) and isinstance(doc.get("files"), dict) else None
-
-
-def manifest_path(text: object) -> PurePosixPath | None:
-    """A path from a (possibly hand-edited) manifest, or None if it is not one we could have written."""
-    try:
-        return safe_relpath(text) if isinstance(text, str) else None
-    except UnsafePath:
-        return None
 
 
 # --- choosing the output directory --------------------------------------------------------

@@ -24,6 +24,21 @@ MAX_ALIASES = 100
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds that keep a hostile or runaway spec (a YAML bomb, a generator gone wrong) from hanging
+    obs-codegen. Today's values are the defaults; `--max-spec-bytes`, `--max-yaml-nodes` and
+    `--max-yaml-aliases` raise (or lower) them for one run. Every bound still applies: nodes are counted
+    while composing and again after alias expansion, aliases as they are composed."""
+
+    spec_bytes: int = MAX_SPEC_BYTES
+    nodes: int = MAX_NODES
+    aliases: int = MAX_ALIASES
+
+
+DEFAULT_LIMITS = Limits()
+
 PathT = tuple[Any, ...]
 
 
@@ -56,7 +71,8 @@ class _Bomb(Exception):
     pass
 
 
-def _expanded_size(node: Any, memo: dict[int, tuple[int, int]], active: set[int]) -> tuple[int, int]:
+def _expanded_size(node: Any, memo: dict[int, tuple[int, int]], active: set[int],
+                   max_nodes: int = MAX_NODES) -> tuple[int, int]:
     """(nodes, depth) of `node` once aliases are copied; raises _Bomb when either is over its bound.
 
     Aliases can nest deeper than the text does (`b: &b [[*a]]`, `c: &c [[*b]]`, ...), so the depth
@@ -73,10 +89,10 @@ def _expanded_size(node: Any, memo: dict[int, tuple[int, int]], active: set[int]
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         for child in node.value:
             for sub in child if isinstance(child, tuple) else (child,):
-                sub_size, sub_depth = _expanded_size(sub, memo, active)
+                sub_size, sub_depth = _expanded_size(sub, memo, active, max_nodes)
                 size, depth = size + sub_size, max(depth, sub_depth + 1)
-                if size > MAX_NODES:
-                    raise _Bomb(f"spec expands to more than {MAX_NODES} nodes; refusing (YAML bomb?)",
+                if size > max_nodes:
+                    raise _Bomb(f"spec expands to more than {max_nodes} nodes; refusing (YAML bomb?)",
                                 node.start_mark)
                 if depth > MAX_DEPTH:
                     raise _Bomb(f"aliases nest the spec more than {MAX_DEPTH} levels deep; refusing",
@@ -161,29 +177,30 @@ def _convert(node: Any, src: Source, path: PathT, diags: list[Diagnostic], budge
     return _checked_text(_scalar(node, src, diags, budget[1]), node, src, path, diags)
 
 
-def read_spec(path: str | Path) -> bytes:
+def read_spec(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of the spec file: a regular file only (a FIFO, device or directory is refused unread),
     read up to the size limit. Raises OSError (safe_io.NotRegularFile, TooLarge, ...) when it cannot be read."""
-    return read_regular(path, MAX_SPEC_BYTES)
+    return read_regular(path, limits.spec_bytes)
 
 
-def load(path: str | Path, display: str | None = None) -> tuple[Source, list[Diagnostic]]:
+def load(path: str | Path, display: str | None = None,
+         limits: Limits = DEFAULT_LIMITS) -> tuple[Source, list[Diagnostic]]:
     """Read and parse the spec at `path`. Raises OSError only when the file cannot be read."""
 
     name = display or str(path)
     try:
-        raw = read_spec(path)
+        raw = read_spec(path, limits)
     except TooLarge as exc:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
-                                         f"spec is {exc.size} bytes; the limit is {MAX_SPEC_BYTES}")]
-    return load_bytes(raw, name)
+                                         f"spec is {exc.size} bytes; the limit is {limits.spec_bytes}")]
+    return load_bytes(raw, name, limits)
 
 
-def load_bytes(raw: bytes, name: str) -> tuple[Source, list[Diagnostic]]:
+def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Source, list[Diagnostic]]:
     """Decode and parse spec bytes read elsewhere (`git show`), named `name` in diagnostics."""
-    if len(raw) > MAX_SPEC_BYTES:
+    if len(raw) > limits.spec_bytes:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
-                                         f"spec is {len(raw)} bytes; the limit is {MAX_SPEC_BYTES}")]
+                                         f"spec is {len(raw)} bytes; the limit is {limits.spec_bytes}")]
     src = Source(name, raw)
     try:
         text = raw.decode("utf-8")
@@ -196,10 +213,10 @@ def load_bytes(raw: bytes, name: str) -> tuple[Source, list[Diagnostic]]:
                                 f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return src, parse_text(src, text)
+    return src, parse_text(src, text, limits=limits)
 
 
-def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
+def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAULT_LIMITS) -> list[Diagnostic]:
     """Compose YAML `text` into `src.data`, with positions, and return the diagnostics.
 
     With `fast` (and libyaml installed) libyaml scans and parses, ten times quicker than PyYAML's
@@ -222,11 +239,11 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
             def compose_node(parent: Any, index: Any) -> Any:
                 nonlocal aliases, depth, nodes
                 nodes += 1
-                if nodes > MAX_NODES:  # a large spec stops here, before the rest is even parsed
+                if nodes > limits.nodes:  # a large spec stops here, before the rest is even parsed
                     raise _TooMany(loader.peek_event().start_mark)
                 if loader.check_event(yaml.AliasEvent):
                     aliases += 1
-                    if aliases > MAX_ALIASES:
+                    if aliases > limits.aliases:
                         event = loader.peek_event()
                         raise _AliasLimit(event.start_mark)
                 depth += 1
@@ -244,7 +261,7 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
     except _AliasLimit as exc:
         m = exc.args[0]
         return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml-aliases", "error",
-                           f"more than {MAX_ALIASES} YAML aliases; refusing to expand (YAML bomb?)")]
+                           f"more than {limits.aliases} YAML aliases; refusing to expand (YAML bomb?)")]
     except _TooDeep as exc:
         m = exc.args[0]
         return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-yaml", "error",
@@ -252,10 +269,10 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
     except _TooMany as exc:
         m = exc.args[0]
         return [Diagnostic(src.path, m.line + 1, m.column + 1, "spec-too-large", "error",
-                           f"spec has more than {MAX_NODES} YAML nodes; the limit is {MAX_NODES}")]
+                           f"spec has more than {limits.nodes} YAML nodes; the limit is {limits.nodes}")]
     except yaml.YAMLError as exc:
         if fast_loader:
-            return parse_text(src, text, fast=False)
+            return parse_text(src, text, fast=False, limits=limits)
         return [_yaml_error(src, text, exc)]
     if node is None:
         return [Diagnostic(src.path, 1, 1, "spec-empty", "error", "spec is empty")]
@@ -263,8 +280,8 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
     yaml.constructor.SafeConstructor.__init__(constructor)
     try:
         if aliases:  # without aliases the composed size and depth were bounded while composing
-            _expanded_size(node, {}, set())  # before any copying: billion laughs and `&a [*a]` stop here
-        src.data = _convert(node, src, (), diags, [MAX_NODES, constructor])
+            _expanded_size(node, {}, set(), limits.nodes)  # before any copying: billion laughs and `&a [*a]` stop here
+        src.data = _convert(node, src, (), diags, [limits.nodes, constructor])
     except _Bomb as exc:
         src.data = None
         message, m = exc.args
@@ -272,6 +289,9 @@ def parse_text(src: Source, text: str, fast: bool = True) -> list[Diagnostic]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        for m in (getattr(exc, "context_mark", None), mark):
+            if isinstance(m, yaml.Mark):
+                m.buffer = None  # no source snippet: libyaml's marks have none, and the message must not depend on it
         return [Diagnostic(src.path, line, col, "spec-yaml", "error", f"invalid YAML value: {exc}")]
     if not isinstance(src.data, dict):
         diags.append(src.diag((), "spec-type", "the spec must be a mapping of sections"))

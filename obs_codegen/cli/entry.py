@@ -1,0 +1,70 @@
+"""The `obs-codegen` executable: `check` on a fresh out/ answers before click is imported.
+
+`obs-codegen check [--spec S] [--out O]` (the form CI and pre-commit hooks run) is decided here
+with output/fresh.py alone: when the manifest vouches for the current inputs and every file is
+untouched, it prints what `check` prints and exits 0. Anything else (another command, other
+options, a stale or missing out/, an unreadable spec) goes to the click CLI in cli/main.py,
+which decides everything again from scratch, so this shortcut can only ever say "fresh" when
+the full CLI's own fast path would.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEFAULT_SPEC = "spec/observability.yaml"
+DEFAULT_OUT = "out"
+MAX_SPEC_BYTES = 2 * 1024 * 1024  # spec/loader.py's default limit; a larger spec is never fresh here
+
+
+def _check_options(args: list[str]) -> tuple[str, str] | None:
+    """(spec, out) of `check`'s arguments when they are only --spec/--out (each at most once), else None."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if name not in ("--spec", "--out") or name in found:
+            return None
+        if not eq:
+            if i + 1 >= len(args):
+                return None
+            value = args[i + 1]
+            i += 1
+        if not value or value.startswith("-"):
+            return None
+        found[name] = value
+        i += 1
+    return found.get("--spec", DEFAULT_SPEC), found.get("--out", DEFAULT_OUT)
+
+
+def fast_check(spec: Path, out: Path) -> bool:
+    """True when out/ is exactly what `spec` generates, by the manifest (no rendering); False: undecided."""
+    from ..output import fresh
+    from ..safe_io import read_regular
+
+    try:
+        raw = read_regular(spec, MAX_SPEC_BYTES)
+        templates = fresh.templates_fingerprint(fresh.template_dirs(None))
+    except OSError:
+        return False
+    return fresh.is_fresh(out, fresh.inputs_hash(raw, fresh.display_path(spec), templates))
+
+
+def main() -> None:
+    from ..cache import enable_bytecode_cache
+
+    enable_bytecode_cache()
+    args = sys.argv[1:]
+    if args[:1] == ["check"]:
+        options = _check_options(args[1:])
+        if options is not None:
+            out = Path(options[1])
+            if fast_check(Path(options[0]), out):
+                sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
+                sys.stderr.flush()
+                sys.exit(0)
+    from .main import main as cli
+
+    cli()

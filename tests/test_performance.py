@@ -1,0 +1,204 @@
+"""Issue 17 (performance) without timing anything: the fast paths take the shortcuts they claim,
+and every shortcut gives the answer the slow path gives. Speed itself is scripts/bench.py's job."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from conftest import OBS_CODEGEN, ROOT, SPEC, run, run_cli
+
+from obs_codegen.cli.entry import _check_options
+from obs_codegen.output import fresh
+
+HEAVY = ("click", "importlib.metadata", "jinja2", "yaml", "jsonschema", "grafanalib", "typing")
+PROBE = (
+    "import sys\nsys.argv = ['obs-codegen', *sys.argv[1:]]\nfrom obs_codegen.cli.entry import main\n"
+    "try:\n    main()\n    code = 0\nexcept SystemExit as e:\n    code = e.code\n"
+    f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "spec").mkdir()
+    shutil.copy(SPEC, tmp_path / "spec" / "observability.yaml")
+    r = run_cli("generate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", [[], ["--spec", "spec/observability.yaml"], ["--out=out", "--spec=spec/observability.yaml"]])
+def test_check_on_fresh_out_imports_nothing_heavy(workdir: Path, args: list[str]) -> None:
+    r = run([sys.executable, "-c", PROBE, "check", *args], workdir, timeout=60)
+    assert r.stdout.strip().splitlines()[-1] == "0 []", r.stdout + r.stderr
+    assert r.stderr == "obs-codegen: out/ is up to date\n"
+
+
+def test_check_on_stale_out_goes_to_the_full_cli(workdir: Path) -> None:
+    """Negative control: a hand-edited file is not fresh, so click (and the renderers) decide, with a diff."""
+    target = workdir / "out" / "docs" / "observability.md"
+    target.write_text(target.read_text() + "edited\n")
+    r = run([sys.executable, "-c", PROBE, "check"], workdir, timeout=60)
+    assert r.stdout.strip().splitlines()[-1].startswith("1 ['click'"), r.stdout + r.stderr
+    assert "hand-edited: out/docs/observability.md" in r.stdout
+    installed = run_cli("check", cwd=workdir)
+    assert installed.returncode == 1 and "hand-edited: out/docs/observability.md" in installed.stdout
+
+
+def test_installed_command_uses_the_entry_point() -> None:
+    assert "obs_codegen.cli.entry" in Path(OBS_CODEGEN).read_text()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], ("spec/observability.yaml", "out")),
+    (["--spec", "a.yaml"], ("a.yaml", "out")),
+    (["--out", "o", "--spec=a.yaml"], ("a.yaml", "o")),
+    (["--full"], None),
+    (["--templates", "t"], None),
+    (["--spec"], None),
+    (["--spec", "a", "--spec", "b"], None),
+    (["--spec", "--out"], None),
+    (["--spec="], None),
+    (["-h"], None),
+    (["extra"], None),
+])
+def test_check_options(args: list[str], expected: tuple[str, str] | None) -> None:
+    assert _check_options(args) == expected
+
+
+def test_library_versions_agree_with_importlib_metadata() -> None:
+    assert fresh.library_versions() == ",".join(f"{n}={version(n)}" for n in fresh.SHAPING_LIBRARIES)
+    assert fresh._installed_versions(("surely-not-installed-xyz",)) == {}
+
+
+def test_code_fingerprint_covers_every_source(tmp_path: Path) -> None:
+    """The scandir walk hashes the same files the old rglob did (and only .py files)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    package = ROOT / "obs_codegen"
+    for p in sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).as_posix()):
+        if "__pycache__" not in p.parts:
+            h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    assert fresh.code_fingerprint() == h.hexdigest()
+
+
+def test_template_cache_gives_the_same_bytes_and_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cold cache, warm cache (no template is parsed: every one comes from the cache) and no cache agree."""
+    from obs_codegen.backends import escaped, render_all
+    from obs_codegen.backends.templating import Templates
+    from obs_codegen.pipeline import compile_spec
+
+    model = compile_spec(SPEC, "spec/observability.yaml").model
+    assert model is not None
+    parsed: list[str | None] = []
+    real_enforce = escaped.enforce
+
+    def counting(tree: object, name: str | None, filename: str | None) -> object:
+        parsed.append(name)
+        return real_enforce(tree, name, filename)
+
+    monkeypatch.setattr(escaped, "enforce", counting)
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")
+    uncached = render_all(model, Templates())
+    assert parsed, "the counter sees template parses"
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    parsed.clear()
+    assert render_all(model, Templates()) == uncached  # cold: compiles and stores
+    cold = len(parsed)
+    assert cold and list((tmp_path / "cache").glob("templates-*/*.jinja"))
+    parsed.clear()
+    assert render_all(model, Templates()) == uncached  # warm: loads
+    assert parsed == [], f"templates parsed despite a warm cache: {parsed}"
+
+
+def test_template_cache_refuses_a_shared_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from obs_codegen.backends.jinja_cache import bytecode_cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(shared))
+    assert bytecode_cache() is None
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "file"))
+    assert bytecode_cache() is None  # not a directory: no cache, no error
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "mine"))
+    assert bytecode_cache() is not None
+
+
+def test_corrupt_cache_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from obs_codegen.backends import render_all
+    from obs_codegen.backends.templating import Templates
+    from obs_codegen.pipeline import compile_spec
+
+    model = compile_spec(SPEC, "spec/observability.yaml").model
+    assert model is not None
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path))
+    first = render_all(model, Templates(), only=["catalog"])
+    entries = list(tmp_path.glob("templates-*/*.jinja"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"garbage")
+    assert render_all(model, Templates(), only=["catalog"]) == first
+
+
+def test_bytecode_goes_to_the_cache_dir_under_dontwritebytecode(tmp_path: Path) -> None:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPYCACHEPREFIX", "OBS_CODEGEN_CACHE_DIR")}
+    env = {**base, "PYTHONDONTWRITEBYTECODE": "1", "OBS_CODEGEN_CACHE_DIR": str(tmp_path / "c")}
+    first = run([OBS_CODEGEN, "lint"], ROOT, env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    cached = {p.name for p in (tmp_path / "c").rglob("*.pyc")}
+    assert any(n.startswith("loader.") for n in cached) and any(n.startswith("resolve.") for n in cached), cached
+    second = run([OBS_CODEGEN, "lint"], ROOT, env, timeout=120)
+    assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
+    # disabled: nothing written; an explicit PYTHONPYCACHEPREFIX is the user's choice and is left alone
+    off = run([OBS_CODEGEN, "lint"], ROOT, {**env, "OBS_CODEGEN_CACHE_DIR": ""}, timeout=120)
+    assert off.stderr == first.stderr
+    mine = tmp_path / "prefix"
+    run([OBS_CODEGEN, "lint"], ROOT, {**env, "PYTHONPYCACHEPREFIX": str(mine), "OBS_CODEGEN_CACHE_DIR":
+                                      str(tmp_path / "d")}, timeout=120)
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*.pyc"))
+
+
+def _synth(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_limits_are_settings_with_todays_defaults(tmp_path: Path) -> None:
+    """A generator sharing one list by anchor across 110 services hits the 100-alias default; the flag lifts it."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from synth_spec import generate as synth
+
+    shared = "tag_sets:\n  shared: &shared [env]\n" + "".join(f"  s{i}: *shared\n" for i in range(110))
+    text = synth(200).replace("tag_sets:\n", shared, 1)
+    spec = _synth(tmp_path, text)
+    refused = run_cli("lint", "--spec", str(spec), cwd=tmp_path)
+    assert refused.returncode == 1 and "more than 100 YAML aliases" in refused.stderr, refused.stderr
+    lifted = run_cli("lint", "--spec", str(spec), "--max-yaml-aliases", "200", cwd=tmp_path)
+    assert "spec-yaml-aliases" not in lifted.stderr, lifted.stderr
+    small = run_cli("lint", "--spec", str(spec), "--max-spec-bytes", "1000", cwd=tmp_path)
+    assert small.returncode == 1 and "bytes; the limit is 1000" in small.stderr
+    nodes = run_cli("generate", "--spec", str(spec), "--out", "o", "--max-yaml-nodes", "500",
+                    "--max-yaml-aliases", "200", cwd=tmp_path)
+    assert nodes.returncode == 1 and "more than 500 YAML nodes; the limit is 500" in nodes.stderr
+    check = run_cli("check", "--spec", str(spec), "--out", "o", "--max-spec-bytes", "1000", cwd=tmp_path)
+    assert check.returncode == 1 and "the limit is 1000" in check.stderr
+
+
+def test_raised_alias_limit_keeps_the_expansion_bound(tmp_path: Path) -> None:
+    """A billion-laughs spec within a raised alias limit is still refused: its expansion passes the node limit."""
+    head = "version: 1\nproject: {name: shop, metric_prefix: shop, environments: [prod]}\n"
+    levels = ["l0: &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    levels += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    spec = _synth(tmp_path, head + "bucket_sets:\n" + "".join(f"  {line}\n" for line in levels))
+    r = run_cli("lint", "--spec", str(spec), "--max-yaml-aliases", "1000", cwd=tmp_path)
+    assert r.returncode == 1 and "expands to more than 200000 nodes" in r.stderr, r.stderr
