@@ -16,6 +16,7 @@ from typing import Literal
 
 from . import naming
 from .humanise import humanise
+from .targets import Targets
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TagKind = Literal["enum", "string", "hashed_id"]
@@ -371,6 +372,7 @@ class Model:
     budgets: tuple[Budget, ...]
     slos: tuple[SLO, ...]
     alerts: tuple[Alert, ...]
+    targets: Targets = field(default_factory=Targets)
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

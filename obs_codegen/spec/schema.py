@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .targets import SCHEMA as TARGETS
+
 SCHEMA_ID = "https://obs-codegen.dev/schemas/spec-v1.json"
 
 NAME = r"^[a-z][a-z0-9_]*$"
@@ -390,6 +392,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "Threshold alerts, by CamelCase name.",
             FILE_NAME_MAX,
         ),
+        "targets": TARGETS,
     },
 }
 
