@@ -39,9 +39,9 @@ def _labels(description: str) -> dict[str, Any]:
     return {"type": "object", "description": description, "additionalProperties": {"type": "string"}}
 
 
-NAMESPACE = _str("Kubernetes namespace of the generated objects (a DNS-1123 label, rule target-k8s-name).")
+NAMESPACE = _str("Kubernetes namespace of the generated objects (a DNS-1123 label, rule target-kube-name).")
 LABELS = _labels("Labels put on every generated object, e.g. the ones a `ruleSelector` or the sidecar's "
-                 "`label` matches (valid Kubernetes label keys and values, rule target-k8s-label).")
+                 "`label` matches (valid Kubernetes label keys and values, rule target-kube-label).")
 # Mimir/Cortex namespaces become file names and URL path segments: a conservative character set.
 RULER_NAMESPACE = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "maxLength": 63}
 # Mimir's tenant ID characters (docs: "About tenant IDs"), at most 150 of them; "." and ".." are not allowed.

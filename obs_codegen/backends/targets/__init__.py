@@ -88,7 +88,7 @@ def dashboards(files: Mapping[PurePosixPath, bytes]) -> dict[str, bytes]:
 def object_name(project: str, *parts: str) -> str:
     """A DNS-1123 subdomain from the project and a part: lowercase, `_` and others to `-` (<= 127 chars).
 
-    Two spec names can map to one object name (`api_` and `api`); lint rule target-k8s-name reports it.
+    Two spec names can map to one object name (`api_` and `api`); lint rule target-kube-name reports it.
     """
     return re.sub(r"[^a-z0-9-]+", "-", "-".join((project, *parts)).lower()).strip("-")
 
