@@ -89,7 +89,7 @@ def wrap(model: Model, files: Files) -> Files:
     for stem, data in dashboards(files).items():
         obj = dashboard_object(model, target, stem, data)
         out[PurePosixPath(DIR, f"{obj['metadata']['name']}.yaml")] = k8s_document(
-            model, obj, f"Dashboard {stem} for the grafana-operator; spec.json is grafana/dashboards/{stem}.json.")
+            model, obj, f"Dashboard {stem} for the grafana-operator; spec.json (or gzipJson) is grafana/dashboards/{stem}.json.")
     out[PurePosixPath(DIR, "kustomization.yaml")] = kustomization(model, [p.name for p in out])
     return dict(sorted(out.items()))
 
