@@ -212,7 +212,7 @@ def test_dashboards_unwrap_byte_identical(generated: tuple[str, dict[str, bytes]
         elif obj["kind"] == "ConfigMap":
             ((key, value),) = obj["data"].items()
             got_sidecar[key] = value.encode()
-            folder_key = "grafana_folder" if which == "coachup" else "k8s-sidecar-target-directory"
+            folder_key = "k8s-sidecar-target-directory" if which == "coachup" else "grafana_folder"
             assert obj["metadata"]["annotations"] == {folder_key: "Coach Up" if which == "coachup" else "/tmp/dashboards/shop"}
     norm = {stem: stem.replace("_", "-") for stem in plain}
     assert got_operator == {f"{project}-{norm[s]}": d for s, d in plain.items()}

@@ -96,7 +96,7 @@ SCHEMA: dict[str, Any] = _obj(
                 "labels": _labels("Labels of every ConfigMap (default `grafana_dashboard: \"1\"`, the sidecar's "
                                   "default `label`/`labelValue`)."),
                 "folder_annotation": _str("Annotation key the sidecar reads the folder from (its "
-                                          "`folderAnnotation`, default grafana_folder)."),
+                                          "`FOLDER_ANNOTATION`, default k8s-sidecar-target-directory)."),
                 "folder": _str("Folder the dashboards go into (default: the project's dashboards folder)."),
             },
             ("namespace",),
@@ -232,7 +232,7 @@ def resolve_targets(raw: Any, pos: Callable[..., Pos], project: str, folder: str
     if (d := sect("grafana_sidecar")) is not None:
         labels = _str_map(d.get("labels")) if isinstance(d.get("labels"), dict) else (("grafana_dashboard", "1"),)
         out["grafana_sidecar"] = GrafanaSidecar(s(d, "namespace", "default"), labels,
-                                                s(d, "folder_annotation", "grafana_folder"), s(d, "folder", folder),
+                                                s(d, "folder_annotation", "k8s-sidecar-target-directory"), s(d, "folder", folder),
                                                 pos("targets", "grafana_sidecar"))
     if (d := sect("grafana_api")) is not None:
         out["grafana_api"] = GrafanaApi(s(d, "folder_uid", folder_uid), pos("targets", "grafana_api"))
