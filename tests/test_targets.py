@@ -337,3 +337,19 @@ def test_targets_section_errors_are_diagnostics(compile_text: Any) -> None:
     assert [(d.rule, d.line) for d in c.diagnostics] == [("ref-unknown-service", line)]
     c = compile_text(base.replace("tenant: shop-prod", "tenant: '..'"))
     assert [d.rule for d in c.diagnostics] == ["spec-pattern"]
+
+
+def test_spec_strings_reach_the_objects_through_the_escapers(compile_text: Any) -> None:
+    """A folder title with YAML syntax in it, and a quoted label value, come back exactly."""
+    base = (CASES / "targets" / "spec.yaml").read_text(encoding="utf-8")
+    hostile = "'a: b' # c, {d}: [e] \"f\" \\\\ *g &h !i %j @k `l"
+    text = base.replace("folder: /tmp/dashboards/shop", "folder: " + json.dumps(hostile))
+    text = text.replace("labels: {team: shop}", "labels: {team: 'on'}")
+    compiled = compile_text(text)
+    assert compiled.ok, [d.text() for d in compiled.diagnostics]
+    files = render_all(compiled.model, only=["grafana_sidecar", "grafana_operator"])
+    cm = yaml.safe_load(files[PurePosixPath("kubernetes/grafana-sidecar/shop-dashboard-api.yaml")])
+    assert cm["metadata"]["annotations"]["grafana_folder"] == hostile
+    dash = yaml.safe_load(files[PurePosixPath("kubernetes/grafana-operator/shop-api.yaml")])
+    assert dash["metadata"]["labels"]["team"] == "on"  # a string, not YAML 1.1's boolean
+    assert k8s_validate.errors(cm) == [] and k8s_validate.errors(dash) == []
