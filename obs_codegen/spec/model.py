@@ -17,6 +17,7 @@ from typing import Literal
 from . import naming
 from .humanise import humanise
 from .lifecycle import Deprecation
+from .targets import Targets
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TagKind = Literal["enum", "string", "hashed_id"]
@@ -378,6 +379,7 @@ class Model:
     slos: tuple[SLO, ...]
     alerts: tuple[Alert, ...]
     source: bytes = field(default=b"", compare=False, repr=False)  # the spec's bytes, as read (out/spec/spec.yaml)
+    targets: Targets = field(default_factory=Targets)
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

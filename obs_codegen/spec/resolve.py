@@ -37,6 +37,7 @@ from .model import (
     Service,
     Tag,
 )
+from .targets import Targets, resolve_targets
 
 UUID_V4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 TRACEPARENT = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
@@ -549,6 +550,18 @@ def _alerts(r: Resolver) -> None:
     r.parts["alerts"] = tuple(alerts)
 
 
+def _targets(r: Resolver) -> Targets:
+    project = r.parts["project"]
+    t = resolve_targets(r.data.get("targets"), r.pos, project.name, project.dashboards_folder,
+                        naming.dashboard_uid(project.name, "folder"))
+    for ruler in t.rulers:
+        for service, _ in ruler.namespaces:
+            if service not in r.parts["services"]:
+                r.unknown(("targets", ruler.flavour, "namespaces", service), "service", service, r.parts["services"],
+                          key=True)
+    return t
+
+
 PASSES: tuple[Callable[[Resolver], None], ...] = (
     _project, _services, _hops, _tags, _metrics, _headers, _logs, _budgets, _slos, _alerts,
 )
@@ -573,5 +586,6 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
         slos=p["slos"],
         alerts=p["alerts"],
         source=src.raw,
+        targets=_targets(r),
     )
     return model, r.diags

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .lifecycle import DATE
+from .targets import SCHEMA as TARGETS
 
 SCHEMA_ID = "https://obs-codegen.dev/schemas/spec-v1.json"
 
@@ -408,6 +409,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "Threshold alerts, by CamelCase name.",
             FILE_NAME_MAX,
         ),
+        "targets": TARGETS,
     },
 }
 
