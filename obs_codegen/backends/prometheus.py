@@ -3,7 +3,7 @@
 Outputs, relative to out/:
   * `prometheus/rules/<service>.rules.yml`: a group per SLO (objective, SLI error
     ratios over every burn-rate window, remaining budget, multi-window multi-burn-rate
-    page and ticket alerts, optional absent-data alert), then a `<service>-alerts`
+    page and ticket alerts, a no-data alert per environment), then a `<service>-alerts`
     group with the threshold alerts and the recording rules they read;
   * `prometheus/tests/<name>.test.yml`: `promtool test rules` files built by
     `prometheus_tests` (one per SLO and one per threshold alert).
@@ -11,12 +11,18 @@ Outputs, relative to out/:
 Design choices:
   * Objectives are percentages per environment, so each SLO records its objective as
     `slo:objective:ratio{slo, env}` and the burn-rate alerts divide the SLI by
-    `1 - objective` joined on (env, slo): one alert rule covers every environment,
-    and dashboards read the same objective series.
+    `1 - objective` joined on (env, slo): one alert rule covers every environment of
+    one severity, and dashboards read the same objective series.
+  * Severity is per environment (`page` only in project.alerting.page_environments):
+    an alert whose environments differ in severity is one rule per severity, with the
+    same name and `env` matchers (`rules.base.severity_groups`).
   * Threshold alerts with a per-environment threshold are one rule whose expression is
     an `or` of one comparison per environment (same alert name, one series per env).
   * Burn-rate factors follow the SRE workbook, derived from the SLO period:
-    factor = budget share * period / long window (14.4 for 30d, 13.44 for 28d).
+    factor = budget share * period / long window (14.4 for 30d, 13.44 for 28d), never
+    below 1 (`rules.slo.tiers`).
+  * The rule content lives in `rules/` (base, slo, threshold and their tests); this
+    module assembles the groups and serialises them.
 """
 
 from __future__ import annotations
@@ -51,11 +57,11 @@ from .rules.slo import (
     slo_total_series,
     tiers,
 )
-from .rules.threshold import alert_expr, alert_labels, alert_rule, cost_records
+from .rules.threshold import alert_expr, alert_labels, alert_rule, alert_rules, cost_records
 from .templating import Templates
 
 __all__ = ["ABSENT_FOR", "BURN_FOR", "BURN_FORMAT", "RATE_WINDOW", "TIERS", "Group", "Label", "Rule", "Text", "Tier",
-           "Value", "alert_expr", "alert_labels", "alert_rule", "branches", "build", "burn_alert_expr", "cost_records",
+           "Value", "alert_expr", "alert_labels", "alert_rule", "alert_rules", "branches", "build", "burn_alert_expr", "cost_records",
            "dump_yaml", "env_label", "header", "metric_env", "render", "renamed_records", "sli_expr", "slo_alert_names",
            "slo_group", "slo_total_series", "template", "tiers"]
 
@@ -74,7 +80,7 @@ def build(model: Model) -> dict[str, list[Group]]:
             for rule in cost_records(model, alert):
                 if rule not in group.rules:
                     group.rules.append(rule)
-        group.rules.append(alert_rule(model, alert))
+        group.rules += alert_rules(model, alert)
     for service, rules in renamed_records(model).items():
         out.setdefault(service, []).append(Group(f"{service}-renamed", rules))
     return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec.model import Model
-from .rules.base import Group
+from .rules.base import Group, Rule
 from .rules.slo_tests import burn_between, slo_test
 from .rules.testkit import metric_labels, series
 from .rules.threshold_tests import alert_test
@@ -31,7 +31,9 @@ __all__ = ["build_tests", "burn_between", "metric_labels", "series", "slo_test",
 
 def build_tests(model: Model, groups: dict[str, list[Group]]) -> dict[str, dict[str, Any]]:
     """Test documents by file stem: `slo-<name>` per SLO, the alert name per threshold alert."""
-    rules = {r.alert: r for gs in groups.values() for g in gs for r in g.rules if r.alert}
+    rules: dict[str, Rule] = {}
+    for r in (r for gs in groups.values() for g in gs for r in g.rules if r.alert):
+        rules.setdefault(r.alert or "", r)  # an alert split by severity: the rule of the first environment
     out = {}
     for slo in model.slos:
         doc = slo_test(model, slo, rules)

@@ -83,7 +83,8 @@ def known_series(model: Model) -> dict[str, Series]:
     for alert in model.alerts:
         if alert.kind == "cost_per_user" and alert.cost is not None and alert.users is not None:
             env = metric_env(model, alert.cost, alert.users)
-            for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name)):
+            for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name),
+                         naming.users_record(alert.users.base_name)):
                 _record(out, name, {env: env_tag[env]} if env else {})
     return out
 

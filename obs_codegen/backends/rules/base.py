@@ -50,6 +50,7 @@ class Rule:
     for_: str | None = None
     labels: tuple[tuple[str, str], ...] = ()
     annotations: tuple[tuple[str, Text], ...] = ()
+    envs: tuple[str, ...] = ()  # alerts: the environments its alerts carry (empty: no env label); not in the YAML
 
     def to_yaml(self) -> dict[str, object]:
         doc: dict[str, object] = {"record": self.record} if self.record else {"alert": self.alert}
@@ -120,3 +121,44 @@ def links(model: Model, anchor: str, dashboard_uid: str) -> tuple[tuple[str, Tex
             ("dashboard_url", (f"{model.project.grafana_url}/d/{dashboard_uid}",)))
 
 
+
+
+# --- severity per environment ------------------------------------------------------------
+
+def severity_in(model: Model, declared: str, per_env: tuple[tuple[str, str], ...], env: str) -> str:
+    """An explicit `severity: {env: ...}` entry, else `page` only in the page environments, else the declared one."""
+    explicit = dict(per_env)
+    if env in explicit:
+        return explicit[env]
+    if declared == "page" and env not in model.project.page_environments:
+        return "ticket"
+    return declared
+
+
+def severity_groups(model: Model, declared: str, per_env: tuple[tuple[str, str], ...],
+                    *metrics: Metric) -> list[tuple[str, tuple[str, ...] | None]]:
+    """(severity, environments) per rule: one rule (environments None: no env matcher) when every environment
+    gets the same severity or the metrics carry no env label, else one rule per severity, in environment order."""
+    envs = model.project.environments
+    if metric_env(model, *metrics) is None:
+        return [(severity_in(model, declared, per_env, envs[0]), None)]
+    groups: dict[str, list[str]] = {}
+    for e in envs:
+        groups.setdefault(severity_in(model, declared, per_env, e), []).append(e)
+    if len(groups) == 1:
+        return [(next(iter(groups)), None)]
+    return [(sev, tuple(es)) for sev, es in groups.items()]
+
+
+def scope(model: Model, envs: tuple[str, ...] | None, *metrics: Metric) -> tuple[str, ...]:
+    """The environments a rule's alerts carry: `envs`, every environment, or none without an env label."""
+    if metric_env(model, *metrics) is None:
+        return ()
+    return envs if envs is not None else model.project.environments
+
+
+def env_matcher(label: str, envs: tuple[str, ...]) -> str:
+    """`env="production"` or `env=~"staging|dev"`."""
+    if len(envs) == 1:
+        return promql.eq(label, envs[0])
+    return promql.re_match(label, "|".join(promql.regex_literal(e) for e in envs))

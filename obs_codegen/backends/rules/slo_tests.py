@@ -149,9 +149,22 @@ def slo_test(model: Model, slo: SLO, rules: dict[str, Rule]) -> dict[str, Any] |
             _slo_inputs(model, slo, most, slo.min_requests_per_hour / 120, steps),
             [check(SETTLED, page), check(SETTLED, ticket)]))
     if absent is not None:
-        labels = {tag.label: value for tag, value in slo.filter}
-        cases.append(case(f"{names['absent']} fires when {slo_total_series(slo)} has no series", "1m", [],
-                          [check(after(ABSENT_FOR, 5), absent, expected(absent, labels, 1))]))
+        cases.append(_absent_case(model, slo, absent, per_minute, steps))
     return {"rule_files": [f"../rules/{slo.service}.rules.yml"], "evaluation_interval": "1m", "tests": cases}
 
 
+
+
+def _absent_case(model: Model, slo: SLO, absent: Rule, per_minute: float, steps: int) -> dict[str, Any]:
+    """The first environment stops reporting while the others still do: the no-data alert fires for it alone."""
+    env = metric_env(model, *slo.metrics)
+    labels = {tag.label: value for tag, value in slo.filter}
+    name = slo_alert_names(slo)["absent"]
+    if env is None:
+        return case(f"{name} fires when {slo_total_series(slo)} has no series", "1m", [],
+                    [check(after(ABSENT_FOR, 5), absent, expected(absent, labels, 1))])
+    silent = model.project.environments[0]
+    inputs = [series(n, lbl, inc, steps) for e in model.project.environments[1:]
+              for n, lbl, inc in _slo_increments(model, slo, 0.0, e, per_minute)]
+    return case(f"{name} fires for {silent} alone when only its series vanish", "1m", inputs,
+                [check(after(ABSENT_FOR, 5), absent, expected(absent, {**labels, env: silent}, 1))])
