@@ -2,13 +2,15 @@
 generated routing tree -> a webhook receiver in this test.
 
 The exporter simulates calm Coach Up traffic (no random errors, no slow outliers: every SLO is
-met; a tick every 0.1 s, so the 1-day windows' traffic guard is met within seconds) with an incident: every POST /api/chat fails in production and in dev. Prometheus evaluates
-the generated rules every second; the test copy of the rule files sets every `for:` to 0s (the
-expressions, labels and annotations are the generated ones) and the test copy of the Alertmanager
-configuration gives each placeholder receiver a webhook to 127.0.0.1 and a 1s group_wait (the
-routing tree, grouping and inhibition are the generated ones). The page must reach the production
-pager, the dev incident must be a ticket, the slow-burn alerts must be inhibited by the fast-burn
-ones of the same SLO and environment, and nothing else may arrive.
+met; a tick every 0.1 s, so the 1-day windows' traffic guard is met within seconds) with an
+incident: every POST /api/chat fails in production and in dev. Prometheus evaluates the generated
+rules every second; the test copy of the rule files sets every `for:` to 0s (20s for the no-data
+alerts, which must outlast the first scrapes); expressions, labels and annotations are the
+generated ones. The test copy of the Alertmanager configuration gives each placeholder receiver a
+webhook to 127.0.0.1 and a 1s group_wait; routing tree, grouping and inhibition are the generated
+ones. The page must reach the production pager, the dev incident must be a ticket, the slow-burn
+alert must be inhibited by the fast-burn one of the same SLO and environment, and nothing else
+may arrive.
 """
 
 from __future__ import annotations
@@ -139,8 +141,9 @@ def path(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ale
     config = work / "alertmanager.yml"
     config.write_text(yaml_document(webhook_config(model, receiver.port)))
     am_proc, am = start_alertmanager(config, work)
+    exporter = [str(EXPORTER), "--calm", "--interval", "0.1", "--incident", "production", "--incident", "dev"]
     stack = Stack(out / "python", rules, work, model.project.environments, shutil.which("prometheus") or "prometheus",
-                  exporter=[str(EXPORTER), "--calm", "--interval", "0.1", "--incident", "production", "--incident", "dev"], alertmanager=am)
+                  exporter=exporter, alertmanager=am)
     try:
         stack.start()
         assert stack.api is not None
