@@ -102,12 +102,13 @@ def _severity_envs(model: Model, src: Source) -> Iterator[Diagnostic]:
                                key=True)
 
 
-@rule("slo-retention", "An SLO period fits in the declared Prometheus retention (`prometheus.retention`, default 15d).",
+@rule("slo-retention", "An SLO period fits in the Prometheus retention the spec declares (`prometheus.retention`).",
       severity="warning")
 def _slo_retention(model: Model, src: Source) -> Iterator[Diagnostic]:
+    declared = src.data.get("prometheus") if isinstance(src.data, dict) else None
     keep = duration_seconds(model.project.retention)
-    if keep is None:
-        return
+    if keep is None or not isinstance(declared, dict) or "retention" not in declared:
+        return  # only a declared retention is checked (an undeclared one may be anything)
     for s in model.slos:
         period = duration_seconds(s.period)
         if period is not None and period > keep:
