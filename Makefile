@@ -28,15 +28,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# promtool and prometheus from Debian's `prometheus` package.
+# promtool and prometheus from Debian's `prometheus` package; amtool and the Alertmanager server
+# from `prometheus-alertmanager` (the e2e alert path runs a real Alertmanager).
 tools-prometheus:
-	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then :; \
+	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 \
+	    && command -v amtool >/dev/null 2>&1 \
+	    && { command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1; }; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's prometheus package (promtool + prometheus)"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null; \
+	  echo "installing Debian's prometheus and prometheus-alertmanager packages (promtool, prometheus, amtool, alertmanager)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager) >/dev/null; \
 	else \
-	  echo "promtool/prometheus not found: install Debian's 'prometheus' package (sudo apt-get install prometheus)"; \
-	  echo "or put promtool and prometheus (2.42+) on PATH, then re-run make test"; exit 2; \
+	  echo "promtool/prometheus/amtool/alertmanager not found: install Debian's 'prometheus' and 'prometheus-alertmanager' packages (sudo apt-get install prometheus prometheus-alertmanager)"; \
+	  echo "or put promtool and prometheus (2.42+), amtool and alertmanager (0.25+) on PATH, then re-run make test"; exit 2; \
 	fi
 
 tools: $(VENV)/.installed-test node_modules/.installed tools-prometheus

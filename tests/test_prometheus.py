@@ -141,15 +141,20 @@ def test_output_is_deterministic_and_marked_generated(case: tuple[Model, Files, 
 # --- Coach Up: the six alerts of seed section 4 ------------------------------------------
 
 def test_coachup_has_the_seed_alerts(model: Model) -> None:
-    rules = {r.alert: r for gs in prometheus.build(model).values() for g in gs for r in g.rules if r.alert}
+    rules: dict[str | None, prometheus.Rule] = {}
+    for r in (r for gs in prometheus.build(model).values() for g in gs for r in g.rules if r.alert):
+        rules.setdefault(r.alert, r)  # the production rule of an alert split by severity
     wanted = {
-        "ChatLatencyBurnFast": ('slo:sli_error:ratio_rate1h{slo="chat-latency"}', "> 13.44"),  # p95 full turn
+        "ChatLatencyBurnFast": ('slo:sli_error:ratio_rate1h{slo="chat-latency", env="production"}', "> 13.44"),
         "ChatFirstTokenSlow": ("histogram_quantile(0.95", "coachup_next_sse_first_token_ms_bucket"),
         "ChatAvailabilityBurnFast": ("slo:sli_error:ratio_rate1h", "> 13.44"),  # chat error rate SLO
-        "ProviderErrorRateHigh": ("coachup_provider_request_errors_total[5m]", "> 0.05"),
+        "ProviderErrorRateHigh": ('coachup_provider_request_errors_total{env="production"}[5m]', "> 0.05"),
         "ProviderTimeoutRateHigh": ('coachup_provider_request_errors_total{error_type="timeout"}', "> 0.02"),
         "AssessmentBacklogSlow": ("coachup_py_assessment_backlog_ms_bucket", "> 120000"),
-        "CostPerDauOverBudget": ("avg_over_time(env:coachup_provider_cost_cents_per_active_user:ratio1d", "> 25"),
+        "AssessmentBacklogStalled": ("max by (env) (coachup_py_assessment_oldest_waiting_ms", "> 600000"),
+        "CostPerDauOverBudget": ('increase(coachup_provider_cost_cents_total{env="production"}[3d])',
+                                 'avg_over_time(env:coachup_convex_users_daily_active:floored{env="production"}[3d])',
+                                 "> 25"),
     }
     for name, fragments in wanted.items():
         assert name in rules, name
@@ -161,7 +166,9 @@ def test_coachup_has_the_seed_alerts(model: Model) -> None:
 
 def test_burn_rate_factors_follow_the_period(model: Model) -> None:
     slo = model.slos[0]
-    for period, factors in {"30d": [14.4, 6, 3, 1], "28d": [13.44, 5.6, 2.8, 0.9333], "7d": [3.36, 1.4, 0.7, 0.2333]}.items():
+    # the SRE workbook's factors, raised to 1 where the period puts them below (28d: 0.9333; 7d: 0.7 and 0.2333)
+    for period, factors in {"30d": [14.4, 6, 3, 1], "28d": [13.44, 5.6, 2.8, 1], "7d": [3.36, 1.4, 1, 1],
+                            "3d": [1.44, 1, 1, 1], "90d": [43.2, 18, 9, 3]}.items():
         got = [t.factor for t in prometheus.tiers(type(slo)(**{**slo.__dict__, "period": period}))]
         assert got == factors, period
 
@@ -269,7 +276,7 @@ def test_go_template_functions_match_prometheus() -> None:
 
 # --- property: every period, objective and `for:` gives passing, small tests ------------------
 
-PERIODS = ("7d", "1w", "28d", "30d", "90d")
+PERIODS = ("3d", "7d", "1w", "28d", "30d", "90d")
 OBJECTIVES = (95, 99, 99.5, 99.9, 99.95)
 FORS = ("0s", "5m", "1h", "1d")
 MAX_EVALUATIONS = 200  # per test group: keeps each promtool run well under a second
@@ -277,7 +284,7 @@ MAX_EVALUATIONS = 200  # per test group: keeps each promtool run well under a se
 
 def grid_specs() -> list[dict[str, object]]:
     """The minimal spec with every (period, objective) pair on one of its two SLOs and every `for:` on its alerts;
-    400d at 95% has a page alert no burn rate can trigger (even 100% errors burn only 20x < 80x)."""
+    400d at 95% has a page alert no burn rate can trigger (even 100% errors burn only 20x < 192x)."""
     points = list(itertools.product(PERIODS, OBJECTIVES)) + [("400d", 95)]  # the last one: api-latency
     base = yaml.safe_load((CASES / "minimal" / "spec.yaml").read_text())
     specs = []
@@ -323,7 +330,8 @@ def test_every_period_objective_and_for_passes_promtool(compile_text, tmp_path: 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         failures = {str(d): out for d, out in zip(dirs, pool.map(promtool_tests, dirs)) if out}
     assert failures == {}
-    assert any(n.startswith("ApiLatencyBurnFast cannot fire at objective 95%") for n in names), "400d at 95%"
+    assert any(n.startswith(("ApiLatencyBurnFast cannot fire at objective 95%",  # 400d at 95% lands on either SLO
+                             "ApiAvailabilityBurnFast cannot fire at objective 95%")) for n in names), "400d at 95%"
 
 
 @pytest.mark.parametrize("period", PERIODS)

@@ -125,7 +125,7 @@ def test_gauge_aggregation_in_the_cost_rule(tmp_path: Any, compile_text: Any) ->
         assert compiled.ok, [d.text() for d in compiled.diagnostics]
         rules = backend("prometheus")(compiled.model, Templates())
         text_out = b"".join(v for k, v in rules.items() if k.name == "vendor.rules.yml").decode()
-        assert f"({agg} by (env) (shop_api_users_daily_active) > 0)" in text_out
+        assert f"expr: {agg} by (env) (shop_api_users_daily_active) >= 1" in text_out
 
 
 def test_error_ratio_from_part_of_with_both_sides_narrowed(relay: Model) -> None:

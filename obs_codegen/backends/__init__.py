@@ -24,6 +24,7 @@ Render = Callable[[Model, Templates], Files]
 
 # name -> module (imported lazily, so `check` and `lint` do not pay for heavy libraries)
 BACKENDS: dict[str, str] = {
+    "alertmanager": "obs_codegen.backends.alertmanager",
     "catalog": "obs_codegen.backends.catalog",
     "dashboards": "obs_codegen.backends.dashboards",
     "grafana_api": "obs_codegen.backends.targets.grafana_api",

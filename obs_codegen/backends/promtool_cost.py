@@ -107,6 +107,11 @@ def selectors(expr: str) -> list[Selector]:
     while i < len(tokens):
         kind, text = tokens[i]
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        if kind == "ident" and text == "offset":  # `[1h] offset 3d`: the keyword and its duration (`3`, `d`)
+            i += 2
+            if i < len(tokens) and tokens[i - 1][0] == "number" and tokens[i][0] == "ident":
+                i += 1
+            continue
         if kind != "ident" or text in ("and", "or", "unless", "bool") or nxt in ("by", "without"):
             i += 1  # not a selector: an operator, or an aggregation followed by its label list
             continue

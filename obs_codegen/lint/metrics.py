@@ -167,6 +167,7 @@ PROM_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 RESERVED_LABELS = {
     "service": "the generated alert rules set it to the alerting service",
     "severity": "the generated alert rules set it (page or ticket)",
+    "owner": "the generated alert rules set it to the owning team (Alertmanager routes on it)",
     "slo": "the generated SLO recording rules and alerts set it to the SLO name",
     "alertname": "Prometheus sets it to the alert's name",
     "alertstate": "Prometheus sets it on the ALERTS series",

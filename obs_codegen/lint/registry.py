@@ -74,7 +74,7 @@ for _id, _purpose in (
     ("ref-ambiguous-tag-set", "A tag set has the name of a tag."),
     ("ref-unknown-discriminator", "A log event's discriminator is not one of its required fields."),
     ("ref-slo-kind", "An SLO is neither a ratio nor a latency SLO."),
-    ("ref-alert-kind", "An alert has no quantile, ratio or cost_per_user condition."),
+    ("ref-alert-kind", "An alert has no quantile, ratio, gauge or cost_per_user condition."),
     ("ref-alert-threshold", "An alert has no threshold."),
 ):
     _stage(_id, _purpose)

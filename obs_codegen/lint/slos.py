@@ -34,12 +34,13 @@ def _slo_types(model: Model, src: Source) -> Iterator[Diagnostic]:
         yield from _labels_exist(src, _filter_paths(path + ("filter",), s.filter), s.metrics)
 
 
-@rule("alert-metric-types", "Quantile alerts read histograms, ratio alerts counters, cost alerts a counter and a gauge.")
+@rule("alert-metric-types",
+      "Quantile alerts read histograms, ratio alerts counters, gauge alerts a gauge, cost alerts a counter and a gauge.")
 def _alert_types(model: Model, src: Source) -> Iterator[Diagnostic]:
     for a in model.alerts:
         path = ("alerts", a.name)
         wanted = [
-            (a.kind, "metric", a.metric, "histogram"),
+            (a.kind, "metric", a.metric, "gauge" if a.kind == "gauge" else "histogram"),
             (a.kind, "numerator", a.numerator, "counter"),
             (a.kind, "denominator", a.denominator, "counter"),
             (a.kind, "cost", a.cost, "counter"),
@@ -68,6 +69,53 @@ def _threshold_bucket(model: Model, src: Source) -> Iterator[Diagnostic]:
                                f"threshold {value:g} for {env} is not below the largest bucket of '{a.metric.key}' "
                                f"({top:g}): histogram_quantile never exceeds it, so the alert could never fire")
                 break
+
+
+@rule("alert-ratio-threshold", "A ratio alert's threshold is a share from 0 up to, not including, 1.")
+def _ratio_threshold(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for a in model.alerts:
+        if a.kind != "ratio":
+            continue
+        where = ("budgets", a.budget.name, "value") if a.budget is not None else ("alerts", a.name, "above")
+        per_env = isinstance(_raw_value(src, *where), dict)
+        for env, value in a.threshold.values if per_env else a.threshold.values[:1]:
+            if not 0 <= value < 1:
+                why = "a share is never negative" if value < 0 else "a share never exceeds 1, so the alert could never fire"
+                yield src.diag(where + ((env,) if per_env else ()), "alert-ratio-threshold",
+                               f"ratio threshold {value:g}{f' for {env}' if per_env else ''} is not in [0, 1): {why} "
+                               "(write 5% as 0.05)")
+
+
+@rule("alert-severity-environment",
+      "Environments in a `severity:` map and in project.alerting.page_environments are project environments.")
+def _severity_envs(model: Model, src: Source) -> Iterator[Diagnostic]:
+    envs = model.project.environments
+    for i, e in enumerate(model.project.page_environments):
+        if e not in envs:
+            yield src.diag(("project", "alerting", "page_environments", i), "alert-severity-environment",
+                           f"page environment '{e}' is not one of the project's environments ({', '.join(envs)})")
+    for a in model.alerts:
+        for e, _ in a.severity_per_env:
+            if e not in envs:
+                yield src.diag(("alerts", a.name, "severity", e), "alert-severity-environment",
+                               f"severity for '{e}': not one of the project's environments ({', '.join(envs)})",
+                               key=True)
+
+
+@rule("slo-retention", "An SLO period fits in the Prometheus retention the spec declares (`prometheus.retention`).",
+      severity="warning")
+def _slo_retention(model: Model, src: Source) -> Iterator[Diagnostic]:
+    declared = src.data.get("prometheus") if isinstance(src.data, dict) else None
+    keep = duration_seconds(model.project.retention)
+    if keep is None or not isinstance(declared, dict) or "retention" not in declared:
+        return  # only a declared retention is checked (an undeclared one may be anything)
+    for s in model.slos:
+        period = duration_seconds(s.period)
+        if period is not None and period > keep:
+            yield src.diag(("slos", s.name, "period"), "slo-retention",
+                           f"period {s.period} is longer than the Prometheus retention {model.project.retention}: its "
+                           f"{s.period} error ratio and remaining budget read data Prometheus has deleted; raise "
+                           f"--storage.tsdb.retention.time and declare it as prometheus.retention", severity="warning")
 
 
 @rule("slo-period", "An SLO period is a Prometheus duration that holds its longest burn-rate window (3d), at most 400d.")

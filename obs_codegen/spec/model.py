@@ -80,6 +80,8 @@ class Project:
     log_retention_days: int | None
     redaction_description: str
     pos: Pos
+    page_environments: tuple[str, ...] = ()  # where `severity: page` pages; a ticket elsewhere
+    retention: str = "15d"  # the Prometheus TSDB retention the rules may rely on (`prometheus.retention`)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Service:
     description: str
     dashboard_uid: str
     pos: Pos
+    owner: str = ""  # the `owner` label of its alerts (default: the project name)
 
 
 @dataclass(frozen=True)
@@ -316,6 +319,7 @@ class SLO:
     min_requests_per_hour: float
     absent_alert: bool
     pos: Pos
+    owner: str = ""
 
     @property
     def anchor(self) -> str:
@@ -333,7 +337,7 @@ class Alert:
     severity: Literal["page", "ticket"]
     description: str
     summary: str
-    kind: Literal["quantile", "ratio", "cost_per_user"]
+    kind: Literal["quantile", "ratio", "gauge", "cost_per_user"]
     for_: str
     threshold: PerEnv
     budget: Budget | None
@@ -349,9 +353,13 @@ class Alert:
     cost: Metric | None = None
     users: Metric | None = None
     average_over: str | None = None
+    min_users: float = 1.0  # cost_per_user: fewer daily active users than this make the ratio absent
     # shared
     filter: Filter = ()
     by: tuple[Tag, ...] = ()
+    min_requests: float = 0.0  # quantile, ratio: events in the rate window below which the alert stays quiet
+    severity_per_env: tuple[tuple[str, str], ...] = ()  # an explicit `severity: {env: ...}` map
+    owner: str = ""
 
     @property
     def anchor(self) -> str:

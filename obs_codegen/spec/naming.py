@@ -89,6 +89,11 @@ def per_user_record(base_name: str) -> str:
     return f"env:{base_name}_per_active_user:ratio1d"
 
 
+def users_record(base_name: str) -> str:
+    """A daily-active-users gauge combined by env, absent while it reads below the spec's floor."""
+    return f"env:{base_name}:floored"
+
+
 def camel_case(name: str) -> str:
     """`chat-availability` -> `ChatAvailability`."""
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", name) if w)

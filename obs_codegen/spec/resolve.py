@@ -194,6 +194,9 @@ def _project(r: Resolver) -> None:
         log_retention_days=red.get("log_retention_days") if isinstance(red.get("log_retention_days"), int) else None,
         redaction_description=_s(red, "description"),
         pos=r.pos("project"),
+        page_environments=tuple(e for e in _l(_d(p, "alerting"), "page_environments") if isinstance(e, str))
+        if "page_environments" in _d(p, "alerting") else envs[:1],
+        retention=_s(_d(r.data, "prometheus"), "retention", "15d"),
     )
 
 
@@ -201,7 +204,7 @@ def _services(r: Resolver) -> None:
     project = r.parts["project"].name
     r.parts["services"] = {
         name: Service(name, _s(s, "title", name), _s(s, "description"), naming.dashboard_uid(project, name),
-                      r.pos("services", name))
+                      r.pos("services", name), _s(s, "owner", project))
         for name, s in _d(r.data, "services").items()
         if isinstance(s, dict)
     }
@@ -489,7 +492,7 @@ def _slos(r: Resolver) -> None:
             objective=objective, kind=kind, errors=errors, total=total, latency_metric=lat,  # type: ignore[arg-type]
             threshold=threshold, filter=flt,
             min_requests_per_hour=_num(s.get("min_requests_per_hour")) or 0.0,
-            absent_alert=bool(s.get("absent_alert", False)), pos=r.pos(*path),
+            absent_alert=bool(s.get("absent_alert", True)), pos=r.pos(*path), owner=_owner(r, s, service),
         ))
     r.parts["slos"] = tuple(slos)
 
@@ -519,6 +522,7 @@ def _alerts(r: Resolver) -> None:
             extra["q"] = _num(q.get("q"))
             extra["filter"] = r.filter(q.get("filter"), path + ("quantile", "filter"))
             extra["by"] = r.tag_list(q.get("by"), path + ("quantile", "by"))
+            extra["min_requests"] = _min_requests(q)
             ok = extra["metric"] is not None
         elif "ratio" in a:
             kind, q = "ratio", _d(a, "ratio")
@@ -527,23 +531,35 @@ def _alerts(r: Resolver) -> None:
             extra["numerator_filter"] = r.filter(q.get("numerator_filter"), path + ("ratio", "numerator_filter"))
             extra["filter"] = r.filter(q.get("filter"), path + ("ratio", "filter"))
             extra["by"] = r.tag_list(q.get("by"), path + ("ratio", "by"))
+            extra["min_requests"] = _min_requests(q)
             ok = extra["numerator"] is not None and extra["denominator"] is not None
+        elif "gauge" in a:
+            kind, q = "gauge", _d(a, "gauge")
+            extra["metric"] = r.metric_ref(q.get("metric"), path + ("gauge", "metric"))
+            extra["filter"] = r.filter(q.get("filter"), path + ("gauge", "filter"))
+            extra["by"] = r.tag_list(q.get("by"), path + ("gauge", "by"))
+            ok = extra["metric"] is not None
         elif "cost_per_user" in a:
             kind, q = "cost_per_user", _d(a, "cost_per_user")
             extra["cost"] = r.metric_ref(q.get("cost"), path + ("cost_per_user", "cost"))
             extra["users"] = r.metric_ref(q.get("users"), path + ("cost_per_user", "users"))
             extra["average_over"] = _s(q, "average_over", "3d")
+            extra["min_users"] = _num(q.get("min_users")) or 1.0
             ok = extra["cost"] is not None and extra["users"] is not None
         else:
-            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:` or `cost_per_user:`",
+            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:`, `gauge:` or `cost_per_user:`",
                     key=True)
             continue
         if not ok or threshold is None:
             continue
         description = _s(a, "description")
         summary = _s(a, "summary") or description.split(";")[0].rstrip(".") + "."
+        severity = a.get("severity")
+        per_env = tuple((e, v) for e, v in severity.items() if isinstance(v, str)) if isinstance(severity, dict) else ()
+        declared = severity if isinstance(severity, str) else ("page" if any(v == "page" for _, v in per_env) else "ticket")
         alerts.append(Alert(
-            name=name, service=service, severity=_s(a, "severity", "ticket"),  # type: ignore[arg-type]
+            name=name, service=service, severity=declared, severity_per_env=per_env,  # type: ignore[arg-type]
+            owner=_owner(r, a, service),
             description=description, summary=summary, kind=kind, for_=_s(a, "for", "5m"),  # type: ignore[arg-type]
             threshold=threshold, budget=budget, pos=r.pos(*path), **extra,
         ))
@@ -560,6 +576,24 @@ def _targets(r: Resolver) -> Targets:
                 r.unknown(("targets", ruler.flavour, "namespaces", service), "service", service, r.parts["services"],
                           key=True)
     return t
+
+
+def _owner(r: Resolver, item: dict[str, Any], service: str) -> str:
+    """An alert's owner: its own `owner`, else its service's, else the project name."""
+    if isinstance(item.get("owner"), str):
+        return str(item["owner"])
+    svc = r.parts["services"].get(service)
+    return str(svc.owner) if svc is not None and svc.owner else str(r.parts["project"].name)
+
+
+# Events in a threshold alert's 5-minute rate window below which it stays quiet (4 a minute):
+# one call a minute with four failures is noise, not an incident. `min_requests: 0` turns it off.
+DEFAULT_MIN_REQUESTS = 20.0
+
+
+def _min_requests(q: dict[str, Any]) -> float:
+    value = _num(q.get("min_requests"))
+    return DEFAULT_MIN_REQUESTS if value is None else value
 
 
 PASSES: tuple[Callable[[Resolver], None], ...] = (

@@ -59,6 +59,8 @@ def _list(items: dict[str, Any], description: str = "", **extra: Any) -> dict[st
     return out
 
 
+OWNER = _str("Team that owns the alerts (the `owner` label Alertmanager routes on; default: the service's owner, "
+             "else the project name).", pattern=r"^[a-z][a-z0-9_-]*$", maxLength=FILE_NAME_MAX)
 DESC = _str("What this is, in one or two sentences. Shown in the catalog, dashboards and generated code.", minLength=1)
 RENAMED_FROM = _str("The name this item had before; `obs-codegen diff` then reports a rename, not a removal.",
                     minLength=1)
@@ -147,6 +149,12 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "grafana": _str("Base URL of Grafana (dashboard links)."),
                     }
                 ),
+                "alerting": _obj(
+                    {"page_environments": _list({"type": "string", "pattern": NAME},
+                                                "Environments where `severity: page` pages (default: the first "
+                                                "environment); elsewhere it becomes a ticket.", uniqueItems=True)},
+                    description="How alerts are routed.",
+                ),
                 "series_budget": {
                     "type": "integer",
                     "minimum": 1,
@@ -170,7 +178,8 @@ SPEC_SCHEMA: dict[str, Any] = {
             "Hops a request takes; headers list the hops they may cross.",
         ),
         "services": _map(
-            _obj({"title": _str("Display name."), "description": DESC}, ("description",)),
+            _obj({"title": _str("Display name."), "description": DESC,
+                  "owner": OWNER}, ("description",)),
             NAME,
             "Services that emit metrics and logs.",
             FILE_NAME_MAX,
@@ -322,6 +331,11 @@ SPEC_SCHEMA: dict[str, Any] = {
             },
             description="Privacy rules for logs.",
         ),
+        "prometheus": _obj(
+            {"retention": _str("TSDB retention of the Prometheus that evaluates the rules (default 15d, Prometheus's "
+                               "own default); the lint warns when an SLO period needs longer.", pattern=DURATION)},
+            description="Facts about the Prometheus the rules run on.",
+        ),
         "budgets": _map(
             _obj({"description": DESC, "unit": _str("Unit of the value."), "value": PER_ENV_NUMBER},
                  ("description", "unit", "value")),
@@ -349,12 +363,14 @@ SPEC_SCHEMA: dict[str, Any] = {
                         "Latency SLO: share of events at or under a threshold.",
                     ),
                     "filter": FILTER,
+                    "owner": OWNER,
                     "min_requests_per_hour": {
                         "type": "number",
                         "minimum": 0,
                         "description": "Below this traffic, burn-rate alerts stay quiet.",
                     },
-                    "absent_alert": {"type": "boolean", "description": "Also alert when the SLI has no data."},
+                    "absent_alert": {"type": "boolean",
+                                     "description": "Alert per environment when its SLI inputs vanish (default true)."},
                 },
                 ("service", "description", "objective"),
             ),
@@ -366,7 +382,13 @@ SPEC_SCHEMA: dict[str, Any] = {
             _obj(
                 {
                     "service": _str("Owning service."),
-                    "severity": {"enum": ["page", "ticket"], "description": "Who is woken up."},
+                    "severity": {
+                        "description": "page or ticket, or a map from environment to either. `page` pages only in "
+                                       "project.alerting.page_environments (default: the first environment).",
+                        "anyOf": [{"enum": ["page", "ticket"]},
+                                  {"type": "object", "additionalProperties": {"enum": ["page", "ticket"]}}],
+                    },
+                    "owner": OWNER,
                     "description": DESC,
                     "summary": _str("One-line summary (default: derived from the description)."),
                     "quantile": _obj(
@@ -375,6 +397,9 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "q": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                             "filter": FILTER,
                             "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
+                            "min_requests": {"type": "number", "minimum": 0, "description":
+                                             "Events in the 5-minute rate window below which the alert stays quiet "
+                                             "(default 20; 0 turns the guard off)."},
                         },
                         ("metric", "q"),
                         "Alert when a quantile of a histogram is above the threshold.",
@@ -386,15 +411,30 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "denominator": _str("Counter of all events."),
                             "filter": FILTER,
                             "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
+                            "min_requests": {"type": "number", "minimum": 0, "description":
+                                             "Events in the 5-minute rate window below which the alert stays quiet "
+                                             "(default 20; 0 turns the guard off)."},
                         },
                         ("numerator", "denominator"),
                         "Alert when numerator/denominator is above the threshold.",
+                    ),
+                    "gauge": _obj(
+                        {
+                            "metric": _str("Gauge."),
+                            "filter": FILTER,
+                            "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
+                        },
+                        ("metric",),
+                        "Alert when a gauge (combined across instances by its `aggregation`) is above the threshold.",
                     ),
                     "cost_per_user": _obj(
                         {
                             "cost": _str("Cost counter."),
                             "users": _str("Gauge of daily active users."),
                             "average_over": _str("Moving-average window.", pattern=DURATION),
+                            "min_users": {"type": "number", "exclusiveMinimum": 0, "description":
+                                          "Fewer daily active users than this (an implausible reading) make the "
+                                          "ratio absent instead of huge (default 1)."},
                         },
                         ("cost", "users", "average_over"),
                         "Alert when daily cost per daily active user, averaged, is above a budget.",

@@ -83,7 +83,8 @@ def known_series(model: Model) -> dict[str, Series]:
     for alert in model.alerts:
         if alert.kind == "cost_per_user" and alert.cost is not None and alert.users is not None:
             env = metric_env(model, alert.cost, alert.users)
-            for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name)):
+            for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name),
+                         naming.users_record(alert.users.base_name)):
                 _record(out, name, {env: env_tag[env]} if env else {})
     return out
 
@@ -252,7 +253,8 @@ def _check_alert(rule: Mapping[str, Any], model: Model) -> list[str]:
     for key in ("summary", "description", "runbook_url", "dashboard_url"):
         if not str(notes.get(key) or "").strip():
             out.append(f"annotation `{key}` missing")
-    if "$value" not in str(notes.get("description", "")) and not str(rule.get("expr", "")).startswith("absent("):
+    no_value = str(rule.get("expr", "")).lstrip("( \n").startswith("absent(")  # a no-data alert's value is always 1
+    if "$value" not in str(notes.get("description", "")) and not no_value:
         out.append("description does not show {{ $value }}")
     if not str(notes.get("runbook_url", "")).startswith(model.project.catalog_url + "#"):
         out.append("runbook_url does not point into the catalog")
@@ -278,7 +280,8 @@ def check_rule_files(docs: Mapping[str, Any], model: Model) -> list[str]:
                 problems = check_expr(str(rule.get("expr", "")), model, series)
                 if "alert" in rule:
                     problems += _check_alert(rule, model)
-                    key: object = ("alert", name)
+                    # one alert name may be a rule per severity (disjoint environments), never two alike
+                    key: object = ("alert", name, (rule.get("labels") or {}).get("severity"))
                 else:
                     if not RECORD_NAME.fullmatch(str(name)):
                         problems.append("record name is not level:metric:operations")

@@ -117,6 +117,10 @@ export interface PyMetrics {
   readonly PY_ASSESSMENT_BACKLOG_MS: Histogram<"env" | "rubric_version">;
   /** `PY_ASSESSMENT_BACKLOG_MS` with these labels: Time an assessment job waited in the queue before it started. */
   pyAssessmentBacklogMs(labels: { readonly env: EnvValue; readonly rubric_version: string; }): Histogram.Internal<"env" | "rubric_version">;
+  /** Age of the oldest assessment job still waiting in the queue (0 when the queue is empty). */
+  readonly PY_ASSESSMENT_OLDEST_WAITING_MS: Gauge<"env">;
+  /** `PY_ASSESSMENT_OLDEST_WAITING_MS` with these labels: Age of the oldest assessment job still waiting in the queue (0 when the queue is empty). */
+  pyAssessmentOldestWaitingMs(labels: { readonly env: EnvValue; }): Gauge.Internal<"env">;
 }
 
 /** The metrics of the convex service (Convex), one prom-client object each. */

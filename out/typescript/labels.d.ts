@@ -257,6 +257,11 @@ export declare const LABEL_CHECKS: {
       readonly pattern: RegExp;
     };
   };
+  readonly "py.assessment.oldest_waiting_ms": {
+    readonly env: {
+      readonly values: readonly ["production", "staging", "dev"];
+    };
+  };
   readonly "convex.function.latency_ms": {
     readonly env: {
       readonly values: readonly ["production", "staging", "dev"];

@@ -246,6 +246,11 @@ export const LABEL_CHECKS = {
       pattern: new RegExp("^v[0-9]+$"),
     },
   },
+  "py.assessment.oldest_waiting_ms": {
+    env: {
+      values: ["production", "staging", "dev"],
+    },
+  },
   "convex.function.latency_ms": {
     env: {
       values: ["production", "staging", "dev"],

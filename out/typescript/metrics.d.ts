@@ -396,6 +396,21 @@ export declare const PY_ASSESSMENT_BACKLOG_MS: {
   readonly otelUnit: "";
 };
 
+/** Age of the oldest assessment job still waiting in the queue (0 when the queue is empty). */
+export declare const PY_ASSESSMENT_OLDEST_WAITING_MS: {
+  readonly key: "py.assessment.oldest_waiting_ms";
+  readonly name: "coachup.py.assessment.oldest_waiting_ms";
+  readonly promName: "coachup_py_assessment_oldest_waiting_ms";
+  readonly baseName: "coachup_py_assessment_oldest_waiting_ms";
+  readonly series: readonly ["coachup_py_assessment_oldest_waiting_ms"];
+  readonly type: "gauge";
+  readonly unit: "ms";
+  readonly description: "Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).";
+  readonly labels: readonly ["env"];
+  readonly buckets: readonly [];
+  readonly otelUnit: "";
+};
+
 /** Convex function execution time. */
 export declare const CONVEX_FUNCTION_LATENCY_MS: {
   readonly key: "convex.function.latency_ms";
@@ -674,6 +689,7 @@ export declare const METRICS: {
   readonly "py.provider.tokens_out": typeof PY_PROVIDER_TOKENS_OUT;
   readonly "py.provider.cost_cents": typeof PY_PROVIDER_COST_CENTS;
   readonly "py.assessment.backlog_ms": typeof PY_ASSESSMENT_BACKLOG_MS;
+  readonly "py.assessment.oldest_waiting_ms": typeof PY_ASSESSMENT_OLDEST_WAITING_MS;
   readonly "convex.function.latency_ms": typeof CONVEX_FUNCTION_LATENCY_MS;
   readonly "convex.function.errors": typeof CONVEX_FUNCTION_ERRORS;
   readonly "convex.query.items_returned": typeof CONVEX_QUERY_ITEMS_RETURNED;

@@ -316,6 +316,20 @@ export const PY_ASSESSMENT_BACKLOG_MS = {
   otelUnit: "",
 };
 
+export const PY_ASSESSMENT_OLDEST_WAITING_MS = {
+  key: "py.assessment.oldest_waiting_ms",
+  name: "coachup.py.assessment.oldest_waiting_ms",
+  promName: "coachup_py_assessment_oldest_waiting_ms",
+  baseName: "coachup_py_assessment_oldest_waiting_ms",
+  series: ["coachup_py_assessment_oldest_waiting_ms"],
+  type: "gauge",
+  unit: "ms",
+  description: "Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).",
+  labels: ["env"],
+  buckets: [],
+  otelUnit: "",
+};
+
 export const CONVEX_FUNCTION_LATENCY_MS = {
   key: "convex.function.latency_ms",
   name: "coachup.convex.function.latency_ms",
@@ -577,6 +591,7 @@ export const METRICS = {
   "py.provider.tokens_out": PY_PROVIDER_TOKENS_OUT,
   "py.provider.cost_cents": PY_PROVIDER_COST_CENTS,
   "py.assessment.backlog_ms": PY_ASSESSMENT_BACKLOG_MS,
+  "py.assessment.oldest_waiting_ms": PY_ASSESSMENT_OLDEST_WAITING_MS,
   "convex.function.latency_ms": CONVEX_FUNCTION_LATENCY_MS,
   "convex.function.errors": CONVEX_FUNCTION_ERRORS,
   "convex.query.items_returned": CONVEX_QUERY_ITEMS_RETURNED,

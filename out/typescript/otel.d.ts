@@ -126,6 +126,10 @@ export interface PyMetrics {
   readonly PY_ASSESSMENT_BACKLOG_MS: Histogram;
   /** `PY_ASSESSMENT_BACKLOG_MS` with these attributes: Time an assessment job waited in the queue before it started. */
   pyAssessmentBacklogMs(labels: { readonly env: EnvValue; readonly rubric_version: string; }): BoundHistogram;
+  /** Age of the oldest assessment job still waiting in the queue (0 when the queue is empty). */
+  readonly PY_ASSESSMENT_OLDEST_WAITING_MS: Gauge;
+  /** `PY_ASSESSMENT_OLDEST_WAITING_MS` with these attributes: Age of the oldest assessment job still waiting in the queue (0 when the queue is empty). */
+  pyAssessmentOldestWaitingMs(labels: { readonly env: EnvValue; }): BoundGauge;
 }
 
 /** The metrics of the convex service (Convex), one OpenTelemetry instrument each. */

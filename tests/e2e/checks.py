@@ -195,7 +195,14 @@ def alert_failures(api: Prometheus, rule_groups: dict[str, list[dict[str, Any]]]
     alert reads series that exist, with the label values it filters on)."""
     import promql_parser
 
-    from obs_codegen.verify.promql import selectors
+    from obs_codegen.backends import promql
+    from obs_codegen.verify.promql import matcher_groups, selectors
+
+    ops = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+    def text(vector: Any) -> str:  # re-quoted: str(vector) drops the escapes of a regex such as le=~"30|30\\.0"
+        return promql.selector(vector.name, [f"{m.name}{ops[str(m.op)]}{promql.string(m.value)}"
+                                             for g in matcher_groups(vector) for m in g if m.name != "__name__"])
 
     failures = []
     for group, rules in sorted(rule_groups.items()):
@@ -209,7 +216,7 @@ def alert_failures(api: Prometheus, rule_groups: dict[str, list[dict[str, Any]]]
                 failures.append(f"{where}: expression failed: {err}\n  expr: {rule['expr']}")
                 continue
             for sel in selectors(promql_parser.parse(rule["expr"])):
-                if not api.query(f"count({sel.vector})"):
+                if not api.query(f"count({text(sel.vector)})"):
                     failures.append(f"{where}: selector {sel.vector} matches no series\n  expr: {rule['expr']}")
     return failures
 

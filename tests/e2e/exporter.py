@@ -49,7 +49,7 @@ DAU = {"production": 1800.0, "staging": 35.0, "dev": 4.0}
 class Simulator:
     """One tick of Coach Up traffic per call to `tick`, across every label value."""
 
-    def __init__(self, envs: list[str], seed: int = 7) -> None:
+    def __init__(self, envs: list[str], seed: int = 7, calm: bool = False, incidents: tuple[str, ...] = ()) -> None:
         self.registry = prometheus_client.CollectorRegistry()
         self.next = create_metrics("next", self.registry)
         self.py = create_metrics("py", self.registry)
@@ -57,6 +57,8 @@ class Simulator:
         self.web = create_metrics("web", self.registry)
         self.provider = create_metrics("provider", self.registry)
         self.routes = TAG_VALUES["route"]
+        self.noise = 0.0 if calm else 1.0  # calm: no random errors or slow outliers (traffic within every SLO)
+        self.incidents = incidents  # environments where every POST /api/chat fails
         self.error_types = TAG_VALUES["errorType"]
         self.providers = TAG_VALUES["provider"]
         self.envs = envs
@@ -107,26 +109,27 @@ class Simulator:
     def request(self, env: str, route: str) -> None:
         chat = route == "POST /api/chat"
         streamed = chat or route in ("POST /api/stt", "POST /api/tts")
-        latency = self.latency(3000.0, slow_share=0.08) if chat else self.latency(180.0)
+        latency = self.latency(3000.0 - 1000.0 * (1 - self.noise), slow_share=0.08 * self.noise) if chat \
+            else self.latency(180.0)
         labels = {"env": env, "route": route}
         self.next.NEXT_REQUEST_COUNT.labels(**labels).inc()
         self.next.NEXT_REQUEST_LATENCY_MS.labels(**labels).observe(latency)
         self.next.NEXT_SSE_FIRST_TOKEN_MS.labels(**labels).observe(self.latency(700.0 if streamed else 150.0))
         self.next.NEXT_STREAM_DURATION_MS.labels(**labels).observe(max(latency - 500.0, 10.0))
-        if self.rng.random() < (0.04 if chat else 0.01):
+        if (chat and env in self.incidents) or self.rng.random() < (0.04 if chat else 0.01) * self.noise:
             self.next.NEXT_REQUEST_ERRORS.labels(**labels).inc()
         if streamed and self.rng.random() < 0.03:
             self.next.NEXT_STREAM_DISCONNECTS.labels(**labels).inc()
         self.py.PY_REQUEST_COUNT.labels(**labels).inc()
         self.py.PY_REQUEST_LATENCY_MS.labels(**labels).observe(latency * 0.9)
-        if self.rng.random() < 0.01:
+        if self.rng.random() < 0.01 * self.noise:
             self.py.PY_REQUEST_ERRORS.labels(**labels).inc()
 
     def provider_call(self, env: str, provider: str, model: str) -> None:
         labels = {"env": env, "provider": provider, "model_id": model}
-        latency = self.latency(900.0, slow_share=0.02, slow_ms=30000.0)
+        latency = self.latency(900.0, slow_share=0.02 * self.noise, slow_ms=30000.0)
         error: str | None = None
-        if self.rng.random() < 0.06:
+        if self.rng.random() < 0.06 * self.noise:
             error = self.rng.choice(self.error_types)
         elif latency > 30000.0:
             error = "timeout"
@@ -159,7 +162,8 @@ class Simulator:
     def background(self, env: str) -> None:
         for rubric in RUBRICS:
             self.py.PY_ASSESSMENT_BACKLOG_MS.labels(env=env, rubric_version=rubric).observe(
-                self.latency(20000.0, slow_share=0.05, slow_ms=200000.0))
+                self.latency(20000.0, slow_share=0.05 * self.noise, slow_ms=200000.0))
+        self.py.PY_ASSESSMENT_OLDEST_WAITING_MS.labels(env=env).set(self.rng.uniform(0.0, 30000.0))
         for _ in range(TRAFFIC.get(env, 1)):
             self.convex.CONVEX_FUNCTION_LATENCY_MS.labels(env=env).observe(self.latency(40.0, slow_share=0.01))
             self.convex.CONVEX_QUERY_ITEMS_RETURNED.labels(env=env).observe(self.rng.choice((0, 1, 3, 12, 40, 300)))
@@ -182,9 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", action="append", required=True, help="an environment to simulate (repeat)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between traffic ticks")
     parser.add_argument("--lifetime", type=float, default=300.0, help="exit after this many seconds")
+    parser.add_argument("--calm", action="store_true", help="no random errors or slow outliers")
+    parser.add_argument("--incident", action="append", default=[], help="every POST /api/chat fails in this env")
     args = parser.parse_args(argv)
 
-    sim = Simulator(args.env)
+    sim = Simulator(args.env, calm=args.calm, incidents=tuple(args.incident))
     sim.tick()
     server, _thread = prometheus_client.start_http_server(0, addr="127.0.0.1", registry=sim.registry)
     print(json.dumps({"port": server.server_port}), flush=True)

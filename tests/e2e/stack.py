@@ -126,6 +126,7 @@ class Stack:
     procs: list[subprocess.Popen[Any]] = field(default_factory=list)
     api: Prometheus | None = None
     exporter: list[str] = field(default_factory=lambda: [str(EXPORTER)])  # script and its arguments before --env
+    alertmanager: str | None = None  # host:port Prometheus sends its alerts to
 
     def start(self) -> Prometheus:
         exporter_port = self._start_exporter()
@@ -164,6 +165,8 @@ class Stack:
             "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
             "rule_files": [str(p) for p in self.rule_files],
             "scrape_configs": [{"job_name": "coachup", "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
+            **({"alerting": {"alertmanagers": [{"static_configs": [{"targets": [self.alertmanager]}]}]}}
+               if self.alertmanager else {}),
         }, indent=1))
         for attempt in range(3):
             port = free_port()

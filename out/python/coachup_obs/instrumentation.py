@@ -126,6 +126,7 @@ class PyMetrics:
     PY_PROVIDER_TOKENS_OUT: Counter  # Completion tokens received from providers in FastAPI.
     PY_PROVIDER_COST_CENTS: Counter  # Provider cost incurred from FastAPI, in US cents.
     PY_ASSESSMENT_BACKLOG_MS: Histogram  # Time an assessment job waited in the queue before it started.
+    PY_ASSESSMENT_OLDEST_WAITING_MS: Gauge  # Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).
 
     def py_request_count(self, *, env: EnvValue, route: RouteValue) -> Counter:
         """`PY_REQUEST_COUNT` with these labels: Requests received by FastAPI, by route."""
@@ -181,6 +182,11 @@ class PyMetrics:
         """`PY_ASSESSMENT_BACKLOG_MS` with these labels: Time an assessment job waited in the queue before it started."""
         checks = labels.LABEL_CHECKS['py.assessment.backlog_ms']
         return self.PY_ASSESSMENT_BACKLOG_MS.labels(checks['env'](env), checks['rubric_version'](rubric_version))
+
+    def py_assessment_oldest_waiting_ms(self, *, env: EnvValue) -> Gauge:
+        """`PY_ASSESSMENT_OLDEST_WAITING_MS` with these labels: Age of the oldest assessment job still waiting in the queue (0 when the queue is empty)."""
+        checks = labels.LABEL_CHECKS['py.assessment.oldest_waiting_ms']
+        return self.PY_ASSESSMENT_OLDEST_WAITING_MS.labels(checks['env'](env))
 
 
 # Convex
@@ -377,6 +383,7 @@ def create_metrics(service: ServiceName, registry: CollectorRegistry | None = No
             PY_PROVIDER_TOKENS_OUT=_counter(metrics.PY_PROVIDER_TOKENS_OUT, target),
             PY_PROVIDER_COST_CENTS=_counter(metrics.PY_PROVIDER_COST_CENTS, target),
             PY_ASSESSMENT_BACKLOG_MS=_histogram(metrics.PY_ASSESSMENT_BACKLOG_MS, target),
+            PY_ASSESSMENT_OLDEST_WAITING_MS=_gauge(metrics.PY_ASSESSMENT_OLDEST_WAITING_MS, target),
         )
     if service == 'convex':
         return ConvexMetrics(

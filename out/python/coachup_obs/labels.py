@@ -165,6 +165,9 @@ LABEL_CHECKS: Final[Mapping[str, Mapping[str, LabelCheck]]] = MappingProxyType({
         'env': LabelCheck('py.assessment.backlog_ms', 'env', values=('production', 'staging', 'dev')),
         'rubric_version': LabelCheck('py.assessment.backlog_ms', 'rubric_version', pattern='^v[0-9]+$', max_values=10),
     }),
+    'py.assessment.oldest_waiting_ms': MappingProxyType({
+        'env': LabelCheck('py.assessment.oldest_waiting_ms', 'env', values=('production', 'staging', 'dev')),
+    }),
     'convex.function.latency_ms': MappingProxyType({
         'env': LabelCheck('convex.function.latency_ms', 'env', values=('production', 'staging', 'dev')),
     }),

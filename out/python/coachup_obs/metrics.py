@@ -392,6 +392,21 @@ PY_ASSESSMENT_BACKLOG_MS: Final = MetricSpec(
     otel_unit='',
 )
 
+# Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).
+PY_ASSESSMENT_OLDEST_WAITING_MS: Final = MetricSpec(
+    key='py.assessment.oldest_waiting_ms',
+    name='coachup.py.assessment.oldest_waiting_ms',
+    prom_name='coachup_py_assessment_oldest_waiting_ms',
+    base_name='coachup_py_assessment_oldest_waiting_ms',
+    series=('coachup_py_assessment_oldest_waiting_ms',),
+    type='gauge',
+    unit='ms',
+    description='Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).',
+    labels=('env',),
+    buckets=(),
+    otel_unit='',
+)
+
 # Convex function execution time.
 CONVEX_FUNCTION_LATENCY_MS: Final = MetricSpec(
     key='convex.function.latency_ms',
@@ -670,6 +685,7 @@ METRICS: Final[Mapping[str, MetricSpec]] = MappingProxyType({
     PY_PROVIDER_TOKENS_OUT.key: PY_PROVIDER_TOKENS_OUT,
     PY_PROVIDER_COST_CENTS.key: PY_PROVIDER_COST_CENTS,
     PY_ASSESSMENT_BACKLOG_MS.key: PY_ASSESSMENT_BACKLOG_MS,
+    PY_ASSESSMENT_OLDEST_WAITING_MS.key: PY_ASSESSMENT_OLDEST_WAITING_MS,
     CONVEX_FUNCTION_LATENCY_MS.key: CONVEX_FUNCTION_LATENCY_MS,
     CONVEX_FUNCTION_ERRORS.key: CONVEX_FUNCTION_ERRORS,
     CONVEX_QUERY_ITEMS_RETURNED.key: CONVEX_QUERY_ITEMS_RETURNED,

@@ -214,6 +214,7 @@ class PyMetrics:
     PY_PROVIDER_TOKENS_OUT: Counter  # Completion tokens received from providers in FastAPI.
     PY_PROVIDER_COST_CENTS: Counter  # Provider cost incurred from FastAPI, in US cents.
     PY_ASSESSMENT_BACKLOG_MS: Histogram  # Time an assessment job waited in the queue before it started.
+    PY_ASSESSMENT_OLDEST_WAITING_MS: Gauge  # Age of the oldest assessment job still waiting in the queue (0 when the queue is empty).
 
     def py_request_count(self, *, env: EnvValue, route: RouteValue) -> BoundCounter:
         """`PY_REQUEST_COUNT` with these attributes: Requests received by FastAPI, by route."""
@@ -309,6 +310,13 @@ class PyMetrics:
         return BoundHistogram(self.PY_ASSESSMENT_BACKLOG_MS, {
             'env': checks['env'](env),
             'rubric_version': checks['rubric_version'](rubric_version),
+        })
+
+    def py_assessment_oldest_waiting_ms(self, *, env: EnvValue) -> BoundGauge:
+        """`PY_ASSESSMENT_OLDEST_WAITING_MS` with these attributes: Age of the oldest assessment job still waiting in the queue (0 when the queue is empty)."""
+        checks = labels.LABEL_CHECKS['py.assessment.oldest_waiting_ms']
+        return BoundGauge(self.PY_ASSESSMENT_OLDEST_WAITING_MS, {
+            'env': checks['env'](env),
         })
 
 
@@ -575,6 +583,7 @@ def create_otel_metrics(service: ServiceName, provider: MeterProvider | None = N
             PY_PROVIDER_TOKENS_OUT=_counter(metrics.PY_PROVIDER_TOKENS_OUT, meter),
             PY_PROVIDER_COST_CENTS=_counter(metrics.PY_PROVIDER_COST_CENTS, meter),
             PY_ASSESSMENT_BACKLOG_MS=_histogram(metrics.PY_ASSESSMENT_BACKLOG_MS, meter),
+            PY_ASSESSMENT_OLDEST_WAITING_MS=_gauge(metrics.PY_ASSESSMENT_OLDEST_WAITING_MS, meter),
         )
     if service == 'convex':
         return ConvexMetrics(

@@ -1,0 +1,1 @@
+"""Prometheus rule content: the rule model, SLO burn-rate groups, threshold alerts and their promtool tests."""
