@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run, tsc
+from conftest import run, tsc
 from test_ts_package import RESOLUTIONS, STRICT, install
 
 GOOD = """\

@@ -7,10 +7,10 @@ Outputs, relative to out/ (when `targets.grafana_sidecar` is set):
 Each ConfigMap has the configured labels (default `grafana_dashboard: "1"`, the chart's
 `sidecar.dashboards.label`/`labelValue`) and the folder in the configured annotation (default
 `k8s-sidecar-target-directory`, the sidecar's own default when the chart's `folderAnnotation` is
-unset). One dashboard per ConfigMap keeps each object far below the 1 MiB ConfigMap limit and
-the 262,144 bytes client-side `kubectl apply` needs (lint rule target-object-size reports a dashboard that still would not fit). The data value is
-the plain dashboard file's text byte for byte; the key is prefixed with the project because
-the sidecar writes every key as a file name into one folder.
+unset). One dashboard per ConfigMap keeps each object far below the 1 MiB ConfigMap limit and the
+262,144 bytes client-side `kubectl apply` needs (lint rule target-object-size reports a dashboard
+that still would not fit). The data value is the plain dashboard file's text byte for byte; the key
+is prefixed with the project because the sidecar writes every key as a file name into one folder.
 """
 
 from __future__ import annotations
