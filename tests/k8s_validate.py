@@ -160,12 +160,19 @@ FORMATS = FormatChecker(formats=())
 FORMATS.checks("byte")(_byte)
 
 
+class _CRDLoader(yaml.SafeLoader):
+    """YAML 1.1's `=` is the "value" type to PyYAML; the CRDs mean the string (AlertmanagerConfig's matchType enum)."""
+
+
+_CRDLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 @cache
 def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> the structural openAPIV3Schema of every CRD in tests/fixtures/crds/."""
     out = {}
     for path in sorted(CRDS.glob("*.yaml")):
-        crd = yaml.safe_load(path.read_text(encoding="utf-8"))
+        crd = yaml.load(path.read_text(encoding="utf-8"), Loader=_CRDLoader)
         for version in crd["spec"]["versions"]:
             key = (f"{crd['spec']['group']}/{version['name']}", crd["spec"]["names"]["kind"])
             schema = _structural(copy.deepcopy(version["schema"]["openAPIV3Schema"]))

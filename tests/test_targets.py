@@ -117,7 +117,8 @@ def test_every_object_validates_with_configured_namespace_and_labels(generated: 
     which, files = generated
     objs = objects(files)
     kinds = {o["kind"] for o in objs.values()}
-    want = {"PrometheusRule", "GrafanaDashboard", "ConfigMap"} | ({"GrafanaFolder"} if which == "coachup" else set())
+    want = {"PrometheusRule", "AlertmanagerConfig", "GrafanaDashboard", "ConfigMap"} | (
+        {"GrafanaFolder"} if which == "coachup" else set())
     assert kinds == want
     for path, obj in objs.items():
         assert k8s_validate.errors(obj) == [], path
@@ -186,6 +187,41 @@ def test_rule_groups_unwrap_and_pass_promtool(generated: tuple[str, dict[str, by
         paths.append(f"{name}.yml")
     result = run([require_binary("promtool"), "check", "rules", *paths], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alertmanager_config_is_the_routing_tree(generated: tuple[str, dict[str, bytes]], tmp_path: Path) -> None:
+    """The AlertmanagerConfig routes, inhibits and names receivers exactly as alertmanager.yml does: converted
+    back to Alertmanager's own syntax it equals the plain file, which `amtool check-config` accepts."""
+    _, files = generated
+    (obj,) = [o for o in objects(files).values() if o["kind"] == "AlertmanagerConfig"]
+    plain = yaml.safe_load(files["alertmanager/alertmanager.yml"])
+
+    def matcher(m: dict[str, str]) -> str:
+        return f'{m["name"]}{m["matchType"]}{json.dumps(m["value"])}'
+
+    back_keys = {"groupBy": "group_by", "groupWait": "group_wait", "groupInterval": "group_interval",
+                 "repeatInterval": "repeat_interval"}
+
+    def route(r: dict[str, Any]) -> dict[str, Any]:
+        out = {back_keys.get(k, k): v for k, v in r.items() if k not in ("matchers", "routes")}
+        if "matchers" in r:
+            out["matchers"] = [matcher(m) for m in r["matchers"]]
+        if "routes" in r:
+            out["routes"] = [route(x) for x in r["routes"]]
+        return out
+
+    spec = obj["spec"]
+    assert route(spec["route"]) == plain["route"]
+    assert spec["receivers"] == plain["receivers"]
+    assert [{"source_matchers": [matcher(m) for m in i["sourceMatch"]],
+             "target_matchers": [matcher(m) for m in i["targetMatch"]], "equal": i["equal"]}
+            for i in spec["inhibitRules"]] == plain["inhibit_rules"]
+    broken = copy.deepcopy(obj)  # negative control: the CRD's matchType enum (child routes are schemaless in the CRD)
+    broken["spec"]["inhibitRules"][0]["sourceMatch"][0]["matchType"] = "=="
+    assert k8s_validate.errors(obj) == [] and any("matchType" in e for e in k8s_validate.errors(broken))
+    (tmp_path / "alertmanager.yml").write_bytes(files["alertmanager/alertmanager.yml"])
+    done = run([require_binary("amtool"), "check-config", str(tmp_path / "alertmanager.yml")])
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_promtool_rejects_an_unwrapped_group_with_a_thanos_key(tmp_path: Path) -> None:
