@@ -107,6 +107,8 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
             recorders[m.key]["alias_method"] = names.renamed[m.key].lower()
             recorders[m.key]["rename_note"] = (f"metric '{m.renamed_from}' was renamed to '{m.key}'; use "
                                                f"{names.metrics[m.key].lower()}().")
+            recorders[m.key]["rename_field_note"] = (f"metric '{m.renamed_from}' was renamed to '{m.key}'; use "
+                                                     f"{names.metrics[m.key]}.")
     services = [
         {"name": s.name, "title": s.title, "cls": ctx["metrics_classes"][s.name],
          "metrics": [recorders[m.key] for m in model.metrics_for(s.name)]}

@@ -54,6 +54,11 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
             const = names.metrics[m.key]
             members.claim(const, f"metric '{m.key}'", m.pos)
             method = members.claim(_camel(const), f"metric '{m.key}'", m.pos)
+            alias = names.renamed.get(m.key)  # a renamed metric keeps its former field and method, deprecated
+            if alias is not None:
+                members.claim(alias, f"former metric name '{m.renamed_from}'", m.pos)
+                members.claim(_camel(alias), f"former metric name '{m.renamed_from}'", m.pos)
+            checks[m.key] = {}  # every metric has an entry, a labelless one too (its label set is empty)
             labels = []
             for t in m.tags:
                 if t.kind == "enum":
@@ -65,9 +70,12 @@ def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
                     check = {"maxValues": t.max_values}
                     if t.pattern is not None:
                         check["pattern"] = portable_pattern(t.pattern, f"tag '{t.name}'", t.pos)
-                checks.setdefault(m.key, {})[t.label] = check
+                checks[m.key][t.label] = check
             rows.append({"spec": m, "const": const, "method": method, "labels": labels,
-                         "client_name": m.prom_client_name})
+                         "client_name": m.prom_client_name, "alias": alias,
+                         "alias_method": _camel(alias) if alias is not None else None,
+                         "rename_note": (f"metric '{m.renamed_from}' was renamed to '{m.key}'; use {_camel(const)}()."
+                                         if alias is not None else None)})
         services.append({"name": s.name, "title": s.title, "iface": iface, "metrics": rows})
     return {"ts_services": services, "label_checks": checks,
             "instrumentation_imports": sorted(imports)}

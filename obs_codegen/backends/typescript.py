@@ -59,9 +59,12 @@ def literal_prefix(regex: str) -> str:
 
 
 def code_view(model: Model) -> dict[str, Any]:
-    """The template context with every derived identifier checked (raises CodegenError); lint calls it too."""
+    """The template context with every derived identifier checked (raises CodegenError); lint calls it too,
+    so the instrumentation modules' names and label patterns are checked by lint as well as by render."""
     check_packages(model, "typescript")
-    return view(model, "typescript", BUILTINS)
+    ctx = view(model, "typescript", BUILTINS)
+    ctx.update(instrumentation_view(model, ctx))
+    return ctx
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
@@ -102,7 +105,6 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     from .python_pkg import emitters_view  # the envelope roles and event fields, shared with emitters.py
 
     emitters = emitters_view(model)
-    ctx.update(instrumentation_view(model, ctx))
     clients = CLIENT_SUBPATHS if ctx["ts_services"] else ()
     extra = (*(("emitters",) if emitters is not None else ()), *clients)
     modules = (*MODULES, *(f"{m}{ext}" for m in extra for ext in (".js", ".d.ts")))
@@ -111,10 +113,10 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
                hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
                metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported],
                peer_dependencies=PEER_DEPENDENCIES if clients else {},
-               services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, m["client_name"]]
-                                           for m in s["metrics"]] for s in ctx["ts_services"]}),
-               otel_services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key] for m in s["metrics"]]
-                                    for s in ctx["ts_services"]}))
+               services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, m["client_name"],
+                                            *_aliases(m)] for m in s["metrics"]] for s in ctx["ts_services"]}),
+               otel_services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, *_aliases(m)]
+                                                for m in s["metrics"]] for s in ctx["ts_services"]}))
     ctx.update(emitters or {})
     files = {PurePosixPath("typescript", name): templates.render(f"typescript/{name}.j2", **ctx) for name in modules}
     return dict(sorted(files.items()))
@@ -184,3 +186,8 @@ def _label_check(check: dict[str, Any]) -> Value:
         out["pattern"] = Typed(code("typescript", "new RegExp(", escaped("ts_str", check["pattern"]), ")"),
                                code("typescript", "RegExp"))
     return out
+
+
+def _aliases(metric: dict[str, Any]) -> list[Value]:
+    """A renamed metric's former field and method (deprecated aliases of the new ones), else nothing."""
+    return [metric["alias"], metric["alias_method"]] if metric["alias"] else []

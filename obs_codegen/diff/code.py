@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ..spec.model import Model, Pos
@@ -25,7 +26,7 @@ _TS_EXPORT = re.compile(r"^export\s+(?:declare\s+)?(?:async\s+)?(?:const|let|fun
 
 def _names(model: Model) -> frozenset[str]:
     """Every spec name a generated identifier can derive from: when these agree, so does the public API."""
-    out = {f"m:{m.key}:{m.type}" for m in model.metrics} | {f"s:{s.name}" for s in model.services}
+    out = {f"m:{m.key}:{m.type}:{m.renamed_from}" for m in model.metrics} | {f"s:{s.name}" for s in model.services}
     out |= {f"t:{t.name}:{t.kind}:{','.join(t.values)}" for t in model.tags} | {f"h:{h.name}" for h in model.headers}
     out |= {f"e:{e.key}:{','.join(f.name for f in e.fields)}" for e in model.logs.events}
     out |= {f"o:{o.name}:{','.join(f.name for f in o.fields)}" for o in model.logs.objects}
@@ -78,10 +79,11 @@ def public_api(model: Model) -> dict[str, set[str]]:
 def _code_names(pair: Pair) -> Iterator[Change]:
     if _names(pair.old) == _names(pair.new):
         return
-    # Names that go because a deprecated metric, header or tag was removed after its window are expected.
-    gone_items = {":".join(n.split(":")[:2]) for n in _names(pair.old) - _names(pair.new)}
-    expected = gone_items <= retired(pair)
     old, new = public_api(pair.old), public_api(pair.new)
+    # Names that go only because a deprecated metric or header was removed after its remove_after date are
+    # expected (info): the base without those items says which; every other name that goes breaks (error).
+    gone_items = retired(pair)
+    base = public_api(without(pair.old, gone_items)) if gone_items else old
     here = Pos(pair.new.spec_path, 1, 1)
     packages = {"python": (pair.old.project.python_package, pair.new.project.python_package),
                 "typescript": (pair.old.project.typescript_package, pair.new.project.typescript_package)}
@@ -91,13 +93,29 @@ def _code_names(pair: Pair) -> Iterator[Change]:
             yield Change(here, "code-name-removed", language,
                          f"the generated {language} package '{before}' is now '{after}': every import of it breaks")
             continue
-        gone = [f"{module.split(' ', 1)[1]}.{name}" if language == "python" else f"{name} ({module.split(' ', 1)[1]})"
-                for module in sorted(old) if module.startswith(language + " ")
-                for name in sorted(old[module] - new.get(module, set()))]
-        if gone:
-            shown = ", ".join(gone[:8]) + (f" and {len(gone) - 8} more" if len(gone) > 8 else "")
+        unexpected = _gone(language, base, new)
+        expected = [n for n in _gone(language, old, new) if n not in unexpected]
+        if unexpected:
             yield Change(here, "code-name-removed", language,
-                         f"the generated {language} package no longer exports {shown}: code that uses them stops "
-                         "compiling or importing" + (" (expected: each was deprecated and its remove_after date has "
-                                                     "passed)" if expected else ""),
-                         severity="info" if expected else None)
+                         f"the generated {language} package no longer exports {_shown(unexpected)}: code that uses "
+                         "them stops compiling or importing")
+        if expected:
+            yield Change(here, "code-name-removed", language,
+                         f"the generated {language} package no longer exports {_shown(expected)} (expected: they "
+                         "belong to deprecated items removed after their remove_after date)", severity="info")
+
+
+def _gone(language: str, old: dict[str, set[str]], new: dict[str, set[str]]) -> list[str]:
+    return [f"{module.split(' ', 1)[1]}.{name}" if language == "python" else f"{name} ({module.split(' ', 1)[1]})"
+            for module in sorted(old) if module.startswith(language + " ")
+            for name in sorted(old[module] - new.get(module, set()))]
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+
+
+def without(model: Model, items: frozenset[str]) -> Model:
+    """`model` without the metrics (`m:<key>`) and headers (`h:<name>`) named in `items`."""
+    return replace(model, metrics=tuple(m for m in model.metrics if f"m:{m.key}" not in items),
+                   headers=tuple(h for h in model.headers if f"h:{h.name}" not in items))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..backends.identifiers import exact_number
 from ..lint.metrics import series_count
+from ..spec import naming
 from ..spec.model import Metric, Tag
 from .dependents import listing
 from .registry import Change, Matched, Pair, change_rule, match, removed, retiring
@@ -43,6 +44,18 @@ def _renamed(pair: Pair) -> Iterator[Change]:
                      f"metric '{old.key}' is renamed to '{new.key}' ({old.prom_name} -> {new.prom_name}); generated "
                      f"dashboards and rules use the new name, and a transitional recording rule keeps the old series "
                      f"for queries written elsewhere until `renamed_from` is removed{listing(readers)}")
+
+
+@change_rule("metric-rename-retired", "queries", "warning",
+             "A metric no longer declares the `renamed_from` it had: the old name's transitional series and the "
+             "generated code's deprecated aliases are gone.")
+def _rename_retired(pair: Pair) -> Iterator[Change]:
+    for old, new in _metrics(pair).both:
+        if old.renamed_from is not None and new.renamed_from != old.renamed_from and old.key == new.key:
+            former = naming.prom_series(f"{pair.old.project.metric_prefix}.{old.renamed_from}", old.type)
+            yield Change(new.pos, "metric-rename-retired", new.key,
+                         f"metric '{new.key}' no longer declares renamed_from: {old.renamed_from}: queries of "
+                         f"{', '.join(former)} (the transitional recording rules) return nothing from now on")
 
 
 @change_rule("metric-type-changed", "queries", "error", "A metric changed type: its series names and functions change.")

@@ -21,12 +21,6 @@ def field_groups(model: Model) -> list[tuple[tuple[str, ...], tuple[LogField, ..
     return groups
 
 
-def _tag_raw(src: Source, name: str) -> dict[str, object]:
-    tags = src.data.get("tags") if isinstance(src.data, dict) else None
-    raw = tags.get(name) if isinstance(tags, dict) else None
-    return raw if isinstance(raw, dict) else {}
-
-
 @rule("spec-renamed-from", "`renamed_from` names a former name: valid, not in use, and claimed by one item only.")
 def _renamed_from(model: Model, src: Source) -> Iterator[Diagnostic]:
     keys = {m.key for m in model.metrics}
@@ -55,15 +49,21 @@ def _renamed_from(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield src.diag(("headers", h.name, "renamed_from"), "spec-renamed-from",
                            f"'{h.renamed_from}' is still a header of this spec; a rename retires the old name")
     tags = {t.name for t in model.tags}
-    labels = {t.label for t in model.tags}
+    former: dict[str, str] = {}
     for t in model.tags:
         old = t.renamed_from
-        if old is not None and (old in tags or old == t.name):
-            yield src.diag(("tags", t.name, "renamed_from"), "spec-renamed-from",
-                           f"'{old}' is still a tag of this spec; a rename retires the old name")
-        elif old is not None and "label" not in _tag_raw(src, t.name) and naming.snake_case(old) in labels:
-            yield src.diag(("tags", t.name, "renamed_from"), "spec-renamed-from",
+        others = {u.label for u in model.tags if u is not t}
+        if old is None:
+            continue
+        path = ("tags", t.name, "renamed_from")
+        if old in tags or old == t.name:
+            yield src.diag(path, "spec-renamed-from", f"'{old}' is still a tag of this spec; a rename retires the old name")
+        elif old in former:
+            yield src.diag(path, "spec-renamed-from", f"'{old}' is already the former name of tag '{former[old]}'")
+        elif ("tags", t.name, "label") not in src.values and naming.snake_case(old) in others:
+            yield src.diag(path, "spec-renamed-from",
                            f"the old label {naming.snake_case(old)} is still the label of another tag")
+        former.setdefault(old, t.name)
     for prefix, fields in field_groups(model):
         names = {f.name for f in fields}
         for f in fields:

@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, register } from "prom-client";
 import { checkLabels } from "./labels.js";
 import { METRICS } from "./metrics.js";
 
-// service -> [field, recording method, metric key, the name prom-client is given]
+// service -> [field, recording method, metric key, the name prom-client is given, and for a renamed metric its
+// former field and method (deprecated aliases of the same object and method)]
 const SERVICES = {
   next: [["NEXT_REQUEST_COUNT", "nextRequestCount", "next.request.count", "coachup_next_request_count_total"], ["NEXT_REQUEST_ERRORS", "nextRequestErrors", "next.request.errors", "coachup_next_request_errors_total"], ["NEXT_REQUEST_LATENCY_MS", "nextRequestLatencyMs", "next.request.latency_ms", "coachup_next_request_latency_ms"], ["NEXT_SSE_FIRST_TOKEN_MS", "nextSseFirstTokenMs", "next.sse.first_token_ms", "coachup_next_sse_first_token_ms"], ["NEXT_STREAM_DURATION_MS", "nextStreamDurationMs", "next.stream.duration_ms", "coachup_next_stream_duration_ms"], ["NEXT_STREAM_DISCONNECTS", "nextStreamDisconnects", "next.stream.disconnects", "coachup_next_stream_disconnects_total"], ["NEXT_PROVIDER_TOKENS_IN", "nextProviderTokensIn", "next.provider.tokens_in", "coachup_next_provider_tokens_in_total"], ["NEXT_PROVIDER_TOKENS_OUT", "nextProviderTokensOut", "next.provider.tokens_out", "coachup_next_provider_tokens_out_total"], ["NEXT_PROVIDER_COST_CENTS", "nextProviderCostCents", "next.provider.cost_cents", "coachup_next_provider_cost_cents_total"], ["NEXT_PROVIDER_LATENCY_MS", "nextProviderLatencyMs", "next.provider.latency_ms", "coachup_next_provider_latency_ms"], ["NEXT_PROVIDER_ERRORS", "nextProviderErrors", "next.provider.errors", "coachup_next_provider_errors_total"]],
   py: [["PY_REQUEST_COUNT", "pyRequestCount", "py.request.count", "coachup_py_request_count_total"], ["PY_REQUEST_ERRORS", "pyRequestErrors", "py.request.errors", "coachup_py_request_errors_total"], ["PY_REQUEST_LATENCY_MS", "pyRequestLatencyMs", "py.request.latency_ms", "coachup_py_request_latency_ms"], ["PY_UPSTREAM_LATENCY_MS", "pyUpstreamLatencyMs", "py.upstream.latency_ms", "coachup_py_upstream_latency_ms"], ["PY_UPSTREAM_ERRORS", "pyUpstreamErrors", "py.upstream.errors", "coachup_py_upstream_errors_total"], ["PY_RETRIES_COUNT", "pyRetriesCount", "py.retries.count", "coachup_py_retries_count_total"], ["PY_BACKOFF_COUNT", "pyBackoffCount", "py.backoff.count", "coachup_py_backoff_count_total"], ["PY_PROVIDER_TOKENS_IN", "pyProviderTokensIn", "py.provider.tokens_in", "coachup_py_provider_tokens_in_total"], ["PY_PROVIDER_TOKENS_OUT", "pyProviderTokensOut", "py.provider.tokens_out", "coachup_py_provider_tokens_out_total"], ["PY_PROVIDER_COST_CENTS", "pyProviderCostCents", "py.provider.cost_cents", "coachup_py_provider_cost_cents_total"], ["PY_ASSESSMENT_BACKLOG_MS", "pyAssessmentBacklogMs", "py.assessment.backlog_ms", "coachup_py_assessment_backlog_ms"], ["PY_ASSESSMENT_OLDEST_WAITING_MS", "pyAssessmentOldestWaitingMs", "py.assessment.oldest_waiting_ms", "coachup_py_assessment_oldest_waiting_ms"]],
@@ -19,13 +20,17 @@ export function createMetrics(service, registry = register) {
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key, name] of rows) {
+  for (const [field, method, key, name, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const options = { name, help: spec.description, labelNames: [...spec.labels], registers: [registry] };
     if (spec.type === "histogram") options.buckets = [...spec.buckets];
     const metric = new KINDS[spec.type](options);
     out[field] = metric;
     out[method] = spec.labels.length > 0 ? (labels) => metric.labels(checkLabels(key, labels)) : () => metric;
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

@@ -8,7 +8,7 @@ export const METER_NAME = "@coachup/obs";
 
 export const PROMETHEUS_EXPORTER_OPTIONS = Object.freeze({ withoutScopeInfo: true });
 
-// service -> [field, recording method, metric key]
+// service -> [field, recording method, metric key, and for a renamed metric its former field and method]
 const SERVICES = {
   next: [["NEXT_REQUEST_COUNT", "nextRequestCount", "next.request.count"], ["NEXT_REQUEST_ERRORS", "nextRequestErrors", "next.request.errors"], ["NEXT_REQUEST_LATENCY_MS", "nextRequestLatencyMs", "next.request.latency_ms"], ["NEXT_SSE_FIRST_TOKEN_MS", "nextSseFirstTokenMs", "next.sse.first_token_ms"], ["NEXT_STREAM_DURATION_MS", "nextStreamDurationMs", "next.stream.duration_ms"], ["NEXT_STREAM_DISCONNECTS", "nextStreamDisconnects", "next.stream.disconnects"], ["NEXT_PROVIDER_TOKENS_IN", "nextProviderTokensIn", "next.provider.tokens_in"], ["NEXT_PROVIDER_TOKENS_OUT", "nextProviderTokensOut", "next.provider.tokens_out"], ["NEXT_PROVIDER_COST_CENTS", "nextProviderCostCents", "next.provider.cost_cents"], ["NEXT_PROVIDER_LATENCY_MS", "nextProviderLatencyMs", "next.provider.latency_ms"], ["NEXT_PROVIDER_ERRORS", "nextProviderErrors", "next.provider.errors"]],
   py: [["PY_REQUEST_COUNT", "pyRequestCount", "py.request.count"], ["PY_REQUEST_ERRORS", "pyRequestErrors", "py.request.errors"], ["PY_REQUEST_LATENCY_MS", "pyRequestLatencyMs", "py.request.latency_ms"], ["PY_UPSTREAM_LATENCY_MS", "pyUpstreamLatencyMs", "py.upstream.latency_ms"], ["PY_UPSTREAM_ERRORS", "pyUpstreamErrors", "py.upstream.errors"], ["PY_RETRIES_COUNT", "pyRetriesCount", "py.retries.count"], ["PY_BACKOFF_COUNT", "pyBackoffCount", "py.backoff.count"], ["PY_PROVIDER_TOKENS_IN", "pyProviderTokensIn", "py.provider.tokens_in"], ["PY_PROVIDER_TOKENS_OUT", "pyProviderTokensOut", "py.provider.tokens_out"], ["PY_PROVIDER_COST_CENTS", "pyProviderCostCents", "py.provider.cost_cents"], ["PY_ASSESSMENT_BACKLOG_MS", "pyAssessmentBacklogMs", "py.assessment.backlog_ms"], ["PY_ASSESSMENT_OLDEST_WAITING_MS", "pyAssessmentOldestWaitingMs", "py.assessment.oldest_waiting_ms"]],
@@ -34,11 +34,15 @@ export function createOtelMetrics(service, meter = metrics.getMeter(METER_NAME))
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key] of rows) {
+  for (const [field, method, key, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const inst = instrument(meter, spec);
     out[field] = inst;
     out[method] = (labels = {}) => bound(spec, inst, checkLabels(key, labels));
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

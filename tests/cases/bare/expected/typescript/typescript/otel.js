@@ -8,7 +8,7 @@ export const METER_NAME = "@bare/obs";
 
 export const PROMETHEUS_EXPORTER_OPTIONS = Object.freeze({ withoutScopeInfo: true });
 
-// service -> [field, recording method, metric key]
+// service -> [field, recording method, metric key, and for a renamed metric its former field and method]
 const SERVICES = {
   worker: [["WORKER_JOBS_COUNT", "workerJobsCount", "worker.jobs.count"], ["WORKER_QUEUE_DEPTH", "workerQueueDepth", "worker.queue.depth"]],
 };
@@ -30,11 +30,15 @@ export function createOtelMetrics(service, meter = metrics.getMeter(METER_NAME))
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key] of rows) {
+  for (const [field, method, key, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const inst = instrument(meter, spec);
     out[field] = inst;
     out[method] = (labels = {}) => bound(spec, inst, checkLabels(key, labels));
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

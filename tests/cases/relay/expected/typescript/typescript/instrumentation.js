@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, register } from "prom-client";
 import { checkLabels } from "./labels.js";
 import { METRICS } from "./metrics.js";
 
-// service -> [field, recording method, metric key, the name prom-client is given]
+// service -> [field, recording method, metric key, the name prom-client is given, and for a renamed metric its
+// former field and method (deprecated aliases of the same object and method)]
 const SERVICES = {
   worker: [["WORKER_JOB_RUNS", "workerJobRuns", "worker.job.runs", "relay_worker_job_runs_total"], ["WORKER_JOB_FAILURES", "workerJobFailures", "worker.job.failures", "relay_worker_job_failures_total"], ["WORKER_JOB_DURATION_SECONDS", "workerJobDurationSeconds", "worker.job.duration_seconds", "relay_worker_job_duration_seconds"], ["WORKER_QUEUE_OLDEST_AGE_SECONDS", "workerQueueOldestAgeSeconds", "worker.queue.oldest_age_seconds", "relay_worker_queue_oldest_age_seconds"], ["WORKER_POOL_FREE_SLOTS", "workerPoolFreeSlots", "worker.pool.free_slots", "relay_worker_pool_free_slots"], ["WORKER_MEMORY_RSS_BYTES", "workerMemoryRssBytes", "worker.memory.rss_bytes", "relay_worker_memory_rss_bytes"]],
   mobile: [["MOBILE_NETWORK_REQUESTS", "mobileNetworkRequests", "mobile.network.requests", "relay_mobile_network_requests_total"], ["MOBILE_NETWORK_ERRORS", "mobileNetworkErrors", "mobile.network.errors", "relay_mobile_network_errors_total"], ["MOBILE_SYNC_PAYLOAD_BYTES", "mobileSyncPayloadBytes", "mobile.sync.payload_bytes", "relay_mobile_sync_payload_bytes"], ["MOBILE_SYNC_BYTES", "mobileSyncBytes", "mobile.sync.bytes", "relay_mobile_sync_bytes_total"]],
@@ -16,13 +17,17 @@ export function createMetrics(service, registry = register) {
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key, name] of rows) {
+  for (const [field, method, key, name, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const options = { name, help: spec.description, labelNames: [...spec.labels], registers: [registry] };
     if (spec.type === "histogram") options.buckets = [...spec.buckets];
     const metric = new KINDS[spec.type](options);
     out[field] = metric;
     out[method] = spec.labels.length > 0 ? (labels) => metric.labels(checkLabels(key, labels)) : () => metric;
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

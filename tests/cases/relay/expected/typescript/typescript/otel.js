@@ -8,7 +8,7 @@ export const METER_NAME = "@relay/obs";
 
 export const PROMETHEUS_EXPORTER_OPTIONS = Object.freeze({ withoutScopeInfo: true });
 
-// service -> [field, recording method, metric key]
+// service -> [field, recording method, metric key, and for a renamed metric its former field and method]
 const SERVICES = {
   worker: [["WORKER_JOB_RUNS", "workerJobRuns", "worker.job.runs"], ["WORKER_JOB_FAILURES", "workerJobFailures", "worker.job.failures"], ["WORKER_JOB_DURATION_SECONDS", "workerJobDurationSeconds", "worker.job.duration_seconds"], ["WORKER_QUEUE_OLDEST_AGE_SECONDS", "workerQueueOldestAgeSeconds", "worker.queue.oldest_age_seconds"], ["WORKER_POOL_FREE_SLOTS", "workerPoolFreeSlots", "worker.pool.free_slots"], ["WORKER_MEMORY_RSS_BYTES", "workerMemoryRssBytes", "worker.memory.rss_bytes"]],
   mobile: [["MOBILE_NETWORK_REQUESTS", "mobileNetworkRequests", "mobile.network.requests"], ["MOBILE_NETWORK_ERRORS", "mobileNetworkErrors", "mobile.network.errors"], ["MOBILE_SYNC_PAYLOAD_BYTES", "mobileSyncPayloadBytes", "mobile.sync.payload_bytes"], ["MOBILE_SYNC_BYTES", "mobileSyncBytes", "mobile.sync.bytes"]],
@@ -31,11 +31,15 @@ export function createOtelMetrics(service, meter = metrics.getMeter(METER_NAME))
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key] of rows) {
+  for (const [field, method, key, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const inst = instrument(meter, spec);
     out[field] = inst;
     out[method] = (labels = {}) => bound(spec, inst, checkLabels(key, labels));
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, register } from "prom-client";
 import { checkLabels } from "./labels.js";
 import { METRICS } from "./metrics.js";
 
-// service -> [field, recording method, metric key, the name prom-client is given]
+// service -> [field, recording method, metric key, the name prom-client is given, and for a renamed metric its
+// former field and method (deprecated aliases of the same object and method)]
 const SERVICES = {
   api: [["API_REQUEST_COUNT", "apiRequestCount", "api.request.count", "shop_api_request_count_total"], ["API_REQUEST_ERRORS", "apiRequestErrors", "api.request.errors", "shop_api_request_errors_total"], ["API_REQUEST_LATENCY_MS", "apiRequestLatencyMs", "api.request.latency_ms", "shop_api_request_latency_ms"]],
   vendor_gw: [["VENDOR_GW_CALL_COUNT", "vendorGwCallCount", "vendor_gw.call.count", "shop_vendor_gw_call_count_total"], ["VENDOR_GW_CALL_ERRORS", "vendorGwCallErrors", "vendor_gw.call.errors", "shop_vendor_gw_call_errors_total"]],
@@ -16,13 +17,17 @@ export function createMetrics(service, registry = register) {
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key, name] of rows) {
+  for (const [field, method, key, name, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const options = { name, help: spec.description, labelNames: [...spec.labels], registers: [registry] };
     if (spec.type === "histogram") options.buckets = [...spec.buckets];
     const metric = new KINDS[spec.type](options);
     out[field] = metric;
     out[method] = spec.labels.length > 0 ? (labels) => metric.labels(checkLabels(key, labels)) : () => metric;
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

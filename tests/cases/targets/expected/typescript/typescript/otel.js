@@ -8,7 +8,7 @@ export const METER_NAME = "@shop/obs";
 
 export const PROMETHEUS_EXPORTER_OPTIONS = Object.freeze({ withoutScopeInfo: true });
 
-// service -> [field, recording method, metric key]
+// service -> [field, recording method, metric key, and for a renamed metric its former field and method]
 const SERVICES = {
   api: [["API_REQUEST_COUNT", "apiRequestCount", "api.request.count"], ["API_REQUEST_ERRORS", "apiRequestErrors", "api.request.errors"], ["API_REQUEST_LATENCY_MS", "apiRequestLatencyMs", "api.request.latency_ms"]],
   vendor_gw: [["VENDOR_GW_CALL_COUNT", "vendorGwCallCount", "vendor_gw.call.count"], ["VENDOR_GW_CALL_ERRORS", "vendorGwCallErrors", "vendor_gw.call.errors"]],
@@ -31,11 +31,15 @@ export function createOtelMetrics(service, meter = metrics.getMeter(METER_NAME))
   const rows = Object.hasOwn(SERVICES, service) ? SERVICES[service] : undefined;
   if (rows === undefined) throw new TypeError(`no metrics for service ${JSON.stringify(service)}`);
   const out = {};
-  for (const [field, method, key] of rows) {
+  for (const [field, method, key, oldField, oldMethod] of rows) {
     const spec = METRICS[key];
     const inst = instrument(meter, spec);
     out[field] = inst;
     out[method] = (labels = {}) => bound(spec, inst, checkLabels(key, labels));
+    if (oldField !== undefined) {
+      out[oldField] = out[field];
+      out[oldMethod] = out[method];
+    }
   }
   return Object.freeze(out);
 }

@@ -31,7 +31,7 @@ class LabelCheck:
         self.metric = metric
         self.label = label
         self.values = frozenset(values)
-        self.pattern = re.compile(pattern) if pattern is not None else None
+        self.pattern = re.compile(pattern, re.ASCII) if pattern is not None else None  # `\w`, `\d` as in JavaScript
         self.max_values = max_values
         self._seen: set[str] = set()
         self._lock = threading.Lock()
