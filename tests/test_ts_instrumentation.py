@@ -125,3 +125,34 @@ def test_run_time_checks_catch_untyped_callers(project: Path) -> None:
     assert r["pattern"].startswith('LabelValueError: metric "next.provider.tokens_in", label "model_id": value '
                                    '"bad model id!" does not match'), r
     assert "would be distinct value 31, over max_values 30" in r["over-budget"], r
+
+
+def test_a_service_of_labelless_metrics_records_through_both_clients(tmp_path: Path) -> None:
+    """A metric without labels: `createMetrics` and `createOtelMetrics` both record it (no label set to check)."""
+    from conftest import CASES, write_files
+
+    from obs_codegen.backends import typescript
+    from obs_codegen.backends.templating import Templates
+    from obs_codegen.pipeline import compile_spec
+
+    text = (CASES / "minimal" / "spec.yaml").read_text(encoding="utf-8")
+    text = text.replace("services:\n", "services:\n  batch: {title: Batch, description: Batch jobs.}\n", 1)
+    text = text.replace("metrics:\n", "metrics:\n  batch.jobs.count: {type: counter, unit: jobs, description: Jobs.}\n", 1)
+    (tmp_path / "spec.yaml").write_text(text, encoding="utf-8")
+    compiled = compile_spec(tmp_path / "spec.yaml")
+    assert compiled.model is not None and compiled.ok, [d.text() for d in compiled.diagnostics]
+    files = typescript.render(compiled.model, Templates())
+    write_files({p.relative_to("typescript"): d for p, d in files.items()}, tmp_path / "pkg")
+    (tmp_path / "node_modules").symlink_to(Path(__file__).resolve().parent.parent / "node_modules")
+    script = ("import { Registry } from 'prom-client';\n"
+              "import { createMetrics } from './pkg/instrumentation.js';\n"
+              "import { createOtelMetrics } from './pkg/otel.js';\n"
+              "const r = new Registry();\n"
+              "createMetrics('batch', r).batchJobsCount().inc(2);\n"
+              "createOtelMetrics('batch').batchJobsCount().inc();\n"
+              "console.log((await r.metrics()).split('\\n').filter((l) => l.startsWith('shop_batch')).join(';'));\n")
+    (tmp_path / "t.mjs").write_text(script, encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"type": "module"}', encoding="utf-8")
+    done = run(["node", "t.mjs"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "shop_batch_jobs_count_total 2", done.stdout
