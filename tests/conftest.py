@@ -93,7 +93,17 @@ def tsc(workdir: Path, config: dict[str, Any], *args: str,
         name: str = "tsconfig.json") -> subprocess.CompletedProcess[str]:
     """Write `config` to `workdir/name` and run the pinned tsc on that project (`args` go before `-p`)."""
     (workdir / name).write_text(json.dumps(config), encoding="utf-8")
+    link_node_modules(workdir)
     return run([node_tool("tsc"), *args, "-p", name], workdir)
+
+
+def link_node_modules(workdir: Path) -> None:
+    """Make the project's pinned npm packages resolvable from `workdir` (as an app's own install would be), so
+    the generated package's `instrumentation` and `otel` find their peer dependencies (prom-client,
+    @opentelemetry/api). A `workdir` with a node_modules of its own keeps it."""
+    link = workdir / "node_modules"
+    if workdir.resolve() != ROOT and not link.exists() and not link.is_symlink():
+        link.symlink_to(ROOT / "node_modules")
 
 
 def mypy(target: Path | str, mypypath: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

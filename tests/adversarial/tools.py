@@ -120,6 +120,8 @@ def tsc(base: Path, units: list[str], timeout: float) -> Problems:
     if not units:
         return problems
     (base / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    if not (base / "node_modules").exists():  # the generated package's peer dependencies, for tsc and node alike
+        (base / "node_modules").symlink_to(ROOT / "node_modules")
     (base / "tsconfig.json").write_text(json.dumps({**TSCONFIG, "include": [f"{u}/*.ts" for u in units]}), encoding="utf-8")
     code, out = _run([str(NODE_BIN / "tsc"), "-p", "tsconfig.json"], base, timeout)
     for u in units:  # the package is plain .js beside its .d.ts: tsc checks the types, node imports the .js as shipped
