@@ -118,8 +118,9 @@ def _label_renamed(pair: Pair) -> Iterator[Change]:
              "A metric gained a label: more series, and sums without `by` stay right but recording rules may not.")
 def _label_added(pair: Pair) -> Iterator[Change]:
     budget = pair.new.project.series_budget
+    renamed_to = set(_label_renames(pair).values())  # a renamed label is reported by label-renamed, not as added
     for old, new in _metrics(pair).both:
-        added = [x for x in new.labels if x not in old.labels and x not in _label_renames(pair).values()]
+        added = [x for x in new.labels if x not in old.labels and x not in renamed_to]
         if not added:
             continue
         before, after = series_count(old), series_count(new)
