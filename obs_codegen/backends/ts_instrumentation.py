@@ -27,9 +27,9 @@ OTEL_BUILTINS = ("ServiceName", "createOtelMetrics", "METER_NAME", "PROMETHEUS_E
 
 
 def _camel(constant: str) -> str:
-    """`NEXT_REQUEST_COUNT` -> `nextRequestCount`."""
-    first, *rest = constant.lower().split("_")
-    return first + "".join(w[:1].upper() + w[1:] for w in rest)
+    """`NEXT_REQUEST_COUNT` -> `nextRequestCount`: the type-name rule (`pascal_case`) with a lower-case first letter."""
+    pascal = pascal_case(constant.lower())
+    return pascal[:1].lower() + pascal[1:]
 
 
 def instrumentation_view(model: Model, ctx: dict[str, Any]) -> dict[str, Any]:
