@@ -160,9 +160,22 @@ def _event_schema(event: LogEvent, defs: dict[str, Any], model: Model) -> dict[s
         "properties": props,
         "additionalProperties": False,
     }
-    if _required(event.fields):
-        schema["required"] = _required(event.fields)
+    # envelope fields the service's root schema cannot require (another event may lack them)
+    envelope = [f.name for f in model.logs.envelope_of(event) if f.required and f.name not in _always(model, event.service)]
+    if _required(event.fields) or envelope:
+        schema["required"] = sorted(envelope + _required(event.fields))
+    if event.envelope_optional:
+        schema["$comment"] = (f"lacks envelope field(s) {', '.join(event.envelope_optional)}: "
+                              f"{event.envelope_reason}")
     return schema
+
+
+def _always(model: Model, service: str) -> set[str]:
+    """Envelope fields every event of `service` requires: the root schema requires these."""
+    out = {f.name for f in model.logs.envelope if f.required}
+    for e in model.logs.events_for(service):
+        out.difference_update(e.envelope_optional)
+    return out
 
 
 def _condition(event: LogEvent, shared: bool) -> dict[str, Any]:
@@ -197,7 +210,7 @@ def service_schema(model: Model, service: str) -> dict[str, Any] | None:
         "title": "envelope",
         "description": "Fields on every log line.",
         "properties": _properties(model.logs.envelope, service, defs, model.project.hashing),
-        "required": _required(model.logs.envelope),
+        "required": [n for n in _required(model.logs.envelope) if n in _always(model, service)],
     }
     counts: dict[str, int] = {}
     for e in events:

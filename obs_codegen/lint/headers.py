@@ -114,3 +114,15 @@ def _secret_hop(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield src.diag(("headers", h.name), "header-secret-hop",
                            f"'{h.name}'{_spelled(h.name)} looks like a credential (part '{credential}'): "
                            "mark it secret: true", key=True)
+
+
+@rule("hop-external-service", "A hop to a third party points at an external party, not at a service marked "
+      "`external: true`.", "warning")
+def _external_service(model: Model, src: Source) -> Iterator[Diagnostic]:
+    services = {s.name for s in model.services}
+    for hop in model.hops:
+        if hop.external and hop.target in services:
+            yield src.diag(("hops", hop.name, "to"), "hop-external-service",
+                           f"hop '{hop.name}' reaches a third party but points at service '{hop.target}': declare "
+                           f"the third party under `externals:` and set `to:` to it (a service emits metrics, a "
+                           "third party does not)", "warning")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from ..spec import naming
+from ..spec import durations, naming
 from ..spec.loader import Source
 from ..spec.model import SLO, Alert, Metric, Model, Tag
 from .registry import _index_of, _raw, _stage, rule
@@ -136,14 +136,7 @@ def _slo_period(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 MAX_SLO_PERIOD_DAYS = 400
 
-# A Prometheus duration as the spec language writes it: one number and one unit, the whole value.
-DURATION = re.compile(r"([0-9]{1,9})(ms|s|m|h|d|w)")
-
-
-def duration_seconds(text: str) -> float | None:
-    """Seconds of a spec duration, or None when `text` is not one (`28d\n`, `1h30m`, `28 d`)."""
-    m = DURATION.fullmatch(text)
-    return None if m is None else naming.duration_seconds(m.group(0))
+duration_seconds = durations.seconds  # None when the text is not a Prometheus duration
 
 
 # --- bounds that keep the generated promtool tests exact and small ----------------------------------

@@ -10,7 +10,7 @@ and are exposed here as properties so that every backend agrees on them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -92,6 +92,16 @@ class Service:
     dashboard_uid: str
     pos: Pos
     owner: str = ""  # the `owner` label of its alerts (default: the project name)
+
+
+@dataclass(frozen=True)
+class External:
+    """A third party requests leave to (an LLM or payment provider): a hop end, never a metric source."""
+
+    name: str
+    title: str
+    description: str
+    pos: Pos
 
 
 @dataclass(frozen=True)
@@ -270,6 +280,8 @@ class LogEvent:
     discriminator: str
     fields: tuple[LogField, ...]  # the event's own fields; the envelope is separate
     pos: Pos
+    envelope_optional: tuple[str, ...] = ()  # required envelope fields this event may lack (`envelope.optional`)
+    envelope_reason: str = ""
 
     @property
     def discriminator_field(self) -> LogField | None:
@@ -286,6 +298,12 @@ class Logs:
     envelope: tuple[LogField, ...]
     objects: tuple[LogObject, ...]
     events: tuple[LogEvent, ...]
+
+    def envelope_of(self, event: LogEvent) -> tuple[LogField, ...]:
+        """The envelope as `event` carries it: fields it declares `envelope.optional` are not required."""
+        if not event.envelope_optional:
+            return self.envelope
+        return tuple(replace(f, required=False) if f.name in event.envelope_optional else f for f in self.envelope)
 
     def events_for(self, service: str) -> tuple[LogEvent, ...]:
         return tuple(e for e in self.events if e.service == service)
@@ -388,6 +406,7 @@ class Model:
     alerts: tuple[Alert, ...]
     source: bytes = field(default=b"", compare=False, repr=False)  # the spec's bytes, as read (out/spec/spec.yaml)
     targets: Targets = field(default_factory=Targets)
+    externals: tuple[External, ...] = ()
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from . import durations
+
 SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
-_DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d|w)")  # fullmatch: `$` would accept "28d\n"
-_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def prom_base(name: str) -> str:
@@ -42,10 +42,8 @@ def snake_case(name: str) -> str:
 
 
 def duration_seconds(text: str) -> float:
-    m = _DURATION.fullmatch(text)
-    if not m:
-        raise ValueError(f"not a duration: {text!r}")
-    return int(m.group(1)) * _SECONDS[m.group(2)]
+    """Seconds of a Prometheus duration the lint has accepted (`1h30m` -> 5400.0)."""
+    return durations.seconds_or_fail(text)
 
 
 def anchor(kind: str, name: str) -> str:

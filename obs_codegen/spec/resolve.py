@@ -21,6 +21,7 @@ from .model import (
     SLO,
     Alert,
     Budget,
+    External,
     Filter,
     Hashing,
     Header,
@@ -210,17 +211,40 @@ def _services(r: Resolver) -> None:
     }
 
 
+# Hop ends that are neither services nor third parties: where requests start.
+CLIENTS = ("browser", "client", "edge")
+
+
+def _externals(r: Resolver) -> None:
+    r.parts["externals"] = {}
+    for name, e in _d(r.data, "externals").items():
+        if not isinstance(e, dict):
+            continue
+        if name in r.parts["services"]:
+            r.error(("externals", name), "ref-external-is-service",
+                    f"'{name}' is both a service and an external party; a third party emits nothing, so "
+                    "remove it from one of `services:` and `externals:`", key=True)
+        r.parts["externals"][name] = External(name, _s(e, "title", name), _s(e, "description"), r.pos("externals", name))
+
+
 def _hops(r: Resolver) -> None:
     hops = {}
-    known = set(r.parts["services"]) | {"browser", "client", "edge"}
+    services, externals = r.parts["services"], r.parts["externals"]
+    known = sorted(set(services) | set(externals) | set(CLIENTS))
     for name, h in _d(r.data, "hops").items():
         if not isinstance(h, dict):
             continue
         for end in ("from", "to"):
-            if not isinstance(h.get(end), str) or h.get(end) not in known:
-                r.unknown(("hops", name, end), "service", h.get(end), known)
-        hops[name] = Hop(name, _s(h, "description"), _s(h, "from"), _s(h, "to"), bool(h.get("external", False)),
-                         r.pos("hops", name))
+            value = h.get(end)
+            if isinstance(value, str) and value not in known:
+                hint = r.hints.close(value, known)
+                r.error(("hops", name, end), "ref-unknown-service",
+                        f"unknown hop end '{value}': not a service, an external party or one of "
+                        f"{', '.join(CLIENTS)}" + (f"; did you mean '{hint}'?" if hint else
+                                                  f"; declare a third party under `externals: {{{value}: ...}}`"))
+        target = _s(h, "to")
+        hops[name] = Hop(name, _s(h, "description"), _s(h, "from"), target,
+                         target in externals or bool(h.get("external", False)), r.pos("hops", name))
     r.parts["hops"] = hops
 
 
@@ -251,18 +275,37 @@ def _tags(r: Resolver) -> None:
             deprecated=lifecycle.parse(t.get("deprecated")),
         )
     r.parts["tags"] = tags
+    raw_sets = _d(r.data, "tag_sets")
     sets: dict[str, tuple[Tag, ...]] = {}
-    for name, members in _d(r.data, "tag_sets").items():
+    for name in raw_sets:
         if name in tags:
             r.error(("tag_sets", name), "ref-ambiguous-tag-set", f"tag set '{name}' has the name of a tag", key=True)
-        found = []
-        for i, m in enumerate(members if isinstance(members, list) else []):
-            if isinstance(m, str) and m in tags:
-                found.append(tags[m])
-            else:
-                r.unknown(("tag_sets", name, i), "tag", m, tags)
-        sets[name] = tuple(found)
+        _tag_set(r, name, raw_sets, tags, sets, ())
     r.parts["tag_sets"] = sets
+
+
+def _tag_set(r: Resolver, name: str, raw: dict[str, Any], tags: dict[str, Tag], sets: dict[str, tuple[Tag, ...]],
+             chain: tuple[str, ...]) -> tuple[Tag, ...]:
+    """The tags of set `name`, members that are tag sets expanded in place (first occurrence kept)."""
+    if name in sets:
+        return sets[name]
+    found: list[Tag] = []
+    members = raw.get(name)
+    for i, m in enumerate(members if isinstance(members, list) else []):
+        if isinstance(m, str) and m in tags:
+            inner: tuple[Tag, ...] = (tags[m],)
+        elif isinstance(m, str) and m in raw:
+            if m in chain + (name,):
+                loop = " -> ".join(chain[chain.index(m):] + (name, m) if m in chain else (name, m))
+                r.error(("tag_sets", name, i), "ref-tag-set-cycle", f"tag set '{name}' includes itself ({loop})")
+                continue
+            inner = _tag_set(r, m, raw, tags, sets, chain + (name,))
+        else:
+            r.unknown(("tag_sets", name, i), "tag", m, list(tags) + list(raw))
+            continue
+        found.extend(t for t in inner if t not in found)
+    sets[name] = tuple(found)
+    return sets[name]
 
 
 def _metrics(r: Resolver) -> None:
@@ -445,9 +488,28 @@ def _logs(r: Resolver) -> None:
         if disc and not any(f.name == disc and f.required for f in fields):
             r.error(("logs", "events", key, "discriminator"), "ref-unknown-discriminator",
                     f"discriminator '{disc}' must be a required field of the event")
+        optional, reason = _envelope_override(r, _d(e, "envelope"), ("logs", "events", key, "envelope"), envelope)
         events.append(LogEvent(key, key.split(".", 1)[-1], service, _s(e, "description"), disc, fields,
-                               r.pos("logs", "events", key)))
+                               r.pos("logs", "events", key), optional, reason))
     r.parts["logs"] = Logs(_s(logs, "description"), envelope, tuple(objects.values()), tuple(events))
+
+
+def _envelope_override(r: Resolver, raw: dict[str, Any], path: tuple[Any, ...],
+                       envelope: tuple[LogField, ...]) -> tuple[tuple[str, ...], str]:
+    """An event's `envelope: {optional: [...], reason: ...}`: required envelope fields it may lack."""
+    required = [f.name for f in envelope if f.required]
+    out = []
+    for i, name in enumerate(_l(raw, "optional")):
+        if not isinstance(name, str):
+            continue
+        if name in required:
+            out.append(name)
+        elif any(f.name == name for f in envelope):
+            r.error(path + ("optional", i), "ref-envelope-optional",
+                    f"envelope field '{name}' is already optional; only a required one can be made optional")
+        else:
+            r.unknown(path + ("optional", i), "envelope-field", name, [f.name for f in envelope])
+    return tuple(out), _s(raw, "reason")
 
 
 def _budgets(r: Resolver) -> None:
@@ -597,7 +659,7 @@ def _min_requests(q: dict[str, Any]) -> float:
 
 
 PASSES: tuple[Callable[[Resolver], None], ...] = (
-    _project, _services, _hops, _tags, _metrics, _headers, _logs, _budgets, _slos, _alerts,
+    _project, _services, _externals, _hops, _tags, _metrics, _headers, _logs, _budgets, _slos, _alerts,
 )
 
 
@@ -621,5 +683,6 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
         alerts=p["alerts"],
         source=src.raw,
         targets=_targets(r),
+        externals=tuple(p["externals"].values()),
     )
     return model, r.diags

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import durations
 from .lifecycle import DATE
 from .targets import SCHEMA as TARGETS
 
@@ -20,7 +21,10 @@ NAME = r"^[a-z][a-z0-9_]*$"
 DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 IDENT = r"^[A-Za-z][A-Za-z0-9_]*$"
 KEBAB = r"^[a-z][a-z0-9-]*$"
-DURATION = r"^[0-9]+(ms|s|m|h|d|w)$"
+# An environment name is a Prometheus label value (`eu-prod`, `us-east-1`, `staging.2`) and a string
+# literal in generated code, never an identifier; at most a DNS label so it can name a namespace.
+ENV_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
+DURATION = durations.PATTERN
 # Names that become file, directory or module names in out/ (project, packages, services, SLOs,
 # alerts) and Kubernetes object names downstream: at most a DNS label's 63 characters, far inside
 # every file system's 255-byte component limit once a prefix and suffix are added.
@@ -131,7 +135,8 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "description": DESC,
                 "metric_prefix": _str("First segment of every metric name.", pattern=NAME),
                 "environments": _list(
-                    {"type": "string", "pattern": NAME}, "Deployment environments.", minItems=1, uniqueItems=True
+                    {"type": "string", "pattern": ENV_NAME}, "Deployment environments: label values such as prod, eu-prod, "
+                    "us-east-1.", minItems=1, uniqueItems=True
                 ),
                 "packages": _obj(
                     {
@@ -150,7 +155,7 @@ SPEC_SCHEMA: dict[str, Any] = {
                     }
                 ),
                 "alerting": _obj(
-                    {"page_environments": _list({"type": "string", "pattern": NAME},
+                    {"page_environments": _list({"type": "string", "pattern": ENV_NAME},
                                                 "Environments where `severity: page` pages (default: the first "
                                                 "environment); elsewhere it becomes a ticket.", uniqueItems=True)},
                     description="How alerts are routed.",
@@ -168,9 +173,10 @@ SPEC_SCHEMA: dict[str, Any] = {
             _obj(
                 {
                     "description": DESC,
-                    "from": _str("Service (or client) the request leaves."),
-                    "to": _str("Service the request reaches."),
-                    "external": {"type": "boolean", "description": "The receiver is a third party."},
+                    "from": _str("Service, external party or client (browser, client, edge) the request leaves."),
+                    "to": _str("Service or external party the request reaches."),
+                    "external": {"type": "boolean", "description": "The receiver is a third party (implied when "
+                                 "`to` is an external party; prefer declaring it under `externals:`)."},
                 },
                 ("description", "from", "to"),
             ),
@@ -183,6 +189,12 @@ SPEC_SCHEMA: dict[str, Any] = {
             NAME,
             "Services that emit metrics and logs.",
             FILE_NAME_MAX,
+        ),
+        "externals": _map(
+            _obj({"title": _str("Display name."), "description": DESC}, ("description",)),
+            KEBAB,
+            "Third parties requests leave to (LLM, payment, email providers): hop ends that emit no metrics "
+            "or logs; secrets and identities never cross a hop to one.",
         ),
         "hashing": _obj(
             {
@@ -220,7 +232,7 @@ SPEC_SCHEMA: dict[str, Any] = {
         "tag_sets": _map(
             _list({"type": "string"}, minItems=1, uniqueItems=True),
             NAME,
-            "Named lists of tags, usable wherever a metric lists tags.",
+            "Named lists of tags and other tag sets (expanded in place), usable wherever a metric lists tags.",
         ),
         "bucket_sets": _map(
             _list({"type": "number"}, minItems=1, uniqueItems=True),
@@ -311,6 +323,15 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "description": DESC,
                             "discriminator": _str("Field whose presence and value identify this event."),
                             "fields": _map(FIELD, IDENT),
+                            "envelope": _obj(
+                                {"optional": _list({"type": "string"}, "Required envelope fields this event may "
+                                                   "lack (a cron job or a mobile crash has no requestId).",
+                                                   minItems=1, uniqueItems=True),
+                                 "reason": _str("Why these lines lack them (shown in the catalog and schemas).",
+                                                minLength=1)},
+                                ("optional", "reason"),
+                                "How this event's lines differ from the envelope.",
+                            ),
                         },
                         ("service", "description", "discriminator", "fields"),
                     ),

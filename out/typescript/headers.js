@@ -185,7 +185,7 @@ export const HOPS = {
     name: "py-provider",
     description: "FastAPI to an upstream LLM/STT/TTS provider (third party).",
     source: "py",
-    target: "provider",
+    target: "upstream-provider",
     external: true,
     allowed: [X_REQUEST_ID, TRACEPARENT],
   },

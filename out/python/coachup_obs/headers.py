@@ -244,7 +244,7 @@ HOPS: Final[Mapping[str, HopSpec]] = MappingProxyType({
         name='py-provider',
         description='FastAPI to an upstream LLM/STT/TTS provider (third party).',
         source='py',
-        target='provider',
+        target='upstream-provider',
         external=True,
         allowed=(X_REQUEST_ID, TRACEPARENT),
     ),

@@ -9,7 +9,7 @@
  * only its fields (and their objects' fields) are kept. The message goes to `options.messageField` when that is a field of the
  * event, and is dropped otherwise (the default). `createLogger` wraps it for a sink:
  *
- *     const log = createLogger({ service: "worker", env: "live", sink: "console" });
+ *     const log = createLogger({ service: "worker", env: "eu-prod", sink: "console" });
  *     log.info({ ...fields }, "call done");
  *
  * With pino, create the logger with `pino(PINO_OPTIONS)` (no pid, hostname, time or msg of its own;

@@ -19,6 +19,8 @@ export const LOG_EVENT_FIELDS = {
   "worker": [
     ["queue", new Set(["durationSeconds", "payloadBytes", "queue", "reason"]), new Map([
     ])],
+    ["enqueued", new Set(["enqueued"]), new Map([
+    ])],
   ],
 };
 

@@ -6,7 +6,7 @@
  */
 
 export type HeaderGroup = "required" | "recommended" | "sse" | "tracing" | "provider";
-export type HopName = "sync-worker";
+export type HopName = "sync-worker" | "worker-apns";
 
 export interface HeaderSpec {
   readonly name: string;

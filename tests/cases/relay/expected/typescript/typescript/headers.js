@@ -47,6 +47,14 @@ export const HOPS = {
     external: false,
     allowed: [X_REQUEST_ID, X_DEVICE_ID],
   },
+  "worker-apns": {
+    name: "worker-apns",
+    description: "Worker sending push notifications through Apple's push service.",
+    source: "worker",
+    target: "apns",
+    external: true,
+    allowed: [],
+  },
 };
 export const STRIP_UNKNOWN_HEADERS = true;
 export const HEADER_DEFAULT_MAX_BYTES = 256;

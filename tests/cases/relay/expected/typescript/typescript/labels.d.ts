@@ -28,7 +28,7 @@ export interface LabelCheck {
 export declare const LABEL_CHECKS: {
   readonly "worker.job.runs": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly queue: {
       readonly values: readonly ["email", "export", "billing"];
@@ -36,7 +36,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "worker.job.failures": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly queue: {
       readonly values: readonly ["email", "export", "billing"];
@@ -47,7 +47,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "worker.job.duration_seconds": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly queue: {
       readonly values: readonly ["email", "export", "billing"];
@@ -55,7 +55,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "worker.queue.oldest_age_seconds": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly queue: {
       readonly values: readonly ["email", "export", "billing"];
@@ -63,17 +63,17 @@ export declare const LABEL_CHECKS: {
   };
   readonly "worker.pool.free_slots": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
   };
   readonly "worker.memory.rss_bytes": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
   };
   readonly "mobile.network.requests": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly platform: {
       readonly values: readonly ["ios", "android"];
@@ -81,7 +81,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "mobile.network.errors": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly platform: {
       readonly values: readonly ["ios", "android"];
@@ -89,7 +89,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "mobile.sync.payload_bytes": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly platform: {
       readonly values: readonly ["ios", "android"];
@@ -97,7 +97,7 @@ export declare const LABEL_CHECKS: {
   };
   readonly "mobile.sync.bytes": {
     readonly stage: {
-      readonly values: readonly ["live", "canary", "sandbox"];
+      readonly values: readonly ["eu-prod", "us-prod", "sandbox"];
     };
     readonly platform: {
       readonly values: readonly ["ios", "android"];

@@ -17,7 +17,7 @@ export function setLabelChecks(on) {
 export const LABEL_CHECKS = {
   "worker.job.runs": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     queue: {
       values: ["email", "export", "billing"],
@@ -25,7 +25,7 @@ export const LABEL_CHECKS = {
   },
   "worker.job.failures": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     queue: {
       values: ["email", "export", "billing"],
@@ -36,7 +36,7 @@ export const LABEL_CHECKS = {
   },
   "worker.job.duration_seconds": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     queue: {
       values: ["email", "export", "billing"],
@@ -44,7 +44,7 @@ export const LABEL_CHECKS = {
   },
   "worker.queue.oldest_age_seconds": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     queue: {
       values: ["email", "export", "billing"],
@@ -52,17 +52,17 @@ export const LABEL_CHECKS = {
   },
   "worker.pool.free_slots": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
   },
   "worker.memory.rss_bytes": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
   },
   "mobile.network.requests": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     platform: {
       values: ["ios", "android"],
@@ -70,7 +70,7 @@ export const LABEL_CHECKS = {
   },
   "mobile.network.errors": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     platform: {
       values: ["ios", "android"],
@@ -78,7 +78,7 @@ export const LABEL_CHECKS = {
   },
   "mobile.sync.payload_bytes": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     platform: {
       values: ["ios", "android"],
@@ -86,7 +86,7 @@ export const LABEL_CHECKS = {
   },
   "mobile.sync.bytes": {
     stage: {
-      values: ["live", "canary", "sandbox"],
+      values: ["eu-prod", "us-prod", "sandbox"],
     },
     platform: {
       values: ["ios", "android"],

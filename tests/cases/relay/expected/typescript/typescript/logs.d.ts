@@ -44,12 +44,29 @@ export interface WorkerJobRunEvent {
   reason?: ReasonValue;
 }
 
+/** worker.cron_tick: The scheduler woke up and enqueued its periodic jobs. */
+export interface WorkerCronTickEvent {
+  /** Time. */
+  ts: string;
+  /** Level. */
+  level: "info" | "warn" | "error";
+  /** Service. */
+  service: "worker";
+  /** Deployment stage. */
+  stage: StageValue;
+  /** Request or job id. */
+  requestId?: string;
+  /** Jobs enqueued by this tick. */
+  enqueued: number;
+}
+
 /** Every log event, discriminated by `service` and each event's own discriminator field. */
-export type LogEvent = WorkerJobRunEvent;
+export type LogEvent = WorkerJobRunEvent | WorkerCronTickEvent;
 
 /** Event type by spec key. */
 export interface LogEvents {
   "worker.job_run": WorkerJobRunEvent;
+  "worker.cron_tick": WorkerCronTickEvent;
 }
 
 export type LogEventKey = keyof LogEvents;

@@ -45,7 +45,7 @@ export type LabelsOf<M extends MetricSpec> = { readonly [L in M["labels"][number
 /** Allowed values of each enum tag. */
 export declare const TAG_VALUES: {
   /** Deployment stage. */
-  readonly stage: readonly ["live", "canary", "sandbox"];
+  readonly stage: readonly ["eu-prod", "us-prod", "sandbox"];
   /** Job queue. */
   readonly queue: readonly ["email", "export", "billing"];
   /** Why a job run failed. */

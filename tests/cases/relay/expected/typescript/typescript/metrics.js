@@ -2,7 +2,7 @@
 // Metric constants and enum tag values (dependency-free, runtime-neutral). Types and docs: metrics.d.ts.
 
 export const TAG_VALUES = {
-  stage: ["live", "canary", "sandbox"],
+  stage: ["eu-prod", "us-prod", "sandbox"],
   queue: ["email", "export", "billing"],
   reason: ["timeout", "crash", "oom"],
   platform: ["ios", "android"],

@@ -38,6 +38,7 @@ from .logs import (
     LOG_EVENT_KEYS,
     LogEnvelope,
     LogEvent,
+    WorkerCronTickEvent,
     WorkerJobRunEvent,
     log_line,
 )
@@ -109,6 +110,7 @@ __all__ = [
     'WORKER_MEMORY_RSS_BYTES',
     'WORKER_POOL_FREE_SLOTS',
     'WORKER_QUEUE_OLDEST_AGE_SECONDS',
+    'WorkerCronTickEvent',
     'WorkerJobRunEvent',
     'X_DEVICE_ID',
     'X_REQUEST_ID',

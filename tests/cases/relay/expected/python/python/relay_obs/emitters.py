@@ -9,10 +9,10 @@ with `bind_request_id` for the current request or task); the event is the servic
 discriminator is in `fields`, and only its fields (and their objects' fields) are kept. The library's message goes to
 `message_field` when that is a field of the event, and is dropped otherwise (the default):
 
-    handler.setFormatter(JsonFormatter(service='worker', env='live'))
+    handler.setFormatter(JsonFormatter(service='worker', env='eu-prod'))
     logging.getLogger(__name__).info("call done", extra={"obs": {...}})
 
-    structlog.configure(processors=[StructlogProcessor(service='worker', env='live'),
+    structlog.configure(processors=[StructlogProcessor(service='worker', env='eu-prod'),
                                     structlog.processors.JSONRenderer()])
     structlog.get_logger().info("call done", **fields)
 """
@@ -44,6 +44,8 @@ LEVELS: Final[Mapping[str, str]] = {
 EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]]], ...]]] = {
     'worker': (
         ('queue', frozenset(('durationSeconds', 'payloadBytes', 'queue', 'reason')), {
+        }),
+        ('enqueued', frozenset(('enqueued',)), {
         }),
     ),
 }

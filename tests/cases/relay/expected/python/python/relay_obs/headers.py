@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Final, Literal, NamedTuple
 
 HeaderGroup = Literal['required', 'recommended', 'sse', 'tracing', 'provider']
-HopName = Literal['sync-worker']
+HopName = Literal['sync-worker', 'worker-apns']
 HeaderName = Literal['x-request-id', 'x-device-id']
 
 
@@ -96,6 +96,14 @@ HOPS: Final[Mapping[str, HopSpec]] = MappingProxyType({
         target='worker',
         external=False,
         allowed=(X_REQUEST_ID, X_DEVICE_ID),
+    ),
+    'worker-apns': HopSpec(
+        name='worker-apns',
+        description="Worker sending push notifications through Apple's push service.",
+        source='worker',
+        target='apns',
+        external=True,
+        allowed=(),
     ),
 })
 

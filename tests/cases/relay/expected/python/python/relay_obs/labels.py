@@ -64,42 +64,42 @@ def set_label_checks(enabled: bool) -> None:
 # metric key -> label -> its check.
 LABEL_CHECKS: Final[Mapping[str, Mapping[str, LabelCheck]]] = MappingProxyType({
     'worker.job.runs': MappingProxyType({
-        'stage': LabelCheck('worker.job.runs', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.job.runs', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'queue': LabelCheck('worker.job.runs', 'queue', values=('email', 'export', 'billing')),
     }),
     'worker.job.failures': MappingProxyType({
-        'stage': LabelCheck('worker.job.failures', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.job.failures', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'queue': LabelCheck('worker.job.failures', 'queue', values=('email', 'export', 'billing')),
         'failure_reason': LabelCheck('worker.job.failures', 'failure_reason', values=('timeout', 'crash', 'oom')),
     }),
     'worker.job.duration_seconds': MappingProxyType({
-        'stage': LabelCheck('worker.job.duration_seconds', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.job.duration_seconds', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'queue': LabelCheck('worker.job.duration_seconds', 'queue', values=('email', 'export', 'billing')),
     }),
     'worker.queue.oldest_age_seconds': MappingProxyType({
-        'stage': LabelCheck('worker.queue.oldest_age_seconds', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.queue.oldest_age_seconds', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'queue': LabelCheck('worker.queue.oldest_age_seconds', 'queue', values=('email', 'export', 'billing')),
     }),
     'worker.pool.free_slots': MappingProxyType({
-        'stage': LabelCheck('worker.pool.free_slots', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.pool.free_slots', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
     }),
     'worker.memory.rss_bytes': MappingProxyType({
-        'stage': LabelCheck('worker.memory.rss_bytes', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('worker.memory.rss_bytes', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
     }),
     'mobile.network.requests': MappingProxyType({
-        'stage': LabelCheck('mobile.network.requests', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('mobile.network.requests', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'platform': LabelCheck('mobile.network.requests', 'platform', values=('ios', 'android')),
     }),
     'mobile.network.errors': MappingProxyType({
-        'stage': LabelCheck('mobile.network.errors', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('mobile.network.errors', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'platform': LabelCheck('mobile.network.errors', 'platform', values=('ios', 'android')),
     }),
     'mobile.sync.payload_bytes': MappingProxyType({
-        'stage': LabelCheck('mobile.sync.payload_bytes', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('mobile.sync.payload_bytes', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'platform': LabelCheck('mobile.sync.payload_bytes', 'platform', values=('ios', 'android')),
     }),
     'mobile.sync.bytes': MappingProxyType({
-        'stage': LabelCheck('mobile.sync.bytes', 'stage', values=('live', 'canary', 'sandbox')),
+        'stage': LabelCheck('mobile.sync.bytes', 'stage', values=('eu-prod', 'us-prod', 'sandbox')),
         'platform': LabelCheck('mobile.sync.bytes', 'platform', values=('ios', 'android')),
     }),
 })

@@ -37,8 +37,18 @@ class WorkerJobRunEvent(TypedDict):
     reason: NotRequired[ReasonValue]  # Failure reason of a failed run.
 
 
-LogEvent = WorkerJobRunEvent
-LOG_EVENT_KEYS: Final[tuple[str, ...]] = ('worker.job_run',)
+# worker.cron_tick: The scheduler woke up and enqueued its periodic jobs.
+class WorkerCronTickEvent(TypedDict):
+    ts: str  # Time.
+    level: Literal['info', 'warn', 'error']  # Level.
+    service: Literal['worker']  # Service.
+    stage: StageValue  # Deployment stage.
+    requestId: NotRequired[str]  # Request or job id.
+    enqueued: int  # Jobs enqueued by this tick.
+
+
+LogEvent = WorkerJobRunEvent | WorkerCronTickEvent
+LOG_EVENT_KEYS: Final[tuple[str, ...]] = ('worker.job_run', 'worker.cron_tick')
 
 # Field names that must never appear in a log event (raw personal data or content).
 FORBIDDEN_LOG_FIELDS: Final[tuple[str, ...]] = ()

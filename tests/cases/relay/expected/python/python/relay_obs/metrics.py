@@ -40,7 +40,7 @@ class MetricSpec:
 
 
 # Deployment stage.
-StageValue = Literal['live', 'canary', 'sandbox']
+StageValue = Literal['eu-prod', 'us-prod', 'sandbox']
 
 
 # Job queue.
@@ -56,7 +56,7 @@ PlatformValue = Literal['ios', 'android']
 
 # Allowed values of each enum tag.
 TAG_VALUES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
-    'stage': ('live', 'canary', 'sandbox'),
+    'stage': ('eu-prod', 'us-prod', 'sandbox'),
     'queue': ('email', 'export', 'billing'),
     'reason': ('timeout', 'crash', 'oom'),
     'platform': ('ios', 'android'),
