@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic
 from ..spec.loader import Source
 from ..spec.model import LogField, Model
 from .field_names import raw_content_reason
-from .registry import rule
+from .registry import log_fields, rule
 
 # --- logs ---------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def string_bound(f: LogField) -> float | None:
 @rule("log-field-raw-content", "Log fields whose names mean raw PII, raw content or secrets are rejected.")
 def _raw_content(model: Model, src: Source) -> Iterator[Diagnostic]:
     forbidden = tuple(model.project.forbidden_log_fields) + tuple(h.name for h in model.headers if h.secret)
-    for path, f in _log_fields(model):
+    for path, f in log_fields(model):
         why = raw_content_reason(f.name, f.type, forbidden, string_bound(f) if f.type == "string" else None)
         if why:
             yield src.diag(path, "log-field-raw-content",
@@ -44,7 +44,7 @@ def _raw_content(model: Model, src: Source) -> Iterator[Diagnostic]:
 @rule("log-string-unbounded",
       "Free-text log fields are bounded by max_length or a pattern with no *, + or {n,}, to at most 1024 characters.")
 def _string_unbounded(model: Model, src: Source) -> Iterator[Diagnostic]:
-    for path, f in _log_fields(model):
+    for path, f in log_fields(model):
         bound = string_bound(f) if f.type == "string" else 0
         if bound is None or bound <= MAX_FREE_TEXT:
             continue
@@ -62,7 +62,7 @@ def _string_unbounded(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 @rule("log-field-hashed", "Identifier fields in logs are hashed ids (tag of type hashed_id).")
 def _log_hashed(model: Model, src: Source) -> Iterator[Diagnostic]:
-    for path, f in _log_fields(model):
+    for path, f in log_fields(model):
         if f.name.endswith("Hash") and f.type != "hashed_id":
             yield src.diag(path, "log-field-hashed",
                            f"'{f.name}' must reference a hashed_id tag (`tag: ...`)", key=True)
@@ -108,7 +108,7 @@ def _pattern_portability(model: Model, src: Source) -> Iterator[Diagnostic]:
     from ..backends.ecma_regex import portability_error
 
     seen: set[tuple[object, ...]] = set()
-    for path, f in _log_fields(model):
+    for path, f in log_fields(model):
         own = _raw_at(src, *path, "pattern")
         if f.type == "string" and isinstance(own, str):
             where: tuple[object, ...] = path + ("pattern",)
@@ -134,14 +134,3 @@ def _raw_at(src: Source, *path: object) -> object:
     for p in path:
         node = node.get(p) if isinstance(node, dict) else None
     return node
-
-
-def _log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], LogField]]:
-    for f in model.logs.envelope:
-        yield ("logs", "envelope", f.name), f
-    for o in model.logs.objects:
-        for f in o.fields:
-            yield ("logs", "objects", o.name, "fields", f.name), f
-    for e in model.logs.events:
-        for f in e.fields:
-            yield ("logs", "events", e.key, "fields", f.name), f

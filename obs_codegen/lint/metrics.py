@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from ..diagnostics import Diagnostic
 from ..spec import naming, units
 from ..spec.loader import Source
 from ..spec.model import Filter, Metric, Model, Tag
-from .registry import _index_of, _raw, _valid_regex, rule
+from .registry import _index_of, _raw, _valid_regex, log_fields, rule
 
 # --- metrics ----------------------------------------------------------------------
 
@@ -258,14 +259,23 @@ def _label_value(model: Model, src: Source) -> Iterator[Diagnostic]:
 
 # --- units, aggregation and declared relationships ---------------------------------
 
-@rule("metric-unit-unmapped", "The metric's unit has a Grafana unit in obs_codegen/spec/units.json.",
-      severity="warning")
+@rule("metric-unit-unmapped", "A metric's or log field's unit is a built-in unit (obs_codegen/spec/units.json) "
+      "or one declared under `units:`.")
 def _unit_unmapped(model: Model, src: Source) -> Iterator[Diagnostic]:
-    for m in model.metrics:
-        if not units.known(m.unit):
-            yield src.diag(("metrics", m.key, "unit"), "metric-unit-unmapped",
-                           f"unit '{m.unit}' of '{m.key}' has no Grafana unit; dashboards show it as a plain number "
-                           f"(known: {', '.join(sorted(units.table()))})", severity="warning")
+    declared = src.data.get("units") if isinstance(src.data, dict) else None
+    custom = set(declared) if isinstance(declared, dict) else set()
+    where: list[tuple[tuple[object, ...], str, str]] = [(("metrics", m.key, "unit"), m.unit, f"'{m.key}'")
+                                                         for m in model.metrics]
+    for fpath, f in log_fields(model):
+        if f.unit is not None:
+            where.append((fpath + ("unit",), f.unit, f"log field '{f.name}'"))
+    for path, unit, what in where:
+        if not units.known(unit) and unit not in custom:
+            hint = difflib.get_close_matches(unit, sorted(units.table()) + sorted(custom), n=1)
+            yield src.diag(path, "metric-unit-unmapped",
+                           f"unknown unit '{unit}' of {what}"
+                           + (f"; did you mean '{hint[0]}'?" if hint else "")
+                           + f" (built in: {', '.join(sorted(units.table()))}; declare another under `units:`)")
 
 
 @rule("metric-aggregation", "Only gauges declare an `aggregation` (counters are summed, histograms merged).")

@@ -11,13 +11,13 @@ without a function, so `obs-codegen lint --list-rules` documents every id.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..spec.loader import Source
-from ..spec.model import Model
+from ..spec.model import LogField, Model
 
 Check = Callable[[Model, Source], Iterable[Diagnostic]]
 
@@ -72,6 +72,7 @@ for _id, _purpose in (
     ("ref-missing-environment", "A per-environment value misses an environment."),
     ("ref-missing-values", "An enum tag or field has no values."),
     ("ref-ambiguous-tag-set", "A tag set has the name of a tag."),
+    ("ref-object-cycle", "A log object nests itself, directly or through other objects."),
     ("ref-tag-set-cycle", "A tag set includes itself, directly or through other tag sets."),
     ("ref-external-is-service", "A name is declared both as a service and as an external party."),
     ("ref-unknown-envelope-field", "An event's `envelope.optional` names a field the envelope does not have."),
@@ -107,6 +108,18 @@ def _valid_regex(pattern: str) -> bool:
     except (re.error, OverflowError, RecursionError):  # `a{4294967296}`, parentheses nested 1000 deep
         return False
     return True
+
+
+def log_fields(model: Model) -> Iterator[tuple[tuple[str, ...], LogField]]:
+    """(spec path, field) of every log field: the envelope, each object's and each event's."""
+    for f in model.logs.envelope:
+        yield ("logs", "envelope", f.name), f
+    for o in model.logs.objects:
+        for f in o.fields:
+            yield ("logs", "objects", o.name, "fields", f.name), f
+    for e in model.logs.events:
+        for f in e.fields:
+            yield ("logs", "events", e.key, "fields", f.name), f
 
 
 def run_rules(model: Model, src: Source, sound: bool = True) -> list[Diagnostic]:

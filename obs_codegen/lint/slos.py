@@ -259,8 +259,12 @@ def _slo_objective(model: Model, src: Source) -> Iterator[Diagnostic]:
         for env, v in s.objective.values if per_env else s.objective.values[:1]:
             path = ("slos", s.name, "objective") + ((env,) if per_env else ())
             where = f" for {env}" if per_env else ""
-            if not 0 < v < 100:
-                yield src.diag(path, "slo-objective", f"objective{where} must be a percentage between 0 and 100, got {v:g}")
+            if v >= 100:
+                yield src.diag(path, "slo-objective",
+                               f"objective{where} of {v:g}% leaves no error budget (one failure breaks it): use a "
+                               "percentage below 100, such as 99.9")
+            elif v <= 0:
+                yield src.diag(path, "slo-objective", f"objective{where} must be a percentage above 0, got {v:g}")
             elif decimals(v) > OBJECTIVE_DECIMALS:
                 yield src.diag(path, "slo-objective",
                                f"objective {v!r}{where} has more than {OBJECTIVE_DECIMALS} decimals (at most 99.9999): "

@@ -360,6 +360,10 @@ _RULE_BY_VALIDATOR = {
 }
 
 
+def _kind(value: Any) -> str:
+    return {bool: "boolean", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)
+
+
 def validate_shape(src: Source) -> list[Diagnostic]:
     """Validate `src.data` against the spec JSON Schema; one diagnostic per violation."""
     from .patterns import SpecValidator
@@ -390,9 +394,17 @@ def validate_shape(src: Source) -> list[Diagnostic]:
             continue
         if err.validator in ("enum", "const"):
             allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
+            same = [a for a in allowed if str(a) == str(err.instance)]  # `version: "1"`: right text, wrong type
+            if same:
+                diags.append(src.diag(path, rule, f"{where} must be the {_kind(same[0])} {same[0]!r}, not the "
+                                                  f"{_kind(err.instance)} {err.instance!r}"
+                                                  + (" (remove the quotes)" if isinstance(err.instance, str) else "")))
+                continue
             hint = difflib.get_close_matches(str(err.instance), [str(a) for a in allowed], n=1)
             more = f"; did you mean '{hint[0]}'?" if hint else ""
-            diags.append(src.diag(path, rule, f"{where}: {err.instance!r} is not one of {allowed}{more}"))
+            shown = allowed[0] if len(allowed) == 1 else ", ".join(str(a) for a in allowed)
+            diags.append(src.diag(path, rule, f"{where}: {err.instance!r} is not {'' if len(allowed) == 1 else 'one of '}"
+                                              f"{shown}{more}"))
             continue
         diags.append(src.diag(path, rule, f"{where}: {err.message}"))
     return diags

@@ -163,6 +163,7 @@ class Metric:
     part_of: str | None = None  # counters: key of the total this counts a failure/subset of
     renamed_from: str | None = None  # the spec name it had before (for `obs-codegen diff`)
     deprecated: Deprecation | None = None
+    custom_unit: str | None = None  # Grafana unit of a spec-declared (`units:`) unit
 
     @property
     def display_title(self) -> str:

@@ -311,6 +311,8 @@ def _tag_set(r: Resolver, name: str, raw: dict[str, Any], tags: dict[str, Tag], 
 def _metrics(r: Resolver) -> None:
     prefix = r.parts["project"].metric_prefix
     bucket_sets = _d(r.data, "bucket_sets")
+    custom_units = {name: _s(u, "grafana", f"suffix: {name}") for name, u in _d(r.data, "units").items()
+                    if isinstance(u, dict)}
     metrics = {}
     for key, m in _d(r.data, "metrics").items():
         if not isinstance(m, dict):
@@ -345,6 +347,7 @@ def _metrics(r: Resolver) -> None:
             part_of=m["part_of"] if isinstance(m.get("part_of"), str) else None,
             renamed_from=_opt(m, "renamed_from"),
             deprecated=lifecycle.parse(m.get("deprecated")),
+            custom_unit=custom_units.get(_s(m, "unit", "none")),
         )
     for key, metric in metrics.items():
         if metric.part_of is not None and metric.part_of not in metrics:
@@ -469,14 +472,36 @@ def _fields(r: Resolver, raw: Any, path: tuple[Any, ...], objects: dict[str, Log
     return tuple(out)
 
 
+def _object(r: Resolver, name: str, raw: dict[str, Any], objects: dict[str, LogObject],
+            chain: tuple[str, ...]) -> None:
+    """Resolve object `name` after the objects its fields nest (in any order in the spec); a cycle is an error."""
+    if name in objects:
+        return
+    fields = _d(raw[name], "fields")
+    for fname, f in fields.items():
+        inner = f.get("object") if isinstance(f, dict) else None
+        if not isinstance(inner, str) or inner not in raw or inner in objects:
+            continue
+        if inner == name or inner in chain:
+            loop = " -> ".join((chain[chain.index(inner):] if inner in chain else ()) + (name, inner))
+            r.error(("logs", "objects", name, "fields", fname, "object"), "ref-object-cycle",
+                    (f"object '{name}' contains itself" if inner == name else f"objects nest each other ({loop})")
+                    + ": a JSON log line cannot nest an object in itself; flatten the inner level")
+            fields = {k: v for k, v in fields.items() if k != fname}
+            continue
+        _object(r, inner, raw, objects, chain + (name,))
+    objects[name] = LogObject(name, _s(raw[name], "description"),
+                              _fields(r, fields, ("logs", "objects", name, "fields"), objects),
+                              r.pos("logs", "objects", name))
+
+
 def _logs(r: Resolver) -> None:
     logs = _d(r.data, "logs")
+    raw_objects = {k: v for k, v in _d(logs, "objects").items() if isinstance(v, dict)}
     objects: dict[str, LogObject] = {}
-    for name, o in _d(logs, "objects").items():
-        if isinstance(o, dict):
-            objects[name] = LogObject(name, _s(o, "description"),
-                                      _fields(r, o.get("fields"), ("logs", "objects", name, "fields"), objects),
-                                      r.pos("logs", "objects", name))
+    for name in raw_objects:
+        _object(r, name, raw_objects, objects, ())
+    objects = {k: objects[k] for k in raw_objects if k in objects}  # spec order, not resolution order
     envelope = _fields(r, logs.get("envelope"), ("logs", "envelope"), objects)
     events = []
     for key, e in _d(logs, "events").items():

@@ -239,6 +239,13 @@ SPEC_SCHEMA: dict[str, Any] = {
             NAME,
             "Named histogram bucket bounds, ascending.",
         ),
+        "units": _map(
+            _obj({"description": DESC,
+                  "grafana": _str("Grafana unit id of a value (default `suffix: <name>`; rates show "
+                                  "`suffix: <name>/s`).", minLength=1, maxLength=60)}, ("description",)),
+            NAME,
+            "Units beyond the built-in list (obs_codegen/spec/units.json), for metrics and log fields.",
+        ),
         "metrics": _map(
             _obj(
                 {

@@ -137,7 +137,9 @@ def legend_of(labels: tuple[str, ...], fallback: str) -> str:
 
 
 def display(metric: Metric, use: units.Use) -> units.Display:
-    """The Grafana unit (and scaling) of the metric's value, rate or total, from the unit table."""
+    """The Grafana unit (and scaling) of the metric's value, rate or total: the unit table's, or a declared unit's."""
+    if metric.custom_unit is not None:
+        return units.Display(f"suffix: {metric.unit}/s" if use == "rate" else metric.custom_unit)
     return units.display(metric.unit, use)
 
 
