@@ -57,7 +57,11 @@ class Hashing:
 
     @property
     def hex_pattern(self) -> str:
-        return f"[0-9a-f]{{{self.hex_chars}}}"
+        """The digest as the generated helpers emit it (`hex_chars` digits) or in full (64: `sha256(id + salt)`
+        as the seed describes it, from a service that hashes without the helpers)."""
+        if self.hex_chars >= 64:
+            return "[0-9a-f]{64}"
+        return f"[0-9a-f]{{{self.hex_chars}}}(?:[0-9a-f]{{{64 - self.hex_chars}}})?"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from . import lifecycle, naming
+from . import header_formats, lifecycle, naming
 from .hints import Hinter
 from .loader import Source
 from .model import (
@@ -39,11 +39,6 @@ from .model import (
     Tag,
 )
 from .targets import Targets, resolve_targets
-
-UUID_V4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-TRACEPARENT = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
-BEARER_JWT = r"^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"
-TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 
 
 def _d(data: Any, key: str) -> dict[str, Any]:
@@ -356,12 +351,8 @@ def _metrics(r: Resolver) -> None:
 
 
 def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashing) -> str:
-    if fmt == "uuid-v4":
-        return UUID_V4
-    if fmt == "traceparent":
-        return TRACEPARENT
-    if fmt == "bearer-jwt":
-        return BEARER_JWT
+    if fmt in header_formats.PATTERNS and fmt != "token":
+        return header_formats.PATTERNS[fmt]
     if fmt == "literal":
         return "^" + re.escape(value or "") + "$"
     if fmt == "hashed-id" and tag is not None:
@@ -370,7 +361,7 @@ def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashi
         return "^(" + "|".join(re.escape(v) for v in tag.values) + ")$"
     if tag is not None and tag.pattern:
         return anchored(tag.pattern)
-    return TOKEN
+    return header_formats.TOKEN
 
 
 def anchored(pattern: str) -> str:
@@ -410,7 +401,10 @@ def _headers(r: Resolver) -> None:
         value = h.get("value") if isinstance(h.get("value"), str) else None
         max_bytes = h.get("max_bytes")
         if not isinstance(max_bytes, int):
-            max_bytes = project.header_default_max_bytes
+            hashed = (len((tag.prefix or "").encode()) + 64 if tag is not None and tag.kind == "hashed_id"
+                      and not tag.opaque_pattern else None)  # an opaque form's length is the tag's own business
+            max_bytes = header_formats.default_max_bytes(fmt, tag.values if tag is not None else (), value, hashed,
+                                                         project.header_default_max_bytes)
         headers.append(Header(
             name=name, group=_s(h, "group", "recommended"), required=bool(h.get("required", False)),
             description=_s(h, "description"), format=fmt, tag=tag, value=value, max_bytes=max_bytes,

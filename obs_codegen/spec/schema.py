@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import durations
+from . import durations, header_formats
 from .lifecycle import DATE
 from .targets import SCHEMA as TARGETS
 
@@ -290,12 +290,16 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "required": {"type": "boolean", "description": "Must be present on every request."},
                     "description": DESC,
                     "format": {
-                        "enum": ["uuid-v4", "bearer-jwt", "hashed-id", "traceparent", "enum", "token", "literal"],
-                        "description": "Value format, validated at each boundary.",
+                        "enum": list(header_formats.FORMATS),
+                        "description": "Value format, validated at each boundary (tracestate and baggage per the "
+                                       "W3C Trace Context and Baggage specs).",
                     },
                     "tag": _str("Tag giving values, pattern or hash prefix (formats hashed-id, enum, token)."),
                     "value": _str("The only value (format: literal)."),
-                    "max_bytes": {"type": "integer", "minimum": 1, "description": "Largest value accepted."},
+                    "max_bytes": {"type": "integer", "minimum": 1, "description":
+                                  "Largest value accepted. Default: the exact size of uuid-v4 (36), traceparent (55), "
+                                  "hashed-id, enum and literal values; 8192 for bearer-jwt and baggage, 512 for "
+                                  "tracestate; header_policy.default_max_bytes (256) for token."},
                     "secret": {"type": "boolean", "description": "Carries a credential: never logged."},
                     "identity": {"type": "boolean", "description": "Carries an identity: must be hashed."},
                     "hops": _list({"type": "string"}, "Hops the header may be propagated over.", uniqueItems=True),
