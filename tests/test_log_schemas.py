@@ -7,8 +7,10 @@ the same verdict on every line of the good and bad corpora.
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from conftest import CASE_NAMES, CASES, ROOT, model_of, require_binary, run, wri
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
+from obs_codegen.backends import python_pkg
 from obs_codegen.backends.log_schemas import render, service_schema
 from obs_codegen.backends.templating import Templates
 from obs_codegen.logs.validate import LogValidator, Stats
@@ -259,6 +262,65 @@ def test_events_sharing_a_discriminator_field(compile_text, tmp_path: Path) -> N
     assert [validator.check_object(x).kind for x in lines] == [
         "worker.fetch", "worker.store", "worker.store", "(unknown kind)", "(unknown kind)"]
     assert ("$.op", 'must be one of "fetch", "put", "store"') in validator.check_object(lines[3]).errors
+
+
+CROSSING = """\
+version: 1
+project: {name: crossing, metric_prefix: crossing, environments: [prod]}
+services:
+  api: {description: API.}
+logs:
+  envelope:
+    ts: {type: datetime, required: true, description: Time.}
+    service: {type: service, required: true, description: Service.}
+    requestId: {type: uuid, required: true, description: Request id.}
+  events:
+    api.request:
+      service: api
+      description: A request.
+      discriminator: route
+      fields:
+        route: {type: enum, values: [chat, feed], required: true, description: Route.}
+    api.job:
+      service: api
+      description: A job, whose optional route field never takes a request's route.
+      discriminator: job
+      fields:
+        job: {type: enum, values: [sync], required: true, description: Job.}
+        route: {type: enum, values: [batch], description: Route of the batch.}
+"""
+
+
+def test_an_event_is_chosen_by_its_discriminators_value(compile_text, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A job line carrying `route: batch` (the request event's discriminator field, with a job's value) is a
+    job for the schemas (Python and ajv), validate-logs and the Python emitter alike; presence alone chose
+    the request event and rejected it."""
+    compiled = compile_text(CROSSING)
+    assert compiled.ok, [d.text() for d in compiled.diagnostics]
+    schema_dir = write_schemas(compiled.model, tmp_path)
+    env = {"ts": "2025-08-19T14:00:22Z", "service": "api", "requestId": "b7c1a5f9-2b2e-4ac6-9f0d-9f6d2e0b7a6e"}
+    lines = [{**env, "job": "sync", "route": "batch"}, {**env, "route": "chat"}, {**env, "job": "sync"},
+             {**env, "job": "sync", "route": "chat"}]
+    corpus = tmp_path / "crossing.jsonl"
+    corpus.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    validator = LogValidator.from_dir(schema_dir)
+    expected = {1: True, 2: True, 3: True, 4: False}
+    assert python_verdicts(validator, corpus) == expected
+    _, results = ajv_verdicts(schema_dir, corpus)
+    assert {r["line"]: r["valid"] for r in results} == expected
+    assert [validator.check_object(x).kind for x in lines[:3]] == ["api.job", "api.request", "api.job"]
+    # the generated Python emitter chooses the event by the same rule: the job line keeps its fields
+    package = write_files(python_pkg.render(compiled.model, Templates()), tmp_path / "py") / "python"
+    sys.path.insert(0, str(package))
+    try:
+        emitters = importlib.import_module("crossing_obs.emitters")
+        line = emitters.log_record("info", {"job": "sync", "route": "batch"}, service="api", env="prod")
+        assert line["job"] == "sync" and line["route"] == "batch", line
+        assert "job" not in emitters.log_record("info", {"route": "chat", "job": "sync"}, service="api", env="prod")
+    finally:
+        sys.path.remove(str(package))
+        for name in [m for m in sys.modules if m == "crossing_obs" or m.startswith("crossing_obs.")]:
+            del sys.modules[name]
 
 
 # --- whole values: ajv, validate-logs and plain jsonschema agree on trailing newlines -------------

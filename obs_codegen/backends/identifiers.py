@@ -298,9 +298,6 @@ def check_packages(model: Model, language: Language) -> str:
     return name
 
 
-HEADER_GROUPS = ("required", "recommended", "sse", "tracing", "provider")
-
-
 def exact_number(value: float) -> str:
     """A number literal valid in both languages with exactly the spec's value: `25`, `0.01`, `1e-12`.
 
@@ -338,7 +335,7 @@ def view(model: Model, language: Language, builtins: tuple[str, ...] = ()) -> di
         "project": model.project,
         "services": [s.name for s in model.services],
         "headers": headers,
-        "groups": [(g, [h for h in headers if h["spec"].group == g]) for g in HEADER_GROUPS],
+        "groups": [(g, [h for h in headers if h["spec"].group == g]) for g in model.header_groups],
         "hops": hops,
         "sse": [h for h in headers if h["spec"].group == "sse" and h["spec"].value is not None],
         "metrics": metrics,

@@ -178,22 +178,20 @@ def _always(model: Model, service: str) -> set[str]:
     return out
 
 
-def _condition(event: LogEvent, shared: bool) -> dict[str, Any]:
-    """`if` schema selecting `event`: its discriminator is present (and, when several
-    events share that field, has one of this event's values)."""
-    field = event.discriminator_field
-    values = list(field.values) if shared and field is not None and field.values else None
+def _condition(event: LogEvent) -> dict[str, Any]:
+    """`if` schema selecting `event` (`LogEvent.discriminator_values`): its discriminator is present and,
+    when it is an enum, has one of this event's values."""
+    values = list(event.discriminator_values) or None
     # `properties` also declares the name, which ajv's strictRequired asks for
     return {"required": [event.discriminator],
             "properties": {event.discriminator: {"enum": values} if values else True}}
 
 
-def _unknown_kind(events: tuple[LogEvent, ...], shared: set[str]) -> dict[str, Any]:
+def _unknown_kind(events: tuple[LogEvent, ...]) -> dict[str, Any]:
     """The final `else`: fails for every line that no `if` selected."""
     values: dict[str, set[str]] = {e.discriminator: set() for e in events}
     for e in events:
-        if e.discriminator in shared and e.discriminator_field is not None:
-            values[e.discriminator].update(e.discriminator_field.values)
+        values[e.discriminator].update(e.discriminator_values)
     return {"$comment": UNKNOWN_KIND_COMMENT, "required": sorted(values),
             "properties": {k: {"enum": sorted(v)} if v else True for k, v in sorted(values.items())}}
 
@@ -212,14 +210,10 @@ def service_schema(model: Model, service: str) -> dict[str, Any] | None:
         "properties": _properties(model.logs.envelope, service, defs, model.project.hashing),
         "required": [n for n in _required(model.logs.envelope) if n in _always(model, service)],
     }
-    counts: dict[str, int] = {}
-    for e in events:
-        counts[e.discriminator] = counts.get(e.discriminator, 0) + 1
-    shared = {d for d, n in counts.items() if n > 1}
-    chain: dict[str, Any] = _unknown_kind(events, shared)
+    chain: dict[str, Any] = _unknown_kind(events)
     for event in reversed(events):
         defs[f"event_{event.name}"] = _event_schema(event, defs, model)
-        chain = {"if": _condition(event, event.discriminator in shared),
+        chain = {"if": _condition(event),
                  "then": {"$ref": f"#/$defs/event_{event.name}"}, "else": chain}
     kinds = ", ".join(f"{e.key} (by `{e.discriminator}`)" for e in events)
     return {

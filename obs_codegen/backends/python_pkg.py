@@ -32,6 +32,7 @@ MODULE_BUILTINS = {
     "logs": ("LogEnvelope", "LogEvent", "LOG_EVENT_KEYS", "FORBIDDEN_LOG_FIELDS", "log_line"),
     "metrics": ("MetricType", "Deprecation", "MetricSpec", "TAG_VALUES", "METRICS"),
 }
+SSE_NAMES = ("SSE_HEADERS", "sse_request_headers", "sse_response_headers")
 # Names the templates use internally at module level (imports, private helpers).
 PRIVATE = ("annotations", "re", "json", "hmac", "hashlib", "dataclass", "MappingProxyType", "Mapping", "Iterable",
            "Sequence", "Final", "Literal", "NamedTuple", "Never", "Union", "NotRequired", "TypedDict", "_collect")
@@ -151,7 +152,7 @@ def emitters_view(model: Model) -> dict[str, Any] | None:
     def objects(fields: tuple[LogField, ...]) -> list[tuple[str, list[str]]]:
         return [(f.name, sorted(x.name for x in f.object.fields)) for f in fields if f.object is not None]
 
-    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields), objects(e.fields))
+    events = [(s.name, [(e.discriminator, sorted(f.name for f in e.fields), objects(e.fields), e.discriminator_values)
                         for e in model.logs.events_for(s.name)])
               for s in model.services if model.logs.events_for(s.name)]
     first = events[0][0]
@@ -203,7 +204,9 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
         "metrics": list(names.tag_types.values()) + list(names.metrics.values()),
         "logs": list(names.objects.values()) + list(names.events.values()),
     }
-    exports = [(m, sorted(MODULE_BUILTINS[m] + tuple(derived.get(m, ())), key=isort_key)) for m in sorted(MODULE_BUILTINS)]
+    absent = () if ctx["sse"] else SSE_NAMES  # no SSE headers: no SSE helpers
+    exports = [(m, sorted(tuple(n for n in MODULE_BUILTINS[m] if n not in absent) + tuple(derived.get(m, ())),
+                          key=isort_key)) for m in sorted(MODULE_BUILTINS)]
     ctx.update(type_of=type_of, py_tuple=py_tuple, is_ident=is_py_identifier, exports=exports,
                all_names=sorted(n for _, members in exports for n in members),
                typing_used=sorted(typing_used), tag_types_used=sorted(tag_types_used))

@@ -44,8 +44,13 @@ PERSONAL = frozenset(("email", "mail", "phone", "address", "ip", "ssn", "birthda
                       "username", "fullname", "firstname", "lastname", "displayname", "nickname", "givenname",
                       "familyname", "surname", "location", "geo", "latitude", "longitude"))
 DIGIT_SHAPED = frozenset(("phone", "ssn", "birthdate", "dob", "passport"))
+# People (and their devices and sessions) in any product, not only Coach Up's: a courier, a driver or a
+# guest is as personal as a user. A project's own words go in `redaction.forbidden_fields`.
 IDENTITY = frozenset(("user", "session", "focus", "account", "customer", "person", "member", "patient",
-                      "employee", "student", "author", "owner", "subscriber", "visitor", "device"))
+                      "employee", "student", "author", "owner", "subscriber", "visitor", "device", "courier",
+                      "driver", "rider", "passenger", "guest", "buyer", "seller", "merchant", "recipient", "sender",
+                      "candidate", "applicant", "learner", "teacher", "tutor", "coach", "player", "parent", "child",
+                      "resident", "citizen", "traveler", "traveller", "shopper", "donor", "voter", "viewer"))
 ID_WORDS = frozenset(("id", "ids", "uid", "uuid", "identifier", "identifiers"))
 MEASURES = frozenset(("length", "len", "size", "bytes", "chars", "characters", "count", "tokens", "ms", "seconds",
                       "sec", "duration", "words", "lines", "total", "ratio", "score"))

@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic
 from ..spec.loader import Source
 from ..spec.model import LogField, Model
 from .field_names import raw_content_reason
-from .registry import log_fields, rule
+from .registry import _valid_regex, log_fields, rule
 
 # --- logs ---------------------------------------------------------------------------
 
@@ -93,6 +93,30 @@ def _discriminator_unique(model: Model, src: Source) -> Iterator[Diagnostic]:
                 claimed[key] = e.key
 
 
+@rule("log-discriminator-ambiguous", "No line of one event can carry what selects another event of its service.")
+def _discriminator_ambiguous(model: Model, src: Source) -> Iterator[Diagnostic]:
+    for svc in model.services:
+        events = model.logs.events_for(svc.name)
+        for b in events:
+            for a in events:
+                field = next((f for f in b.fields if f.name == a.discriminator), None)
+                if a is b or field is None:
+                    continue
+                theirs = a.discriminator_values
+                ours = field.values if field.type == "enum" else ()
+                if a.discriminator == b.discriminator and bool(theirs) == bool(ours):
+                    continue  # two discriminators of one name: log-discriminator-unique's
+                common = sorted(set(theirs) & set(ours)) if theirs and ours else []
+                if theirs and ours and not common:
+                    continue  # told apart by value
+                what = (f"with value '{common[0]}'" if common else "with any value" if not theirs
+                        else f"with a value such as '{theirs[0]}'")
+                yield src.diag(("logs", "events", b.key, "fields", field.name), "log-discriminator-ambiguous",
+                               f"a line of '{b.key}' may carry '{field.name}' {what}, which selects event '{a.key}': "
+                               f"one line would match two events; rename the field, or make '{a.discriminator}' an "
+                               f"enum whose values '{b.key}' never takes", key=True)
+
+
 @rule("log-field-shadow", "An event field does not redefine an envelope field.")
 def _shadow(model: Model, src: Source) -> Iterator[Diagnostic]:
     envelope = {f.name for f in model.logs.envelope}
@@ -103,11 +127,13 @@ def _shadow(model: Model, src: Source) -> Iterator[Diagnostic]:
                                f"'{f.name}' is already in the envelope", key=True)
 
 
-@rule("log-pattern-portability", "A log field's pattern compiles with JavaScript's u flag (ajv) and means the same in Python.")
+@rule("log-pattern-portability", "A tag's or log field's pattern compiles with JavaScript's u flag and means the same in "
+      "Python.")
 def _pattern_portability(model: Model, src: Source) -> Iterator[Diagnostic]:
     from ..backends.ecma_regex import portability_error
 
     seen: set[tuple[object, ...]] = set()
+    found: list[tuple[tuple[object, ...], str | None]] = []
     for path, f in log_fields(model):
         own = _raw_at(src, *path, "pattern")
         if f.type == "string" and isinstance(own, str):
@@ -119,14 +145,22 @@ def _pattern_portability(model: Model, src: Source) -> Iterator[Diagnostic]:
             where, pattern = ("tags", f.tag.name, "opaque_pattern"), f.tag.opaque_pattern
         else:
             continue
+        found.append((where, pattern))
+    # the other tags' patterns too (a tag a header or a metric label uses is codegen-pattern-portability's,
+    # an invalid regex tag-kind's)
+    checked = {h.tag.name for h in model.headers if h.tag is not None} | {t.name for m in model.metrics for t in m.tags}
+    found += [(("tags", t.name, key), getattr(t, key)) for t in model.tags if t.name not in checked
+              for key in ("pattern", "opaque_pattern") if getattr(t, key) is None or _valid_regex(getattr(t, key))]
+    for where, pattern in found:
         if pattern is None or where in seen:
             continue
         seen.add(where)
         problem = portability_error(pattern)
         if problem is not None:
             yield src.diag(where, "log-pattern-portability",
-                           f"pattern {pattern!r} cannot be used in a log schema: {problem.message} (at character "
-                           f"{problem.offset + 1}; ajv compiles it with the u flag, and Python must read it the same)")
+                           f"pattern {pattern!r} does not mean the same in JavaScript and Python: {problem.message} "
+                           f"(at character {problem.offset + 1}; ajv compiles it with the u flag, Python must read it "
+                           "the same)")
 
 
 def _raw_at(src: Source, *path: object) -> object:

@@ -98,6 +98,9 @@ class Service:
     owner: str = ""  # the `owner` label of its alerts (default: the project name)
 
 
+BUILTIN_HEADER_GROUPS = ("required", "recommended", "sse", "tracing", "provider")
+
+
 @dataclass(frozen=True)
 class External:
     """A third party requests leave to (an LLM or payment provider): a hop end, never a metric source."""
@@ -293,6 +296,14 @@ class LogEvent:
         return next((f for f in self.fields if f.name == self.discriminator), None)
 
     @property
+    def discriminator_values(self) -> tuple[str, ...]:
+        """The values that select this event (empty: the field's presence does). One rule for the log
+        schemas, validate-logs and both emitters: a line is this event's when it has the discriminator
+        field and, where the field is an enum, one of its values."""
+        field = self.discriminator_field
+        return field.values if field is not None and field.type == "enum" else ()
+
+    @property
     def anchor(self) -> str:
         return naming.anchor("log", self.key)
 
@@ -412,6 +423,7 @@ class Model:
     source: bytes = field(default=b"", compare=False, repr=False)  # the spec's bytes, as read (out/spec/spec.yaml)
     targets: Targets = field(default_factory=Targets)
     externals: tuple[External, ...] = ()
+    header_groups: tuple[str, ...] = BUILTIN_HEADER_GROUPS  # and the spec's `header_groups:`, in order
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from . import header_formats, lifecycle, naming
 from .hints import Hinter
 from .loader import Source
 from .model import (
+    BUILTIN_HEADER_GROUPS,
     SLO,
     Alert,
     Budget,
@@ -95,7 +96,7 @@ class Resolver:
             return
         hint = self.hints.close(name, known)
         more = f"; did you mean '{hint}'?" if hint else ""
-        self.error(path, f"ref-unknown-{kind}", f"unknown {kind} '{name}'{more}", key=key)
+        self.error(path, f"ref-unknown-{kind}", f"unknown {kind.replace('-', ' ')} '{name}'{more}", key=key)
 
     def per_env(self, value: Any, path: tuple[Any, ...]) -> PerEnv | None:
         envs = self.parts["project"].environments
@@ -382,6 +383,8 @@ def hashed_id_pattern(tag: Tag, hashing: Hashing) -> str:
 
 def _headers(r: Resolver) -> None:
     project = r.parts["project"]
+    r.parts["header_groups"] = BUILTIN_HEADER_GROUPS + tuple(g for g in _d(r.data, "header_groups")
+                                                              if g not in BUILTIN_HEADER_GROUPS)
     headers = []
     for name, h in _d(r.data, "headers").items():
         if not isinstance(h, dict):
@@ -397,6 +400,9 @@ def _headers(r: Resolver) -> None:
                 hops.append(hop)
             else:
                 r.unknown(("headers", name, "hops", i), "hop", hop, r.parts["hops"])
+        group = _s(h, "group", "recommended")
+        if group not in r.parts["header_groups"] and isinstance(h.get("group"), str):
+            r.unknown(("headers", name, "group"), "header-group", group, r.parts["header_groups"])
         fmt = _s(h, "format", "token")
         value = h.get("value") if isinstance(h.get("value"), str) else None
         max_bytes = h.get("max_bytes")
@@ -406,7 +412,7 @@ def _headers(r: Resolver) -> None:
             max_bytes = header_formats.default_max_bytes(fmt, tag.values if tag is not None else (), value, hashed,
                                                          project.header_default_max_bytes)
         headers.append(Header(
-            name=name, group=_s(h, "group", "recommended"), required=bool(h.get("required", False)),
+            name=name, group=group, required=bool(h.get("required", False)),
             description=_s(h, "description"), format=fmt, tag=tag, value=value, max_bytes=max_bytes,
             secret=bool(h.get("secret", False)), identity=bool(h.get("identity", False)), hops=tuple(hops),
             pattern=_header_pattern(fmt, tag, value, project.hashing), pos=r.pos("headers", name),
@@ -703,5 +709,6 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
         source=src.raw,
         targets=_targets(r),
         externals=tuple(p["externals"].values()),
+        header_groups=p["header_groups"],
     )
     return model, r.diags

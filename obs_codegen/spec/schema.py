@@ -283,10 +283,8 @@ SPEC_SCHEMA: dict[str, Any] = {
         "headers": _map(
             _obj(
                 {
-                    "group": {
-                        "enum": ["required", "recommended", "sse", "tracing", "provider"],
-                        "description": "Group in the generated code.",
-                    },
+                    "group": _str("Group in the generated code: required, recommended, sse, tracing, provider, or "
+                                  "one declared under header_groups.", pattern=NAME),
                     "required": {"type": "boolean", "description": "Must be present on every request."},
                     "description": DESC,
                     "format": {
@@ -310,6 +308,11 @@ SPEC_SCHEMA: dict[str, Any] = {
             ),
             r"^[!-9;-~]+$",
             "HTTP headers, by lowercase name.",
+        ),
+        "header_groups": _map(
+            _obj({"description": DESC}, ("description",)),
+            NAME,
+            "Header groups beyond the built-in required, recommended, sse, tracing and provider.",
         ),
         "header_policy": _obj(
             {

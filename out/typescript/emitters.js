@@ -14,38 +14,41 @@ export const LOG_LEVELS = {
   fatal: "error",
 };
 
-/** service -> [discriminator, fields the event allows besides the envelope, object field -> its fields][] */
+/**
+ * service -> [discriminator, fields the event allows besides the envelope, object field -> its fields,
+ * discriminator values that select it (null: its presence does)][]
+ */
 export const LOG_EVENT_FIELDS = {
   "next": [
     ["route", new Set(["focusIdHash", "latencyMs", "method", "route", "sessionIdHash", "sse", "status", "userIdHash"]), new Map([
       ["sse", new Set(["disconnect", "firstTokenMs", "stalls", "streamDurationMs"])],
-    ])],
+    ]), new Set(["POST /api/chat", "POST /api/assessments", "GET /api/assessments", "GET /api/sessions", "POST /api/sessions", "POST /api/stt", "POST /api/tts"])],
   ],
   "py": [
     ["span", new Set(["costCents", "error", "latencyMs", "modelId", "provider", "retry", "span", "status", "tokensIn", "tokensOut"]), new Map([
       ["error", new Set(["message", "type"])],
       ["retry", new Set(["attempt", "backoffMs", "max"])],
-    ])],
+    ]), new Set(["provider.chat", "provider.stt", "provider.tts"])],
     ["job", new Set(["error", "focusIdHash", "groupId", "interactions", "job", "latencyMs", "rubricVersion", "sessionIdHash", "status", "userIdHash"]), new Map([
       ["error", new Set(["message", "type"])],
-    ])],
+    ]), new Set(["assessment.multi_turn", "assessment.single_turn"])],
   ],
   "convex": [
     ["function", new Set(["function", "indexed", "items", "latencyMs", "status"]), new Map([
-    ])],
+    ]), null],
   ],
   "web": [
     ["page", new Set(["page", "sessionIdHash", "sse", "userIdHash", "webVitals"]), new Map([
       ["webVitals", new Set(["cls", "inpMs", "lcpMs", "ttfbMs"])],
       ["sse", new Set(["disconnect", "firstTokenMs", "stalls", "streamDurationMs"])],
-    ])],
+    ]), null],
   ],
 };
 
 export function logRecord(level, fields, message, options) {
   const events = LOG_EVENT_FIELDS[options.service];
   if (events === undefined) throw new Error(`unknown service ${JSON.stringify(options.service)}`);
-  const event = events.find(([disc]) => disc in fields);
+  const event = events.find(([disc, , , values]) => disc in fields && (values === null || values.has(fields[disc])));
   const allowed = event?.[1] ?? new Set();
   const objects = event?.[2] ?? new Map();
   const line = {

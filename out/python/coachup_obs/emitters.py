@@ -40,31 +40,32 @@ LEVELS: Final[Mapping[str, str]] = {
     'critical': 'error',
 }
 
-# service -> ((discriminator, fields the event allows besides the envelope, object field -> its fields), ...)
-EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]]], ...]]] = {
+# service -> ((discriminator, fields the event allows besides the envelope, object field -> its fields,
+#             discriminator values that select it, or None when its presence does), ...)
+EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]], frozenset[str] | None], ...]]] = {
     'next': (
         ('route', frozenset(('focusIdHash', 'latencyMs', 'method', 'route', 'sessionIdHash', 'sse', 'status', 'userIdHash')), {
             'sse': frozenset(('disconnect', 'firstTokenMs', 'stalls', 'streamDurationMs')),
-        }),
+        }, frozenset(('POST /api/chat', 'POST /api/assessments', 'GET /api/assessments', 'GET /api/sessions', 'POST /api/sessions', 'POST /api/stt', 'POST /api/tts'))),
     ),
     'py': (
         ('span', frozenset(('costCents', 'error', 'latencyMs', 'modelId', 'provider', 'retry', 'span', 'status', 'tokensIn', 'tokensOut')), {
             'error': frozenset(('message', 'type')),
             'retry': frozenset(('attempt', 'backoffMs', 'max')),
-        }),
+        }, frozenset(('provider.chat', 'provider.stt', 'provider.tts'))),
         ('job', frozenset(('error', 'focusIdHash', 'groupId', 'interactions', 'job', 'latencyMs', 'rubricVersion', 'sessionIdHash', 'status', 'userIdHash')), {
             'error': frozenset(('message', 'type')),
-        }),
+        }, frozenset(('assessment.multi_turn', 'assessment.single_turn'))),
     ),
     'convex': (
         ('function', frozenset(('function', 'indexed', 'items', 'latencyMs', 'status')), {
-        }),
+        }, None),
     ),
     'web': (
         ('page', frozenset(('page', 'sessionIdHash', 'sse', 'userIdHash', 'webVitals')), {
             'webVitals': frozenset(('cls', 'inpMs', 'lcpMs', 'ttfbMs')),
             'sse': frozenset(('disconnect', 'firstTokenMs', 'stalls', 'streamDurationMs')),
-        }),
+        }, None),
     ),
 }
 
@@ -87,8 +88,8 @@ def log_record(level: str, fields: Mapping[str, Any], message: str | None = None
     """One log line as a dict: the envelope, then the fields of the event `fields` belongs to."""
     if service not in EVENTS:
         raise ValueError(f"unknown service {service!r}: expected one of {sorted(EVENTS)}")
-    allowed, objects = next(((names, objs) for disc, names, objs in EVENTS[service] if disc in fields),
-                            (frozenset(), {}))
+    allowed, objects = next(((names, objs) for disc, names, objs, values in EVENTS[service]
+                             if disc in fields and (values is None or fields[disc] in values)), (frozenset(), {}))
     line: dict[str, Any] = {
         'ts': _now(created),
         'level': LEVELS.get(level.lower(), LEVELS["info"]),

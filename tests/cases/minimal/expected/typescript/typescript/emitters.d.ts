@@ -19,9 +19,13 @@
 /** Library level name -> the spec's level. */
 export declare const LOG_LEVELS: Readonly<Record<string, string>>;
 
-type EventFields = readonly [string, ReadonlySet<string>, ReadonlyMap<string, ReadonlySet<string>>];
+type EventFields = readonly [string, ReadonlySet<string>, ReadonlyMap<string, ReadonlySet<string>>,
+  ReadonlySet<unknown> | null];
 
-/** service -> [discriminator, fields the event allows besides the envelope, object field -> its fields][] */
+/**
+ * service -> [discriminator, fields the event allows besides the envelope, object field -> its fields,
+ * discriminator values that select it (null: its presence does)][]
+ */
 export declare const LOG_EVENT_FIELDS: Readonly<Record<string, readonly EventFields[]>>;
 
 export interface LogOptions {

@@ -14,19 +14,22 @@ export const LOG_LEVELS = {
   fatal: "error",
 };
 
-/** service -> [discriminator, fields the event allows besides the envelope, object field -> its fields][] */
+/**
+ * service -> [discriminator, fields the event allows besides the envelope, object field -> its fields,
+ * discriminator values that select it (null: its presence does)][]
+ */
 export const LOG_EVENT_FIELDS = {
   "api": [
     ["route", new Set(["error", "latencyMs", "route", "status", "userIdHash"]), new Map([
       ["error", new Set(["code"])],
-    ])],
+    ]), new Set(["GET /items", "POST /orders"])],
   ],
 };
 
 export function logRecord(level, fields, message, options) {
   const events = LOG_EVENT_FIELDS[options.service];
   if (events === undefined) throw new Error(`unknown service ${JSON.stringify(options.service)}`);
-  const event = events.find(([disc]) => disc in fields);
+  const event = events.find(([disc, , , values]) => disc in fields && (values === null || values.has(fields[disc])));
   const allowed = event?.[1] ?? new Set();
   const objects = event?.[2] ?? new Map();
   const line = {

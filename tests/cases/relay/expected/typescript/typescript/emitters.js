@@ -14,20 +14,23 @@ export const LOG_LEVELS = {
   fatal: "error",
 };
 
-/** service -> [discriminator, fields the event allows besides the envelope, object field -> its fields][] */
+/**
+ * service -> [discriminator, fields the event allows besides the envelope, object field -> its fields,
+ * discriminator values that select it (null: its presence does)][]
+ */
 export const LOG_EVENT_FIELDS = {
   "worker": [
     ["queue", new Set(["durationSeconds", "payloadBytes", "queue", "reason"]), new Map([
-    ])],
+    ]), new Set(["email", "export", "billing"])],
     ["enqueued", new Set(["enqueued"]), new Map([
-    ])],
+    ]), null],
   ],
 };
 
 export function logRecord(level, fields, message, options) {
   const events = LOG_EVENT_FIELDS[options.service];
   if (events === undefined) throw new Error(`unknown service ${JSON.stringify(options.service)}`);
-  const event = events.find(([disc]) => disc in fields);
+  const event = events.find(([disc, , , values]) => disc in fields && (values === null || values.has(fields[disc])));
   const allowed = event?.[1] ?? new Set();
   const objects = event?.[2] ?? new Map();
   const line = {

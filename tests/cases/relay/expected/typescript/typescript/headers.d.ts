@@ -5,7 +5,7 @@
  * Runtime-neutral (no Node.js APIs): safe on the edge runtime.
  */
 
-export type HeaderGroup = "required" | "recommended" | "sse" | "tracing" | "provider";
+export type HeaderGroup = "required" | "recommended" | "sse" | "tracing" | "provider" | "mobile";
 export type HopName = "sync-worker" | "worker-apns";
 
 export interface HeaderSpec {
@@ -31,7 +31,7 @@ export interface HeaderSpec {
 /** Request id. */
 export declare const X_REQUEST_ID: "x-request-id";
 
-// --- recommended headers ---
+// --- mobile headers ---
 
 /** Hashed device id. */
 export declare const X_DEVICE_ID: "x-device-id";
@@ -60,15 +60,6 @@ export declare const STRIP_UNKNOWN_HEADERS: boolean;
 
 /** Size limit (UTF-8 bytes) of an unknown header forwarded over an internal hop when unknown headers are kept. */
 export declare const HEADER_DEFAULT_MAX_BYTES: number;
-
-/** Literal values of the SSE/streaming headers, for requests to streaming endpoints. */
-export declare const SSE_HEADERS: {};
-
-/** Headers a client sends to a streaming (SSE) endpoint. */
-export declare function sseRequestHeaders(): Record<string, string>;
-
-/** Headers a streaming (SSE) response carries: `content-type` from the `accept` value, the others as is. */
-export declare function sseResponseHeaders(): Record<string, string>;
 
 /**
  * Why a header was not forwarded, in the order the checks run: the name (`invalid-name`: not an

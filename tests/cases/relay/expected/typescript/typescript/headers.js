@@ -19,7 +19,7 @@ export const HEADERS = {
   },
   "x-device-id": {
     name: X_DEVICE_ID,
-    group: "recommended",
+    group: "mobile",
     required: false,
     description: "Hashed device id.",
     format: "hashed-id",
@@ -33,10 +33,11 @@ export const HEADERS = {
 };
 export const HEADER_GROUPS = {
   required: [X_REQUEST_ID],
-  recommended: [X_DEVICE_ID],
+  recommended: [],
   sse: [],
   tracing: [],
   provider: [],
+  mobile: [X_DEVICE_ID],
 };
 export const HOPS = {
   "sync-worker": {
@@ -58,19 +59,6 @@ export const HOPS = {
 };
 export const STRIP_UNKNOWN_HEADERS = true;
 export const HEADER_DEFAULT_MAX_BYTES = 256;
-export const SSE_HEADERS = {};
-
-export function sseRequestHeaders() {
-  return { ...SSE_HEADERS };
-}
-
-export function sseResponseHeaders() {
-  const out = {};
-  for (const [name, value] of Object.entries(SSE_HEADERS)) {
-    out[name === "accept" ? "content-type" : name] = value;
-  }
-  return out;
-}
 
 const encoder = new TextEncoder();
 /** A name that may be forwarded: an RFC 9110 token, lower case, without `_`. */

@@ -12,19 +12,6 @@ export const HEADER_GROUPS = {
 export const HOPS = {};
 export const STRIP_UNKNOWN_HEADERS = true;
 export const HEADER_DEFAULT_MAX_BYTES = 256;
-export const SSE_HEADERS = {};
-
-export function sseRequestHeaders() {
-  return { ...SSE_HEADERS };
-}
-
-export function sseResponseHeaders() {
-  const out = {};
-  for (const [name, value] of Object.entries(SSE_HEADERS)) {
-    out[name === "accept" ? "content-type" : name] = value;
-  }
-  return out;
-}
 
 const encoder = new TextEncoder();
 /** A name that may be forwarded: an RFC 9110 token, lower case, without `_`. */

@@ -63,20 +63,6 @@ STRIP_UNKNOWN_HEADERS: Final[bool] = True
 # Size limit (UTF-8 bytes) of an unknown header forwarded over an internal hop when unknown headers are kept.
 HEADER_DEFAULT_MAX_BYTES: Final[int] = 256
 
-# Literal values of the SSE/streaming headers, for requests to streaming endpoints.
-SSE_HEADERS: Final[Mapping[str, str]] = MappingProxyType({
-})
-
-
-def sse_request_headers() -> dict[str, str]:
-    """Headers a client sends to a streaming (SSE) endpoint."""
-    return dict(SSE_HEADERS)
-
-
-def sse_response_headers() -> dict[str, str]:
-    """Headers a streaming (SSE) response carries: `content-type` from the `accept` value, the others as is."""
-    return {("content-type" if name == "accept" else name): value for name, value in SSE_HEADERS.items()}
-
 
 # Why a header was not forwarded, in the order the checks run: the name ("invalid-name": not an
 # RFC 9110 token, or spelled with "_"), the declaration ("unknown", "secret-on-external-hop",

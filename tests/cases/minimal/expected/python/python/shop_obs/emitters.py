@@ -40,12 +40,13 @@ LEVELS: Final[Mapping[str, str]] = {
     'critical': 'error',
 }
 
-# service -> ((discriminator, fields the event allows besides the envelope, object field -> its fields), ...)
-EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]]], ...]]] = {
+# service -> ((discriminator, fields the event allows besides the envelope, object field -> its fields,
+#             discriminator values that select it, or None when its presence does), ...)
+EVENTS: Final[Mapping[str, tuple[tuple[str, frozenset[str], Mapping[str, frozenset[str]], frozenset[str] | None], ...]]] = {
     'api': (
         ('route', frozenset(('error', 'latencyMs', 'route', 'status', 'userIdHash')), {
             'error': frozenset(('code',)),
-        }),
+        }, frozenset(('GET /items', 'POST /orders'))),
     ),
 }
 
@@ -68,8 +69,8 @@ def log_record(level: str, fields: Mapping[str, Any], message: str | None = None
     """One log line as a dict: the envelope, then the fields of the event `fields` belongs to."""
     if service not in EVENTS:
         raise ValueError(f"unknown service {service!r}: expected one of {sorted(EVENTS)}")
-    allowed, objects = next(((names, objs) for disc, names, objs in EVENTS[service] if disc in fields),
-                            (frozenset(), {}))
+    allowed, objects = next(((names, objs) for disc, names, objs, values in EVENTS[service]
+                             if disc in fields and (values is None or fields[disc] in values)), (frozenset(), {}))
     line: dict[str, Any] = {
         'ts': _now(created),
         'level': LEVELS.get(level.lower(), LEVELS["info"]),

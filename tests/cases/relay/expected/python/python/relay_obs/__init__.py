@@ -15,7 +15,6 @@ from .headers import (
     HEADER_GROUPS,
     HEADERS,
     HOPS,
-    SSE_HEADERS,
     STRIP_UNKNOWN_HEADERS,
     X_DEVICE_ID,
     X_REQUEST_ID,
@@ -30,8 +29,6 @@ from .headers import (
     HopSpec,
     SanitizedHeaders,
     sanitize_headers,
-    sse_request_headers,
-    sse_response_headers,
 )
 from .logs import (
     FORBIDDEN_LOG_FIELDS,
@@ -99,7 +96,6 @@ __all__ = [
     'PlatformValue',
     'QueueValue',
     'ReasonValue',
-    'SSE_HEADERS',
     'STRIP_UNKNOWN_HEADERS',
     'SanitizedHeaders',
     'StageValue',
@@ -117,6 +113,4 @@ __all__ = [
     'hash_id',
     'log_line',
     'sanitize_headers',
-    'sse_request_headers',
-    'sse_response_headers',
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal, NamedTuple
 
-HeaderGroup = Literal['required', 'recommended', 'sse', 'tracing', 'provider']
+HeaderGroup = Literal['required', 'recommended', 'sse', 'tracing', 'provider', 'mobile']
 HopName = Literal['sync-worker', 'worker-apns']
 HeaderName = Literal['x-request-id', 'x-device-id']
 
@@ -48,7 +48,7 @@ class HopSpec:
 X_REQUEST_ID: Final = 'x-request-id'  # Request id.
 
 
-# --- recommended headers ---
+# --- mobile headers ---
 X_DEVICE_ID: Final = 'x-device-id'  # Hashed device id.
 
 HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
@@ -67,7 +67,7 @@ HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
     ),
     X_DEVICE_ID: HeaderSpec(
         name=X_DEVICE_ID,
-        group='recommended',
+        group='mobile',
         required=False,
         description='Hashed device id.',
         format='hashed-id',
@@ -82,10 +82,11 @@ HEADERS: Final[Mapping[str, HeaderSpec]] = MappingProxyType({
 
 HEADER_GROUPS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
     'required': (X_REQUEST_ID,),
-    'recommended': (X_DEVICE_ID,),
+    'recommended': (),
     'sse': (),
     'tracing': (),
     'provider': (),
+    'mobile': (X_DEVICE_ID,),
 })
 
 HOPS: Final[Mapping[str, HopSpec]] = MappingProxyType({
@@ -112,20 +113,6 @@ STRIP_UNKNOWN_HEADERS: Final[bool] = True
 
 # Size limit (UTF-8 bytes) of an unknown header forwarded over an internal hop when unknown headers are kept.
 HEADER_DEFAULT_MAX_BYTES: Final[int] = 256
-
-# Literal values of the SSE/streaming headers, for requests to streaming endpoints.
-SSE_HEADERS: Final[Mapping[str, str]] = MappingProxyType({
-})
-
-
-def sse_request_headers() -> dict[str, str]:
-    """Headers a client sends to a streaming (SSE) endpoint."""
-    return dict(SSE_HEADERS)
-
-
-def sse_response_headers() -> dict[str, str]:
-    """Headers a streaming (SSE) response carries: `content-type` from the `accept` value, the others as is."""
-    return {("content-type" if name == "accept" else name): value for name, value in SSE_HEADERS.items()}
 
 
 # Why a header was not forwarded, in the order the checks run: the name ("invalid-name": not an

@@ -15,7 +15,6 @@ from .headers import (
     HEADER_GROUPS,
     HEADERS,
     HOPS,
-    SSE_HEADERS,
     STRIP_UNKNOWN_HEADERS,
     DroppedHeader,
     DropReason,
@@ -28,8 +27,6 @@ from .headers import (
     HopSpec,
     SanitizedHeaders,
     sanitize_headers,
-    sse_request_headers,
-    sse_response_headers,
 )
 from .logs import (
     FORBIDDEN_LOG_FIELDS,
@@ -86,7 +83,6 @@ __all__ = [
     'MetricSpec',
     'MetricType',
     'RouteValue',
-    'SSE_HEADERS',
     'STRIP_UNKNOWN_HEADERS',
     'SanitizedHeaders',
     'TAG_VALUES',
@@ -95,6 +91,4 @@ __all__ = [
     'hash_id',
     'log_line',
     'sanitize_headers',
-    'sse_request_headers',
-    'sse_response_headers',
 ]
