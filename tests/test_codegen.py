@@ -220,11 +220,13 @@ def test_typescript_bare_case_typechecks_and_its_empty_unions_accept_nothing(bar
     """The generated TS of a spec with no hops, headers, hashed ids or log events compiles (noUnused* included);
     `never` unions make every call naming a hop, hashed-id kind or event a type error."""
     (bare_out / "ok.ts").write_text(
-        'import { METRICS, WORKER_JOBS_COUNT, sseResponseHeaders } from "./typescript/index.js";\n'
-        "export const ok: string[] = [WORKER_JOBS_COUNT.promName, ...Object.keys(METRICS), "
-        "...Object.keys(sseResponseHeaders())];\n")
+        'import { METRICS, WORKER_JOBS_COUNT } from "./typescript/index.js";\n'
+        "export const ok: string[] = [WORKER_JOBS_COUNT.promName, ...Object.keys(METRICS)];\n")
     compiled = tsc_project(bare_out, ["ok.ts"])
     assert compiled.returncode == 0, compiled.stdout
+    # no SSE headers in the spec: no SSE helpers to import
+    (bare_out / "sse.ts").write_text('export { sseResponseHeaders } from "./typescript/index.js";\n')
+    assert "has no exported member 'sseResponseHeaders'" in tsc_project(bare_out, ["sse.ts"]).stdout
     (bare_out / "calls.ts").write_text(
         'import { hashId, logLine, sanitizeHeaders } from "./typescript/index.js";\n'
         'export const a = sanitizeHeaders("client-api", []);\n'

@@ -86,6 +86,7 @@ class Project:
     pos: Pos
     page_environments: tuple[str, ...] = ()  # where `severity: page` pages; a ticket elsewhere
     retention: str = "15d"  # the Prometheus TSDB retention the rules may rely on (`prometheus.retention`)
+    version: str = "0.0.0"  # of the generated packages: `project.version`, else 0.0.0+spec.<digest of the spec>
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ it also runs after the schema has already reported type errors.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -194,7 +196,16 @@ def _project(r: Resolver) -> None:
         page_environments=tuple(e for e in _l(_d(p, "alerting"), "page_environments") if isinstance(e, str))
         if "page_environments" in _d(p, "alerting") else envs[:1],
         retention=_s(_d(r.data, "prometheus"), "retention", "15d"),
+        version=_s(p, "version") or spec_version(r.data),
     )
+
+
+def spec_version(data: Any) -> str:
+    """The generated packages' default version: 0.0.0 plus a digest of the spec's content (not its bytes,
+    so comments, key order and a split into several files do not change it) as build metadata, which
+    npm's semver and PEP 440 (a local version) both accept and neither orders by."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return "0.0.0+spec." + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _services(r: Resolver) -> None:

@@ -134,6 +134,9 @@ SPEC_SCHEMA: dict[str, Any] = {
                 "title": _str("Human-readable project name."),
                 "description": DESC,
                 "metric_prefix": _str("First segment of every metric name.", pattern=NAME),
+                "version": _str("Version of the generated npm and Python packages, MAJOR.MINOR.PATCH (default "
+                                "0.0.0+spec.<digest of the spec>, which changes with every change of the spec).",
+                                pattern=r"^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$"),
                 "environments": _list(
                     {"type": "string", "pattern": ENV_NAME}, "Deployment environments: label values such as prod, eu-prod, "
                     "us-east-1.", minItems=1, uniqueItems=True
