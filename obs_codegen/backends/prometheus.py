@@ -83,6 +83,12 @@ def build(model: Model) -> dict[str, list[Group]]:
         group.rules += alert_rules(model, alert)
     for service, rules in renamed_records(model).items():
         out.setdefault(service, []).append(Group(f"{service}-renamed", rules))
+    for record in model.recording_rules:  # hand-written (`recording_rules:`), checked by lint/custom.py
+        group = next((g for g in out.setdefault(record.service, []) if g.name == f"{record.service}-custom"), None)
+        if group is None:
+            group = Group(f"{record.service}-custom")
+            out[record.service].append(group)
+        group.rules.append(Rule(expr=record.expr, record=record.name))
     return out
 
 

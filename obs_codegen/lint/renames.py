@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic
 from ..spec import naming
 from ..spec.loader import Source
 from ..spec.model import LogField, Model
-from ..spec.schema import DOTTED, IDENT
+from ..spec.schema_parts import DOTTED, IDENT
 from .registry import rule
 
 

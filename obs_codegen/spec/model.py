@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from . import naming
+from .custom import CustomPanel, CustomRecord
 from .humanise import humanise
 from .lifecycle import Deprecation
 from .targets import Targets
@@ -326,84 +327,7 @@ class Logs:
         return tuple(e for e in self.events if e.service == service)
 
 
-@dataclass(frozen=True)
-class Budget:
-    name: str
-    description: str
-    unit: str
-    value: PerEnv
-    pos: Pos
-
-
 Filter = tuple[tuple[Tag, str], ...]
-
-
-@dataclass(frozen=True)
-class SLO:
-    name: str
-    service: str
-    description: str
-    period: str
-    objective: PerEnv  # percent
-    kind: Literal["ratio", "latency"]
-    errors: Metric | None
-    total: Metric | None
-    latency_metric: Metric | None
-    threshold: float | None
-    filter: Filter
-    min_requests_per_hour: float
-    absent_alert: bool
-    pos: Pos
-    owner: str = ""
-
-    @property
-    def anchor(self) -> str:
-        return naming.anchor("slo", self.name)
-
-    @property
-    def metrics(self) -> tuple[Metric, ...]:
-        return tuple(m for m in (self.errors, self.total, self.latency_metric) if m is not None)
-
-
-@dataclass(frozen=True)
-class Alert:
-    name: str
-    service: str
-    severity: Literal["page", "ticket"]
-    description: str
-    summary: str
-    kind: Literal["quantile", "ratio", "gauge", "cost_per_user"]
-    for_: str
-    threshold: PerEnv
-    budget: Budget | None
-    pos: Pos
-    # quantile
-    metric: Metric | None = None
-    q: float | None = None
-    # ratio
-    numerator: Metric | None = None
-    numerator_filter: Filter = ()
-    denominator: Metric | None = None
-    # cost_per_user
-    cost: Metric | None = None
-    users: Metric | None = None
-    average_over: str | None = None
-    min_users: float = 1.0  # cost_per_user: fewer daily active users than this make the ratio absent
-    # shared
-    filter: Filter = ()
-    by: tuple[Tag, ...] = ()
-    min_requests: float = 0.0  # quantile, ratio: events in the rate window below which the alert stays quiet
-    severity_per_env: tuple[tuple[str, str], ...] = ()  # an explicit `severity: {env: ...}` map
-    owner: str = ""
-
-    @property
-    def anchor(self) -> str:
-        return naming.anchor("alert", self.name)
-
-    @property
-    def metrics(self) -> tuple[Metric, ...]:
-        found = (self.metric, self.numerator, self.denominator, self.cost, self.users)
-        return tuple(m for m in found if m is not None)
 
 
 @dataclass(frozen=True)
@@ -425,6 +349,8 @@ class Model:
     targets: Targets = field(default_factory=Targets)
     externals: tuple[External, ...] = ()
     header_groups: tuple[str, ...] = BUILTIN_HEADER_GROUPS  # and the spec's `header_groups:`, in order
+    recording_rules: tuple[CustomRecord, ...] = ()  # hand-written (`recording_rules:`)
+    panels: tuple[CustomPanel, ...] = ()  # hand-written (`panels:`)
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -477,3 +403,11 @@ class Model:
     @property
     def slo_overview_uid(self) -> str:
         return naming.dashboard_uid(self.project.name, "slo-overview")
+
+
+# Budgets, SLOs and alerts live in model_alerts (which imports this module); re-exported here.
+from .model_alerts import SLO, Alert, Budget  # noqa: E402
+
+__all__ = ["BUILTIN_HEADER_GROUPS", "SLO", "Aggregation", "Alert", "Budget", "CustomPanel", "CustomRecord", "External",
+           "Filter", "Hashing", "Header", "Hop", "LogEvent", "LogField", "LogObject", "Logs", "Metric", "MetricType",
+           "Model", "PerEnv", "Pos", "Project", "Service", "Tag", "TagKind"]

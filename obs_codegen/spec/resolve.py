@@ -12,153 +12,29 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from . import header_formats, lifecycle, naming
-from .hints import Hinter
+from .custom import resolve_custom
 from .loader import Source
 from .model import (
     BUILTIN_HEADER_GROUPS,
-    SLO,
-    Alert,
-    Budget,
     External,
-    Filter,
     Hashing,
     Header,
     Hop,
-    LogEvent,
-    LogField,
-    LogObject,
-    Logs,
     Metric,
     Model,
-    PerEnv,
-    Pos,
     Project,
     Service,
     Tag,
 )
+from .resolve_alerts import _alerts, _budgets, _slos
+from .resolve_logs import _logs, anchored, hashed_id_pattern
+from .resolver import Resolver, _d, _l, _num, _opt, _s
 from .targets import Targets, resolve_targets
-
-
-def _d(data: Any, key: str) -> dict[str, Any]:
-    v = data.get(key) if isinstance(data, dict) else None
-    return v if isinstance(v, dict) else {}
-
-
-def _s(data: dict[str, Any], key: str, default: str = "") -> str:
-    v = data.get(key, default)
-    return v if isinstance(v, str) else default
-
-
-def _opt(data: dict[str, Any], key: str) -> str | None:
-    v = data.get(key)
-    return v if isinstance(v, str) else None
-
-
-def _l(data: dict[str, Any], key: str) -> list[Any]:
-    v = data.get(key)
-    return v if isinstance(v, list) else []
-
-
-def _num(v: Any) -> float | None:
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
-        return None
-    try:
-        return float(v)
-    except OverflowError:  # an integer beyond float range: rule spec-number-finite reports it
-        return None
-
-
-class Resolver:
-    """Holds the source, the diagnostics so far and the pieces built by earlier passes."""
-
-    def __init__(self, src: Source):
-        self.src = src
-        self.data: dict[str, Any] = src.data if isinstance(src.data, dict) else {}
-        self.diags: list[Diagnostic] = []
-        self.parts: dict[str, Any] = {}
-        self.hints = Hinter()
-
-    # helpers -------------------------------------------------------------------
-    def pos(self, *path: Any) -> Pos:
-        line, col = self.src.pos(path, key=True)
-        return Pos(self.src.path, line, col)
-
-    def error(self, path: tuple[Any, ...], rule: str, message: str, key: bool = False) -> None:
-        """Report at the value at `path` (or, with `key`, at the key naming it)."""
-        self.diags.append(self.src.diag(path, rule, message, key=key))
-
-    def unknown(self, path: tuple[Any, ...], kind: str, name: Any, known: Iterable[str], key: bool = False) -> None:
-        """Report a dangling reference. A name that is not a string was already reported by the schema."""
-        if not isinstance(name, str):
-            return
-        hint = self.hints.close(name, known)
-        more = f"; did you mean '{hint}'?" if hint else ""
-        self.error(path, f"ref-unknown-{kind}", f"unknown {kind.replace('-', ' ')} '{name}'{more}", key=key)
-
-    def per_env(self, value: Any, path: tuple[Any, ...]) -> PerEnv | None:
-        envs = self.parts["project"].environments
-        n = _num(value)
-        if n is not None:
-            return PerEnv(tuple((e, n) for e in envs))
-        if not isinstance(value, dict):
-            return None
-        out = []
-        for env in value:
-            if env not in envs:
-                self.unknown(path + (env,), "environment", env, envs, key=True)
-        for env in envs:
-            v = _num(value.get(env))
-            if v is None:
-                self.error(path, "ref-missing-environment", f"no value for environment '{env}'")
-                return None
-            out.append((env, v))
-        return PerEnv(tuple(out))
-
-    def filter(self, raw: Any, path: tuple[Any, ...]) -> Filter:
-        out = []
-        for name, value in (raw or {}).items() if isinstance(raw, dict) else ():
-            tag = self.parts["tags"].get(name)
-            if tag is None:
-                self.unknown(path + (name,), "tag", name, self.parts["tags"], key=True)
-                continue
-            if tag.values and str(value) not in tag.values:
-                self.error(path + (name,), "ref-unknown-tag-value",
-                           f"'{value}' is not a value of tag '{name}' ({', '.join(tag.values)})")
-                continue
-            out.append((tag, str(value)))
-        return tuple(out)
-
-    def tag_list(self, raw: Any, path: tuple[Any, ...]) -> tuple[Tag, ...]:
-        out: list[Tag] = []
-        for i, name in enumerate(raw if isinstance(raw, list) else []):
-            tags, sets = self.parts["tags"], self.parts["tag_sets"]
-            if not isinstance(name, str):
-                continue
-            if name in sets:
-                out.extend(t for t in sets[name] if t not in out)
-            elif name in tags:
-                if tags[name] not in out:
-                    out.append(tags[name])
-            else:
-                self.unknown(path + (i,), "tag", name, list(tags) + list(sets))
-        return tuple(out)
-
-    def metric_ref(self, name: Any, path: tuple[Any, ...]) -> Metric | None:
-        m = self.parts["metrics"].get(name) if isinstance(name, str) else None
-        if m is None:
-            self.unknown(path, "metric", name, self.parts["metrics"])
-        return m
-
-    def service_ref(self, name: Any, path: tuple[Any, ...]) -> str:
-        if not isinstance(name, str) or name not in self.parts["services"]:
-            self.unknown(path, "service", name, self.parts["services"])
-        return str(name)
-
 
 # passes ------------------------------------------------------------------------
 
@@ -376,22 +252,6 @@ def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashi
     return header_formats.TOKEN
 
 
-def anchored(pattern: str) -> str:
-    """`pattern` matching whole values only: JSON Schema and JS `test()` search, they do not anchor."""
-    if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
-        return pattern
-    return f"^(?:{pattern})$"
-
-
-def hashed_id_pattern(tag: Tag, hashing: Hashing) -> str:
-    """Anchored regex for a hashed id tag: prefix + hex digest (or the tag's opaque server form)."""
-    hashed = re.escape(tag.prefix or "") + hashing.hex_pattern
-    if tag.opaque_pattern:
-        opaque = tag.opaque_pattern.removeprefix("^").removesuffix("$")
-        return f"^(?:{hashed}|{opaque})$"
-    return f"^{hashed}$"
-
-
 def _headers(r: Resolver) -> None:
     project = r.parts["project"]
     r.parts["header_groups"] = BUILTIN_HEADER_GROUPS + tuple(g for g in _d(r.data, "header_groups")
@@ -432,238 +292,6 @@ def _headers(r: Resolver) -> None:
     r.parts["headers"] = tuple(headers)
 
 
-def _field(r: Resolver, name: str, raw: dict[str, Any], path: tuple[Any, ...], objects: dict[str, LogObject]) -> LogField | None:
-    hashing = r.parts["project"].hashing
-    common: dict[str, Any] = dict(
-        name=name,
-        required=bool(raw.get("required", False)),
-        description=_s(raw, "description"),
-        minimum=_num(raw.get("min")),
-        maximum=_num(raw.get("max")),
-        max_length=raw.get("max_length") if isinstance(raw.get("max_length"), int) else None,
-        pattern=anchored(raw["pattern"]) if isinstance(raw.get("pattern"), str) else None,
-        unit=raw.get("unit") if isinstance(raw.get("unit"), str) else None,
-        pos=r.pos(*path),
-        renamed_from=_opt(raw, "renamed_from"),
-        deprecated=lifecycle.parse(raw.get("deprecated")),
-    )
-    if "tag" in raw:
-        tag = r.parts["tags"].get(raw["tag"]) if isinstance(raw["tag"], str) else None
-        if tag is None:
-            r.unknown(path + ("tag",), "tag", raw["tag"], r.parts["tags"])
-            return None
-        common["tag"] = tag
-        if tag.kind == "hashed_id":
-            common["pattern"] = hashed_id_pattern(tag, hashing)
-            return LogField(type="hashed_id", **common)
-        if tag.kind == "enum":
-            return LogField(type="enum", values=tag.values, **common)
-        common["pattern"] = common["pattern"] or (anchored(tag.pattern) if tag.pattern else None)
-        return LogField(type="string", **common)
-    if "object" in raw:
-        obj = objects.get(raw["object"]) if isinstance(raw["object"], str) else None
-        if obj is None:
-            r.unknown(path + ("object",), "object", raw["object"], objects)
-            return None
-        return LogField(type="object", object=obj, **common)
-    ftype = _s(raw, "type", "string")
-    values = tuple(str(v) for v in _l(raw, "values") if isinstance(v, (str, int, float)))
-    if ftype == "enum" and not values:
-        r.error(path, "ref-missing-values", f"enum field '{name}' needs values", key=True)
-    return LogField(type=ftype, values=values, **common)
-
-
-def _fields(r: Resolver, raw: Any, path: tuple[Any, ...], objects: dict[str, LogObject]) -> tuple[LogField, ...]:
-    out = []
-    for name, f in (raw.items() if isinstance(raw, dict) else ()):
-        if isinstance(f, dict):
-            field = _field(r, name, f, path + (name,), objects)
-            if field is not None:
-                out.append(field)
-    return tuple(out)
-
-
-def _object(r: Resolver, name: str, raw: dict[str, Any], objects: dict[str, LogObject],
-            chain: tuple[str, ...]) -> None:
-    """Resolve object `name` after the objects its fields nest (in any order in the spec); a cycle is an error."""
-    if name in objects:
-        return
-    fields = _d(raw[name], "fields")
-    for fname, f in fields.items():
-        inner = f.get("object") if isinstance(f, dict) else None
-        if not isinstance(inner, str) or inner not in raw or inner in objects:
-            continue
-        if inner == name or inner in chain:
-            loop = " -> ".join((chain[chain.index(inner):] if inner in chain else ()) + (name, inner))
-            r.error(("logs", "objects", name, "fields", fname, "object"), "ref-object-cycle",
-                    (f"object '{name}' contains itself" if inner == name else f"objects nest each other ({loop})")
-                    + ": a JSON log line cannot nest an object in itself; flatten the inner level")
-            fields = {k: v for k, v in fields.items() if k != fname}
-            continue
-        _object(r, inner, raw, objects, chain + (name,))
-    objects[name] = LogObject(name, _s(raw[name], "description"),
-                              _fields(r, fields, ("logs", "objects", name, "fields"), objects),
-                              r.pos("logs", "objects", name))
-
-
-def _logs(r: Resolver) -> None:
-    logs = _d(r.data, "logs")
-    raw_objects = {k: v for k, v in _d(logs, "objects").items() if isinstance(v, dict)}
-    objects: dict[str, LogObject] = {}
-    for name in raw_objects:
-        _object(r, name, raw_objects, objects, ())
-    objects = {k: objects[k] for k in raw_objects if k in objects}  # spec order, not resolution order
-    envelope = _fields(r, logs.get("envelope"), ("logs", "envelope"), objects)
-    events = []
-    for key, e in _d(logs, "events").items():
-        if not isinstance(e, dict):
-            continue
-        service = r.service_ref(e.get("service"), ("logs", "events", key, "service"))
-        fields = _fields(r, e.get("fields"), ("logs", "events", key, "fields"), objects)
-        disc = _s(e, "discriminator")
-        if disc and not any(f.name == disc and f.required for f in fields):
-            r.error(("logs", "events", key, "discriminator"), "ref-unknown-discriminator",
-                    f"discriminator '{disc}' must be a required field of the event")
-        optional, reason = _envelope_override(r, _d(e, "envelope"), ("logs", "events", key, "envelope"), envelope)
-        events.append(LogEvent(key, key.split(".", 1)[-1], service, _s(e, "description"), disc, fields,
-                               r.pos("logs", "events", key), optional, reason))
-    r.parts["logs"] = Logs(_s(logs, "description"), envelope, tuple(objects.values()), tuple(events))
-
-
-def _envelope_override(r: Resolver, raw: dict[str, Any], path: tuple[Any, ...],
-                       envelope: tuple[LogField, ...]) -> tuple[tuple[str, ...], str]:
-    """An event's `envelope: {optional: [...], reason: ...}`: required envelope fields it may lack."""
-    required = [f.name for f in envelope if f.required]
-    out = []
-    for i, name in enumerate(_l(raw, "optional")):
-        if not isinstance(name, str):
-            continue
-        if name in required:
-            out.append(name)
-        elif any(f.name == name for f in envelope):
-            r.error(path + ("optional", i), "ref-envelope-optional",
-                    f"envelope field '{name}' is already optional; only a required one can be made optional")
-        else:
-            r.unknown(path + ("optional", i), "envelope-field", name, [f.name for f in envelope])
-    return tuple(out), _s(raw, "reason")
-
-
-def _budgets(r: Resolver) -> None:
-    budgets = {}
-    for name, b in _d(r.data, "budgets").items():
-        if isinstance(b, dict):
-            value = r.per_env(b.get("value"), ("budgets", name, "value"))
-            if value is not None:
-                budgets[name] = Budget(name, _s(b, "description"), _s(b, "unit"), value, r.pos("budgets", name))
-    r.parts["budgets"] = budgets
-
-
-def _slos(r: Resolver) -> None:
-    slos = []
-    for name, s in _d(r.data, "slos").items():
-        if not isinstance(s, dict):
-            continue
-        path = ("slos", name)
-        service = r.service_ref(s.get("service"), path + ("service",))
-        objective = r.per_env(s.get("objective"), path + ("objective",))
-        ratio, latency = _d(s, "ratio"), _d(s, "latency")
-        errors = total = lat = None
-        threshold = None
-        if ratio:
-            kind = "ratio"
-            errors = r.metric_ref(ratio.get("errors"), path + ("ratio", "errors"))
-            total = r.metric_ref(ratio.get("total"), path + ("ratio", "total"))
-            ok = errors is not None and total is not None
-        elif latency:
-            kind = "latency"
-            lat = r.metric_ref(latency.get("metric"), path + ("latency", "metric"))
-            threshold = _num(latency.get("threshold"))
-            ok = lat is not None and threshold is not None
-        else:
-            r.error(path, "ref-slo-kind", f"SLO '{name}' needs `ratio:` or `latency:`", key=True)
-            ok = False
-        flt = r.filter(s.get("filter"), path + ("filter",))
-        if not ok or objective is None:
-            continue
-        slos.append(SLO(
-            name=name, service=service, description=_s(s, "description"), period=_s(s, "period", "28d"),
-            objective=objective, kind=kind, errors=errors, total=total, latency_metric=lat,  # type: ignore[arg-type]
-            threshold=threshold, filter=flt,
-            min_requests_per_hour=_num(s.get("min_requests_per_hour")) or 0.0,
-            absent_alert=bool(s.get("absent_alert", True)), pos=r.pos(*path), owner=_owner(r, s, service),
-        ))
-    r.parts["slos"] = tuple(slos)
-
-
-def _alerts(r: Resolver) -> None:
-    alerts = []
-    for name, a in _d(r.data, "alerts").items():
-        if not isinstance(a, dict):
-            continue
-        path = ("alerts", name)
-        service = r.service_ref(a.get("service"), path + ("service",))
-        extra: dict[str, Any] = {}
-        budget = None
-        if "above_budget" in a:
-            budget = r.parts["budgets"].get(a["above_budget"]) if isinstance(a["above_budget"], str) else None
-            if budget is None:
-                r.unknown(path + ("above_budget",), "budget", a["above_budget"], r.parts["budgets"])
-            threshold = budget.value if budget else None
-        else:
-            threshold = r.per_env(a.get("above"), path + ("above",))
-            if "above" not in a:
-                r.error(path, "ref-alert-threshold", f"alert '{name}' needs `above:` or `above_budget:`", key=True)
-        ok = True
-        if "quantile" in a:
-            kind, q = "quantile", _d(a, "quantile")
-            extra["metric"] = r.metric_ref(q.get("metric"), path + ("quantile", "metric"))
-            extra["q"] = _num(q.get("q"))
-            extra["filter"] = r.filter(q.get("filter"), path + ("quantile", "filter"))
-            extra["by"] = r.tag_list(q.get("by"), path + ("quantile", "by"))
-            extra["min_requests"] = _min_requests(q)
-            ok = extra["metric"] is not None
-        elif "ratio" in a:
-            kind, q = "ratio", _d(a, "ratio")
-            extra["numerator"] = r.metric_ref(q.get("numerator"), path + ("ratio", "numerator"))
-            extra["denominator"] = r.metric_ref(q.get("denominator"), path + ("ratio", "denominator"))
-            extra["numerator_filter"] = r.filter(q.get("numerator_filter"), path + ("ratio", "numerator_filter"))
-            extra["filter"] = r.filter(q.get("filter"), path + ("ratio", "filter"))
-            extra["by"] = r.tag_list(q.get("by"), path + ("ratio", "by"))
-            extra["min_requests"] = _min_requests(q)
-            ok = extra["numerator"] is not None and extra["denominator"] is not None
-        elif "gauge" in a:
-            kind, q = "gauge", _d(a, "gauge")
-            extra["metric"] = r.metric_ref(q.get("metric"), path + ("gauge", "metric"))
-            extra["filter"] = r.filter(q.get("filter"), path + ("gauge", "filter"))
-            extra["by"] = r.tag_list(q.get("by"), path + ("gauge", "by"))
-            ok = extra["metric"] is not None
-        elif "cost_per_user" in a:
-            kind, q = "cost_per_user", _d(a, "cost_per_user")
-            extra["cost"] = r.metric_ref(q.get("cost"), path + ("cost_per_user", "cost"))
-            extra["users"] = r.metric_ref(q.get("users"), path + ("cost_per_user", "users"))
-            extra["average_over"] = _s(q, "average_over", "3d")
-            extra["min_users"] = _num(q.get("min_users")) or 1.0
-            ok = extra["cost"] is not None and extra["users"] is not None
-        else:
-            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:`, `gauge:` or `cost_per_user:`",
-                    key=True)
-            continue
-        if not ok or threshold is None:
-            continue
-        description = _s(a, "description")
-        summary = _s(a, "summary") or description.split(";")[0].rstrip(".") + "."
-        severity = a.get("severity")
-        per_env = tuple((e, v) for e, v in severity.items() if isinstance(v, str)) if isinstance(severity, dict) else ()
-        declared = severity if isinstance(severity, str) else ("page" if any(v == "page" for _, v in per_env) else "ticket")
-        alerts.append(Alert(
-            name=name, service=service, severity=declared, severity_per_env=per_env,  # type: ignore[arg-type]
-            owner=_owner(r, a, service),
-            description=description, summary=summary, kind=kind, for_=_s(a, "for", "5m"),  # type: ignore[arg-type]
-            threshold=threshold, budget=budget, pos=r.pos(*path), **extra,
-        ))
-    r.parts["alerts"] = tuple(alerts)
-
-
 def _targets(r: Resolver) -> Targets:
     project = r.parts["project"]
     t = resolve_targets(r.data.get("targets"), r.pos, project.name, project.dashboards_folder,
@@ -674,24 +302,6 @@ def _targets(r: Resolver) -> Targets:
                 r.unknown(("targets", ruler.flavour, "namespaces", service), "service", service, r.parts["services"],
                           key=True)
     return t
-
-
-def _owner(r: Resolver, item: dict[str, Any], service: str) -> str:
-    """An alert's owner: its own `owner`, else its service's, else the project name."""
-    if isinstance(item.get("owner"), str):
-        return str(item["owner"])
-    svc = r.parts["services"].get(service)
-    return str(svc.owner) if svc is not None and svc.owner else str(r.parts["project"].name)
-
-
-# Events in a threshold alert's 5-minute rate window below which it stays quiet (4 a minute):
-# one call a minute with four failures is noise, not an incident. `min_requests: 0` turns it off.
-DEFAULT_MIN_REQUESTS = 20.0
-
-
-def _min_requests(q: dict[str, Any]) -> float:
-    value = _num(q.get("min_requests"))
-    return DEFAULT_MIN_REQUESTS if value is None else value
 
 
 PASSES: tuple[Callable[[Resolver], None], ...] = (
@@ -705,6 +315,10 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
     for step in PASSES:
         step(r)
     p = r.parts
+    records, panels = resolve_custom(r.data, r.pos)
+    for kind, items in (("recording_rules", records), ("panels", panels)):
+        for item in items:
+            r.service_ref(item.service, (kind, item.name, "service"))
     model = Model(
         spec_path=src.path,
         project=p["project"],
@@ -721,5 +335,7 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
         targets=_targets(r),
         externals=tuple(p["externals"].values()),
         header_groups=p["header_groups"],
+        recording_rules=records,
+        panels=panels,
     )
     return model, r.diags

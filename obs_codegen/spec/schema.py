@@ -11,104 +11,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import durations, header_formats
-from .lifecycle import DATE
+from . import custom, header_formats
+from .schema_alerts import SECTIONS
+from .schema_parts import (
+    DEPRECATED,
+    DESC,
+    DOTTED,
+    DURATION,
+    ENV_NAME,
+    FIELD,
+    FILE_NAME_MAX,
+    IDENT,
+    KEBAB,
+    NAME,
+    OWNER,
+    RENAMED_FROM,
+    _list,
+    _map,
+    _obj,
+    _str,
+)
 from .targets import SCHEMA as TARGETS
 
 SCHEMA_ID = "https://obs-codegen.dev/schemas/spec-v1.json"
-
-NAME = r"^[a-z][a-z0-9_]*$"
-DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
-IDENT = r"^[A-Za-z][A-Za-z0-9_]*$"
-KEBAB = r"^[a-z][a-z0-9-]*$"
-# An environment name is a Prometheus label value (`eu-prod`, `us-east-1`, `staging.2`) and a string
-# literal in generated code, never an identifier; at most a DNS label so it can name a namespace.
-ENV_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$"
-DURATION = durations.PATTERN
-# Names that become file, directory or module names in out/ (project, packages, services, SLOs,
-# alerts) and Kubernetes object names downstream: at most a DNS label's 63 characters, far inside
-# every file system's 255-byte component limit once a prefix and suffix are added.
-FILE_NAME_MAX = 63
-
-
-def _obj(props: dict[str, Any], required: tuple[str, ...] = (), description: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": props}
-    if required:
-        out["required"] = list(required)
-    if description:
-        out["description"] = description
-    return out
-
-
-def _map(value: dict[str, Any], key_pattern: str | None = None, description: str = "",
-         key_max: int | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "object", "additionalProperties": value}
-    if key_pattern:
-        out["propertyNames"] = {"pattern": key_pattern}
-        if key_max:
-            out["propertyNames"]["maxLength"] = key_max
-    if description:
-        out["description"] = description
-    return out
-
-
-def _str(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "string", "description": description, **extra}
-
-
-def _list(items: dict[str, Any], description: str = "", **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "array", "items": items, **extra}
-    if description:
-        out["description"] = description
-    return out
-
-
-OWNER = _str("Team that owns the alerts (the `owner` label Alertmanager routes on; default: the service's owner, "
-             "else the project name).", pattern=r"^[a-z][a-z0-9_-]*$", maxLength=FILE_NAME_MAX)
-DESC = _str("What this is, in one or two sentences. Shown in the catalog, dashboards and generated code.", minLength=1)
-RENAMED_FROM = _str("The name this item had before; `obs-codegen diff` then reports a rename, not a removal.",
-                    minLength=1)
-DEPRECATED = _obj(
-    {
-        "since": _str("When it was deprecated: an ISO date (YYYY-MM-DD) or a version.", minLength=1, maxLength=40),
-        "replacement": _str("The spec name of the item of the same kind to use instead.", minLength=1),
-        "remove_after": _str("ISO date (YYYY-MM-DD) after which it may be removed; lint warns once it has passed, "
-                             "and `obs-codegen diff` accepts its removal from then on.", pattern=DATE),
-    },
-    ("since",),
-    "Still emitted and valid, but on its way out: generated code, catalog and log schemas mark it.",
-)
-PER_ENV_NUMBER = {
-    "description": "A number, or a map from environment name to number.",
-    "type": ["number", "object"],
-    "additionalProperties": {"type": "number"},
-}
-FILTER = _map(
-    {"type": "string"},
-    description="Tag name to the one value a query is restricted to, e.g. {route: POST /api/chat}.",
-)
-
-FIELD: dict[str, Any] = _obj(
-    {
-        "type": {
-            "enum": ["string", "integer", "number", "boolean", "datetime", "uuid", "enum", "service"],
-            "description": "Value type. Use `tag:` for a tag's values, `object:` for a nested object.",
-        },
-        "tag": _str("Take type, values and pattern from this tag."),
-        "object": _str("Name of a reusable object under logs.objects."),
-        "values": _list({"type": "string", "minLength": 1}, "Allowed values (type: enum).", minItems=1, uniqueItems=True),
-        "required": {"type": "boolean", "description": "The field must be present (default false)."},
-        "min": {"type": "number", "description": "Inclusive minimum."},
-        "max": {"type": "number", "description": "Inclusive maximum."},
-        "max_length": {"type": "integer", "minimum": 1, "description": "Longest string allowed."},
-        "pattern": _str("Regular expression the string must match."),
-        "unit": _str("Unit of a numeric field (ms, cents, ...)."),
-        "description": DESC,
-        "renamed_from": RENAMED_FROM,
-        "deprecated": DEPRECATED,
-    },
-    ("description",),
-)
 
 SPEC_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -374,120 +299,9 @@ SPEC_SCHEMA: dict[str, Any] = {
                                "own default); the lint warns when an SLO period needs longer.", pattern=DURATION)},
             description="Facts about the Prometheus the rules run on.",
         ),
-        "budgets": _map(
-            _obj({"description": DESC, "unit": _str("Unit of the value."), "value": PER_ENV_NUMBER},
-                 ("description", "unit", "value")),
-            NAME,
-            "Named budgets that alerts compare against.",
-        ),
-        "slos": _map(
-            _obj(
-                {
-                    "service": _str("Owning service."),
-                    "description": DESC,
-                    "period": _str("SLO period, e.g. 28d.", pattern=DURATION),
-                    "objective": {**PER_ENV_NUMBER, "description": "Target in percent (e.g. 99.5), or per environment."},
-                    "ratio": _obj(
-                        {"errors": _str("Counter of bad events."), "total": _str("Counter of all events.")},
-                        ("errors", "total"),
-                        "Availability SLO: errors / total.",
-                    ),
-                    "latency": _obj(
-                        {
-                            "metric": _str("Histogram of the latency."),
-                            "threshold": {"type": "number", "description": "Good if at or under this (a bucket bound)."},
-                        },
-                        ("metric", "threshold"),
-                        "Latency SLO: share of events at or under a threshold.",
-                    ),
-                    "filter": FILTER,
-                    "owner": OWNER,
-                    "min_requests_per_hour": {
-                        "type": "number",
-                        "minimum": 0,
-                        "description": "Below this traffic, burn-rate alerts stay quiet.",
-                    },
-                    "absent_alert": {"type": "boolean",
-                                     "description": "Alert per environment when its SLI inputs vanish (default true)."},
-                },
-                ("service", "description", "objective"),
-            ),
-            KEBAB,
-            "Service level objectives; each gets recording rules and burn-rate alerts.",
-            FILE_NAME_MAX,
-        ),
-        "alerts": _map(
-            _obj(
-                {
-                    "service": _str("Owning service."),
-                    "severity": {
-                        "description": "page or ticket, or a map from environment to either. `page` pages only in "
-                                       "project.alerting.page_environments (default: the first environment).",
-                        "anyOf": [{"enum": ["page", "ticket"]},
-                                  {"type": "object", "additionalProperties": {"enum": ["page", "ticket"]}}],
-                    },
-                    "owner": OWNER,
-                    "description": DESC,
-                    "summary": _str("One-line summary (default: derived from the description)."),
-                    "quantile": _obj(
-                        {
-                            "metric": _str("Histogram."),
-                            "q": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-                            "filter": FILTER,
-                            "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
-                            "min_requests": {"type": "number", "minimum": 0, "description":
-                                             "Events in the 5-minute rate window below which the alert stays quiet "
-                                             "(default 20; 0 turns the guard off)."},
-                        },
-                        ("metric", "q"),
-                        "Alert when a quantile of a histogram is above the threshold.",
-                    ),
-                    "ratio": _obj(
-                        {
-                            "numerator": _str("Counter of bad events."),
-                            "numerator_filter": FILTER,
-                            "denominator": _str("Counter of all events."),
-                            "filter": FILTER,
-                            "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
-                            "min_requests": {"type": "number", "minimum": 0, "description":
-                                             "Events in the 5-minute rate window below which the alert stays quiet "
-                                             "(default 20; 0 turns the guard off)."},
-                        },
-                        ("numerator", "denominator"),
-                        "Alert when numerator/denominator is above the threshold.",
-                    ),
-                    "gauge": _obj(
-                        {
-                            "metric": _str("Gauge."),
-                            "filter": FILTER,
-                            "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
-                        },
-                        ("metric",),
-                        "Alert when a gauge (combined across instances by its `aggregation`) is above the threshold.",
-                    ),
-                    "cost_per_user": _obj(
-                        {
-                            "cost": _str("Cost counter."),
-                            "users": _str("Gauge of daily active users."),
-                            "average_over": _str("Moving-average window.", pattern=DURATION),
-                            "min_users": {"type": "number", "exclusiveMinimum": 0, "description":
-                                          "Fewer daily active users than this (an implausible reading) make the "
-                                          "ratio absent instead of huge (default 1)."},
-                        },
-                        ("cost", "users", "average_over"),
-                        "Alert when daily cost per daily active user, averaged, is above a budget.",
-                    ),
-                    "above": PER_ENV_NUMBER,
-                    "above_budget": _str("Name of a budget to compare against."),
-                    "for": _str("How long the condition must hold.", pattern=DURATION),
-                },
-                ("service", "severity", "description", "for"),
-            ),
-            r"^[A-Z][A-Za-z0-9]*$",
-            "Threshold alerts, by CamelCase name.",
-            FILE_NAME_MAX,
-        ),
+        **SECTIONS,
         "targets": TARGETS,
+        **custom.schema(DESC, _str("Owning service.")),
     },
 }
 

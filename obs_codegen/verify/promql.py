@@ -86,7 +86,52 @@ def known_series(model: Model) -> dict[str, Series]:
             for name in (naming.daily_increase_record(alert.cost.base_name), naming.per_user_record(alert.cost.base_name),
                          naming.users_record(alert.users.base_name)):
                 _record(out, name, {env: env_tag[env]} if env else {})
+    for record in model.recording_rules:  # hand-written, in spec order: each may read the ones before it
+        _record(out, record.name, _output_labels(record.expr, out))
     return out
+
+
+def _output_labels(expr: str, known: Mapping[str, Series]) -> dict[str, Tag | None]:
+    """The labels a hand-written rule's series carry (what `sum by`, `without`, `on` and the operands keep)."""
+    import promql_parser as pp
+
+    try:
+        tree = pp.parse(expr)
+    except (ValueError, TypeError):
+        return {}  # lint/custom.py reports it
+    return _labels_of(tree, known)
+
+
+def _labels_of(node: Any, known: Mapping[str, Series]) -> dict[str, Tag | None]:
+    import promql_parser as pp
+
+    node = _unparen(node)
+    if isinstance(node, pp.VectorSelector):
+        info = known.get(node.name or "")
+        return {k: v for k, v in info.labels.items()} if info is not None else {}
+    if isinstance(node, pp.MatrixSelector):
+        return _labels_of(node.vector_selector, known)
+    if isinstance(node, pp.AggregateExpr):
+        inner = _labels_of(node.expr, known)
+        if node.modifier is None:
+            return {}
+        labels = list(node.modifier.labels)
+        if node.modifier.type == pp.AggModifierType.By:
+            return {label: inner.get(label) for label in labels}
+        return {k: v for k, v in inner.items() if k not in labels}
+    if isinstance(node, pp.BinaryExpr):
+        lhs, rhs = _labels_of(node.lhs, known), _labels_of(node.rhs, known)
+        modifier = node.modifier
+        matching = modifier.matching if modifier is not None else None
+        side = lhs or rhs
+        if (modifier is not None and matching is not None and matching.type == pp.LabelModifierType.Include
+                and modifier.card == pp.VectorMatchCardinality.OneToOne):
+            return {label: side.get(label) for label in matching.labels}
+        return side
+    if isinstance(node, (pp.Call, pp.SubqueryExpr)):
+        args = node.args if isinstance(node, pp.Call) else [node.expr]
+        return next((found for a in args if (found := _labels_of(a, known))), {})
+    return {}
 
 
 # --- the AST walk, shared with the dashboards lint and the end-to-end checks ---------------

@@ -43,6 +43,10 @@ def service_dashboard(model: Model, service: Service) -> Any:
                    if a.kind == "ratio" and a.numerator in members and not is_plain_error_ratio(model, a)]
         prefix = ".".join(members[0].key.split(".")[:2])
         sections.append((f"{prefix}.*", drafts))
+    custom = [Draft(p.kind, p.title, f"{p.description} (hand-written in the spec: panels.{p.name})", p.unit,
+                    [(p.expr, p.legend)]) for p in model.panels if p.service == service.name]
+    if custom:
+        sections.append(("Custom panels", custom))
     tag_labels = sorted({t.label: t for m in metrics for t in m.tags if t.bounded and not t.is_environment}.items())
     variables = [var_datasource(), *var_env(model, metrics)]
     variables += [var_tag(label, tag, next(m for m in metrics if tag in m.tags)) for label, tag in tag_labels]
