@@ -55,9 +55,10 @@ def fuzzed(atoms: list[str], n: int, seed: int, longest: int) -> list[str]:
     return ["".join(rng.choice(atoms) for _ in range(rng.randint(1, longest))) for _ in range(n)]
 
 
-def node_regex(syntax: list[str], match: list[str] = []) -> dict[str, Any]:  # noqa: B006 - never mutated
+def node_regex(syntax: list[str], match: list[str] = [], strings: list[str] | None = None) -> dict[str, Any]:  # noqa: B006 - never mutated
     proc = subprocess.run([require_binary("node"), str(REGEX_CHECK)], input=json.dumps(
-        {"syntax": syntax, "match": match, "strings": STRINGS}), capture_output=True, text=True, timeout=120, check=False)
+        {"syntax": syntax, "match": match, "strings": STRINGS if strings is None else strings}),
+        capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
@@ -109,3 +110,28 @@ def test_whole_value_anchors_every_branch() -> None:
         assert all(re.search(spelled, s) for s in good) and not any(re.search(spelled, s) for s in bad), pattern
     assert ecma_regex.escape("u-#. ($)") == "u-#\\. \\(\\$\\)"
     assert ecma_regex.syntax_error(ecma_regex.escape("u-#. ($)")) is None
+
+
+def test_every_pattern_of_every_shipped_spec_means_the_same_in_node() -> None:
+    """Every pattern the Coach Up spec and the test cases declare (tags, log fields, headers, opaque
+    hashed-id forms) compiles with node's u flag, and the portable spelling the generated schemas and
+    helpers use accepts exactly what node accepts, on the shared strings plus each pattern's own samples."""
+    from conftest import CASES, SPEC, model_of
+
+    patterns: set[str] = set()
+    for path in [SPEC, *sorted(CASES.glob("*/spec.yaml"))]:
+        model = model_of(path)
+        patterns |= {p for t in model.tags for p in (t.pattern, t.opaque_pattern) if p}
+        patterns |= {h.pattern for h in model.headers}
+        fields = [f for f in model.logs.envelope] + [f for o in model.logs.objects for f in o.fields] + [
+            f for e in model.logs.events for f in e.fields]
+        patterns |= {f.pattern for f in fields if f.pattern}
+    ordered = sorted(patterns)
+    assert len(ordered) > 15
+    strings = STRINGS + ["städte", "v1", "u:" + "a" * 32, "u:" + "a" * 64, "POST /api/chat", "gpt-4o-mini",
+                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "Bearer a.b.c"]
+    result = node_regex(ordered, ordered, strings)
+    assert [p for p, err in zip(ordered, result["syntax"]) if err is not None] == []
+    differ = [(p, s) for p, row in zip(ordered, result["match"]) for s, ok in zip(strings, row)
+              if (re.search(ecma_regex.portable(p), s) is not None) != ok]
+    assert differ == []

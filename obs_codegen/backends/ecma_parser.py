@@ -10,7 +10,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
-SYNTAX = frozenset("^$\\.*+?()[]{}|")
+from ..spec import header_formats
+
+SYNTAX = header_formats.SYNTAX  # ECMA-262 SyntaxCharacter
 CONTROL_ESCAPES = {"f": "\\f", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\x0b"}
 MAX_DEPTH = 100  # nested groups; Python's own parser recurses
 COMPLEMENT = -1  # a class atom that is the complement of a set (\D, \W, \S)

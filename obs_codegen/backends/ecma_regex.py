@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 import warnings
 
-from .ecma_parser import END, SYNTAX, PatternError, _parse
+from ..spec import header_formats
+from .ecma_parser import END, PatternError, _parse
 
 __all__ = ["END", "PatternError", "escape", "longest_match", "portability_error", "portable", "syntax_error",
            "whole_value"]
@@ -66,10 +67,7 @@ def longest_match(pattern: str) -> float:
     return _parse(pattern).longest
 
 
-def escape(text: str) -> str:
-    """`text` as a pattern matching exactly it, in both engines (`re.escape` also escapes `-`, `#`,
-    space and `&`, which the u flag rejects)."""
-    return "".join("\\" + c if c in SYNTAX else c for c in text)
+escape = header_formats.escape  # `text` as a pattern matching exactly it, in both engines
 
 
 def portability_error(pattern: str) -> PatternError | None:

@@ -59,5 +59,15 @@ def default_max_bytes(fmt: str, values: tuple[str, ...], value: str | None, hash
     return DEFAULT_MAX_BYTES.get(fmt, policy_default)
 
 
+# ECMA-262's syntax characters: the only ones a `u`-flag pattern may escape (and must, to match literally).
+SYNTAX = frozenset("^$\\.*+?()[]{}|")
+
+
+def escape(text: str) -> str:
+    """`text` as a pattern matching exactly it in JavaScript (with or without the u flag) and Python;
+    `re.escape` also escapes `-`, `#`, space and `&`, which the u flag rejects."""
+    return "".join("\\" + c if c in SYNTAX else c for c in text)
+
+
 def compiled(fmt: str) -> re.Pattern[str]:
     return re.compile(PATTERNS[fmt])

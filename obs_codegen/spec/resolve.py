@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -242,11 +241,11 @@ def _header_pattern(fmt: str, tag: Tag | None, value: str | None, hashing: Hashi
     if fmt in header_formats.PATTERNS and fmt != "token":
         return header_formats.PATTERNS[fmt]
     if fmt == "literal":
-        return "^" + re.escape(value or "") + "$"
+        return "^" + header_formats.escape(value or "") + "$"
     if fmt == "hashed-id" and tag is not None:
         return hashed_id_pattern(tag, hashing)
     if fmt == "enum" and tag is not None and tag.values:
-        return "^(" + "|".join(re.escape(v) for v in tag.values) + ")$"
+        return "^(" + "|".join(header_formats.escape(v) for v in tag.values) + ")$"
     if tag is not None and tag.pattern:
         return anchored(tag.pattern)
     return header_formats.TOKEN

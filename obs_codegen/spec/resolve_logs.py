@@ -7,10 +7,9 @@ and the generated helpers (whole values) mean the same.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from . import lifecycle
+from . import header_formats, lifecycle
 from .model import Hashing, LogEvent, LogField, LogObject, Logs, Tag
 from .resolver import Resolver, _d, _l, _num, _opt, _s
 
@@ -24,7 +23,7 @@ def anchored(pattern: str) -> str:
 
 def hashed_id_pattern(tag: Tag, hashing: Hashing) -> str:
     """Anchored regex for a hashed id tag: prefix + hex digest (or the tag's opaque server form)."""
-    hashed = re.escape(tag.prefix or "") + hashing.hex_pattern
+    hashed = header_formats.escape(tag.prefix or "") + hashing.hex_pattern
     if tag.opaque_pattern:
         opaque = tag.opaque_pattern.removeprefix("^").removesuffix("$")
         return f"^(?:{hashed}|{opaque})$"

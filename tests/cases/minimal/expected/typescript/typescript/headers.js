@@ -79,7 +79,7 @@ export const HEADERS = {
     required: false,
     description: "SSE accept.",
     format: "literal",
-    pattern: new RegExp("^text/event\\-stream$"),
+    pattern: new RegExp("^text/event-stream$"),
     maxBytes: 17,
     secret: false,
     identity: false,
