@@ -9,10 +9,11 @@ lines. Python's jsonschema differs from ajv in two places that matter for log sc
     spelled the JavaScript way for Python (`ecma_regex.portable`); a pattern the `u` flag refuses
     (ajv refuses the whole schema) falls back to Python's own reading.
   * `format`: `date-time` and `time` go through an RFC 3339 regex ending in `$`, so a trailing
-    newline passed; here they must hold for the whole value.
+    newline passed; here they must hold for the whole value. A leap second (`23:59:60`), which
+    RFC 3339 and ajv accept, was refused; here it is accepted.
 
 `Validator` is Draft 2020-12 with that `pattern` keyword, `FORMAT_CHECKER` the format checker;
-`pattern_search` is shared with the fast path of `validate`.
+(jsonschema-rs, which decides most lines in `validate`, reads patterns and formats as ajv does on its own.)
 """
 
 from __future__ import annotations
@@ -47,10 +48,26 @@ def _whole_value(check: Callable[[object], bool]) -> Callable[[object], bool]:
     return whole
 
 
+# A leap second (`23:59:60`): RFC 3339 allows it, ajv-formats and jsonschema-rs accept it, rfc3339-validator
+# does not; it is checked here with :59 in its place.
+_LEAP = re.compile(r"(T23:59:)60(?=(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$)", re.IGNORECASE)
+
+
+def _leap_second(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    def leap(instance: object) -> bool:
+        if isinstance(instance, str) and not instance.endswith("\n"):
+            instance = _LEAP.sub(r"\g<1>59", instance)
+        return bool(check(instance))
+
+    return leap
+
+
 def _format_checker() -> FormatChecker:
     base = Draft202012Validator.FORMAT_CHECKER
     checker = FormatChecker(())
     for name, (check, raises) in base.checkers.items():
+        if name == "date-time":
+            check = _leap_second(check)
         checker.checks(name, raises)(_whole_value(check) if name in WHOLE_VALUE_FORMATS else check)
     return checker
 

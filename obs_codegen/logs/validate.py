@@ -1,10 +1,13 @@
 """Validate JSON Lines log files against the per-service log schemas (library; never prints).
 
-Each line is parsed on its own and checked against the schema of its `service`
-(precompiled once per service with `jsonschema`'s Draft 2020-12 validator and
-format checking, so `date-time` and `uuid` are really checked). Files are read
-line by line: memory stays constant whatever the file size. A line that is not
-JSON, not an object, or names no known service is a finding, never a crash.
+Each line is parsed on its own and checked against the schema of its `service`, compiled once
+per service by jsonschema-rs (a Rust Draft 2020-12 validator with format checking, so
+`date-time` and `uuid` are really checked, and ECMA-262 patterns read as ajv reads them). A line
+it rejects is explained by Python's `jsonschema` (set up to give ajv's verdicts, `compat`), which
+names each field and what is wrong; tests hold the three engines (jsonschema-rs, jsonschema, ajv)
+to the same verdicts on every fixture. Files are read line by line: memory stays constant
+whatever the file size (`--jobs N` checks chunks in N processes, findings in file order). A line
+that is not JSON, not an object, or names no known service is a finding, never a crash.
 
 Messages name the field by JSON path and say what is wrong without echoing the
 logged value: a line that fails because it holds raw text or PII must not copy
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +29,22 @@ from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
 from ..diagnostics import printable
 from ..safe_io import describe_os_error, read_regular
 from ..spec.model import Model
-from .fast import Predicate, Unsupported, compile_fast
 
-__all__ = ["Finding", "LineResult", "LogValidator", "SchemaError", "ServiceChecker", "Stats", "Unsupported",
-           "compile_fast", "json_path"]
+__all__ = ["Finding", "LineResult", "LogValidator", "SchemaError", "ServiceChecker", "Stats", "json_path",
+           "native_validator"]
+
+Predicate = Callable[[Any], bool]
+
+
+def native_validator(schema: Mapping[str, Any]) -> Predicate | None:
+    """jsonschema-rs's `is_valid` for `schema` (formats checked), or None when it cannot compile the schema
+    (a pattern its ECMA-262 engine refuses): the line is then checked by Python's jsonschema alone."""
+    import jsonschema_rs
+
+    try:
+        return jsonschema_rs.Draft202012Validator(dict(schema), validate_formats=True).is_valid
+    except ValueError:  # jsonschema_rs.ValidationError is one
+        return None
 
 NOT_JSON = "(not json)"
 NO_SERVICE = "(no service)"
@@ -161,6 +176,26 @@ def _message(error: Any) -> str:
     return message
 
 
+def _selector(condition: Any) -> Predicate | None:
+    """The event-kind condition the log schemas write (`LogEvent.discriminator_values`: the field is present
+    and, for an enum, has one of the values) as a direct test, which saves a validator call per line;
+    None for any other shape."""
+    if not isinstance(condition, Mapping) or set(condition) != {"required", "properties"}:
+        return None
+    required, props = condition["required"], condition["properties"]
+    if not (isinstance(required, list) and len(required) == 1 and isinstance(props, Mapping)
+            and list(props) == required and isinstance(required[0], str)):
+        return None
+    name, rule = required[0], props[required[0]]
+    if rule is True:
+        return lambda obj: name in obj
+    if isinstance(rule, Mapping) and set(rule) == {"enum"} and isinstance(rule["enum"], list) \
+            and all(isinstance(v, str) for v in rule["enum"]):
+        values = frozenset(rule["enum"])
+        return lambda obj: isinstance(obj.get(name), str) and obj[name] in values
+    return None
+
+
 class ServiceChecker:
     """The compiled schema of one service plus what is needed to name event kinds."""
 
@@ -171,10 +206,7 @@ class ServiceChecker:
         self.service = service
         self.validator = validator(schema)
         self.free_text = FreeText(schema)
-        try:
-            self.fast: Predicate | None = compile_fast(schema, schema)
-        except Unsupported:
-            self.fast = None
+        self.native = native_validator(schema)
         self.kinds: list[tuple[Predicate, str, str, Any]] = []  # (the `if` as a predicate, title, discriminator, schema)
         defs = schema.get("$defs", {})
         node: Any = schema
@@ -183,10 +215,7 @@ class ServiceChecker:
             target = defs.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else {}
             title = target.get("title", ref or "?") if isinstance(target, Mapping) else "?"
             required = node["if"].get("required", []) if isinstance(node["if"], Mapping) else []
-            try:
-                cond = compile_fast(node["if"], schema)
-            except Unsupported:
-                cond = validator(node["if"]).is_valid
+            cond = _selector(node["if"]) or native_validator(node["if"]) or validator(node["if"]).is_valid
             self.kinds.append((cond, str(title), ",".join(required), target))
             node = node.get("else")
         self.depth = len(self.kinds)
@@ -208,7 +237,7 @@ class ServiceChecker:
 
     def errors(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """Every problem as (JSON path, message); () when the line is valid."""
-        if self.fast is not None and self.fast(obj):
+        if self.native is not None and self.native(obj):
             return ()
         found: set[tuple[str, str]] = set()
         for error in self.validator.iter_errors(obj):

@@ -60,5 +60,6 @@ for (const file of files) {
     results.push(entry);
   });
 }
+// exitCode, not exit(): exit() can cut a large write to a pipe short
 process.stdout.write(JSON.stringify(results, null, 1) + "\n");
-process.exit(results.every((r) => r.valid) ? 0 : 1);
+process.exitCode = results.every((r) => r.valid) ? 0 : 1;
