@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .include_schema import INCLUDE
 from .lifecycle import DATE
 from .targets import SCHEMA as TARGETS
 
@@ -116,6 +117,7 @@ SPEC_SCHEMA: dict[str, Any] = {
     "required": ["version", "project", "services"],
     "properties": {
         "version": {"const": 1, "description": "Spec language version."},
+        "include": INCLUDE,
         "accepted_breaks": _list(
             _obj({"rule": _str("A change rule id (`obs-codegen diff --list-rules`).", pattern=KEBAB),
                   "subject": _str("The item, as `obs-codegen diff` names it (`next.request.count:route`), or `*`.",
