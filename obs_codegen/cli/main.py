@@ -232,10 +232,9 @@ def lint(spec: Path, fmt: str, list_rules: bool, **limits: int) -> None:
 @click.option("--included", is_flag=True, help="The schema of a file a root spec's include: names (named items only).")
 def schema(included: bool) -> None:
     """Print the JSON Schema of the spec language (for editor autocompletion)."""
-    from ..spec.include_schema import included_schema
-    from ..spec.schema import spec_schema
+    from ..spec.include_schema import included_schema, root_schema
 
-    click.echo(json.dumps(included_schema() if included else spec_schema(), indent=2, sort_keys=True))
+    click.echo(json.dumps(included_schema() if included else root_schema(), indent=2, sort_keys=True))
 
 
 main.add_command(validate_logs)

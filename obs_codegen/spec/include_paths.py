@@ -10,7 +10,8 @@ The rules (README "Several spec files"):
     characters (`*`, `?`, `[...]` within one path segment, `**` for any number of directories);
     absolute paths, `..`, `.`, empty segments, backslashes, `~` and URLs are refused;
   * a pattern's matches are sorted (by path, segment by segment); patterns are taken in their
-    order and a file matched twice is included once, at its first match; `*` does not match a
+    order and a file matched twice (or by two names, through a symlink) is included once, at its
+    first match; `*` does not match a
     leading dot and `**` does not descend into hidden or symlinked directories;
   * every match must resolve (symlinks followed) to a regular file inside the root's directory;
   * the root spec itself is never included: a glob skips it, a literal path naming it is an error.
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 
         def same_as_root(self, rel: str) -> bool:
             """True when `rel` is the root spec itself."""
+
+        def identity(self, rel: str) -> str:
+            """The same string for every name of one file (symlinks resolved)."""
 
 MAX_INCLUDED_FILES = 1000  # files one spec may include
 MAX_LISTED = 100_000  # directory entries looked at while expanding the globs of one spec
@@ -91,7 +95,7 @@ class _Budget:
     def spend(self, n: int) -> None:
         self.entries -= n
         if self.entries < 0:
-            raise IncludeError("spec-include-limit", f"the include globs look at more than {MAX_LISTED} directory "
+            raise IncludeError("spec-too-large", f"the include globs look at more than {MAX_LISTED} directory "
                                "entries; name the directories more precisely")
 
 
@@ -195,20 +199,21 @@ def expand(patterns: list[str], tree: Tree) -> list[tuple[int, list[str] | Inclu
                                        "not a regular file")
                 if tree.same_as_root(rel):
                     raise IncludeError("spec-include-cycle", f"include '{pattern}' names the root spec itself")
-                if rel in seen:
+                identity = tree.identity(rel)  # a symlink and its target are one file, included once
+                if identity in seen:
                     again = True
                 else:
-                    seen.add(rel)
+                    seen.add(identity)
                     files.append(rel)
             if glob and not files and not again:
                 raise IncludeError("spec-include-empty", f"include '{pattern}' matches no file")
             total += len(files)
             if total > MAX_INCLUDED_FILES:
-                raise IncludeError("spec-include-limit", f"the includes name more than {MAX_INCLUDED_FILES} files")
+                raise IncludeError("spec-too-large", f"the includes name more than {MAX_INCLUDED_FILES} files")
             out.append((index, files))
         except IncludeError as exc:
             out.append((index, exc))
-            if exc.rule == "spec-include-limit":
+            if exc.rule == "spec-too-large":
                 break
     return out
 
@@ -275,6 +280,9 @@ class FsTree:
 
     def display(self, rel: str) -> str:
         return f"{self.display_dir}/{rel}" if self.display_dir not in ("", ".") else rel
+
+    def identity(self, rel: str) -> str:
+        return str(self._real(rel) or rel)
 
     def same_as_root(self, rel: str) -> bool:
         real = self._real(rel)

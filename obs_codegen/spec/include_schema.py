@@ -52,6 +52,34 @@ def includable() -> dict[str, tuple[str, ...]]:
     return out
 
 
+def root_schema() -> dict[str, Any]:
+    """The JSON Schema of a root spec file, as editors and `obs-codegen schema` see it: spec/schema.py's,
+    except that a required section that may live in an included file (`services`) is required only
+    in a spec without `include:`. (The loader validates the merged spec with spec/schema.py's own.)"""
+    from .schema import spec_schema
+
+    doc = dict(spec_schema())
+    sections = includable()
+    required = list(doc.get("required", []))
+    then: dict[str, Any] = {}
+    movable = [k for k in required if k in sections]
+    if movable:
+        doc["required"] = [k for k in required if k not in movable]
+        then["required"] = movable
+    props = dict(doc.get("properties", {}))
+    for name, subs in sections.items():
+        inner = props.get(name)
+        moved = [k for k in (inner or {}).get("required", []) if k in subs]
+        if moved and isinstance(inner, dict):
+            props[name] = {**inner, "required": [k for k in inner["required"] if k not in moved]}
+            then.setdefault("properties", {})[name] = {"required": moved}
+    if then:
+        doc["properties"] = props
+        doc["if"] = {"not": {"required": ["include"]}}
+        doc["then"] = then
+    return doc
+
+
 def included_schema() -> dict[str, Any]:
     """The JSON Schema of an included spec file (`# yaml-language-server: $schema=` in each included file)."""
     from .schema import spec_schema

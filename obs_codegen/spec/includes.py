@@ -15,6 +15,7 @@ the second definition with the first one's position. The size limits apply to th
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -51,13 +52,19 @@ def apply_includes(src: Source, tree: Tree | None, limits: Limits) -> list[Diagn
         return []
     diags: list[Diagnostic] = []
     if tree is None:
-        return [src.diag(("include",), "spec-include-unreadable", "this spec's includes cannot be read here")]
+        return [src.diag(("include",), "spec-include-not-file", "this spec's includes cannot be read here")]
     indexed = [(i, p) for i, p in enumerate(raw_list) if isinstance(p, str)]
     patterns = [p for _, p in indexed]
     bytes_left = limits.spec_bytes - len(src.raw)
     nodes_left = limits.nodes - len(src.values)
     aliases = limits.aliases
-    for index, result in expand(patterns, tree):
+    try:
+        expanded = expand(patterns, tree)
+    except OSError as exc:  # the tree itself cannot be listed (a git revision that went away, ...)
+        from ..safe_io import describe_os_error
+
+        return [src.diag(("include",), "spec-include-not-file", f"cannot list the included files: {describe_os_error(exc)}")]
+    for index, result in expanded:
         where = ("include", indexed[index][0])
         if isinstance(result, IncludeError):
             diags.append(src.diag(where, result.rule, result.message))
@@ -73,12 +80,15 @@ def apply_includes(src: Source, tree: Tree | None, limits: Limits) -> list[Diagn
             except OSError as exc:
                 from ..safe_io import describe_os_error
 
-                diags.append(src.diag(where, "spec-include-unreadable", f"cannot read {name}: {describe_os_error(exc)}"))
+                diags.append(src.diag(where, "spec-include-not-file", f"cannot read {name}: {describe_os_error(exc)}"))
                 continue
             bytes_left -= len(raw)
             sub = Source(name, raw)
-            sub_diags = _parse(sub, raw, Limits(max(bytes_left + len(raw), 1), max(nodes_left, 1), aliases), parse_text)
-            diags.extend(sub_diags)
+            for d in _parse(sub, raw, Limits(max(bytes_left + len(raw), 1), max(nodes_left, 1), aliases), parse_text):
+                if d.rule == "spec-too-large":  # the budget left, not the limit: say what the limit is
+                    d = replace(d, message=f"the spec's files have more than {limits.nodes} YAML nodes together; "
+                                           f"the limit is {limits.nodes}")
+                diags.append(d)
             nodes_left -= len(sub.values)
             src.included.append((rel, name, raw))
             if isinstance(sub.data, dict):
