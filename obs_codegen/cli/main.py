@@ -144,7 +144,8 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: 
     compiled = _compile(spec, fmt, limits=_limits(**limits))
     files, manifest, _ = _render(compiled, templates)
     notices: list[str] = []
-    protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {})}
+    protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {}),
+               **{f"the included spec file {name}": spec.parent / rel for rel, name, _ in compiled.source.included}}
     try:
         changed = write_tree(out, files, manifest, protect=protect, notices=notices)
     except UnsafePath as exc:

@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 MANIFEST = ".obs-codegen-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
+# The versions of each output-shaping library that scripts/prove_dependency_ranges.py showed to generate
+# byte-identical output (and identical diagnostics); pyproject.toml allows exactly these. The inputs hash
+# names the proven set instead of the exact version, so out/ (its manifest too) is the same anywhere in the
+# range; any other version is hashed as itself (the fast path misses, and the full path compares bytes).
+PROVEN_VERSIONS = {
+    "grafanalib": ("0.7.0", "0.7.1"),
+    "jinja2": ("3.1.5", "3.1.6"),
+    "pyyaml": ("6.0.1", "6.0.2", "6.0.3", "6.0.4"),
+}
 MAX_FILES = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -154,7 +163,11 @@ def _installed_versions(names: tuple[str, ...]) -> dict[str, str]:
 
 def library_versions() -> str:
     found = _installed_versions(SHAPING_LIBRARIES)
-    return ",".join(f"{name}={found.get(name, '?')}" for name in SHAPING_LIBRARIES)
+    parts = []
+    for name in SHAPING_LIBRARIES:
+        version, proven = found.get(name, "?"), PROVEN_VERSIONS.get(name, ())
+        parts.append(f"{name}={'|'.join(proven) if version in proven else version}")
+    return ",".join(parts)
 
 
 def packaged_templates_dir() -> Path:
