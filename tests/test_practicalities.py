@@ -10,9 +10,9 @@ itself (install each version, generate, compare) needs PyPI, so it is a script, 
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib.metadata import version
 
+import tomllib
 from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
