@@ -9,6 +9,7 @@ message) identical. Needs network access to PyPI, so it is not part of `make tes
 widening a range:
 
     .venv/bin/python scripts/prove_dependency_ranges.py [library ...]
+    .venv/bin/python scripts/prove_dependency_ranges.py --install   # pip install beside the newest libraries
 
 The manifest's inputs hash names each output-shaping library's version range, not its exact
 version, when the version is one of the versions proven here (output/fresh.py PROVEN_RANGES), so
@@ -55,7 +56,33 @@ def run_all(pythonpath: str | None, out: Path) -> dict[str, object]:
     return {"files": files, "lint": lint}
 
 
+def install_check(scratch: Path) -> bool:
+    """pip installs obs-codegen (this checkout) together with the newest jsonschema, Jinja2, click and PyYAML,
+    as an application's requirements would, into a fresh venv; the install generates the same out/."""
+    venv = scratch / "app"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    newest = [f"{lib}=={VERSIONS[lib][-1]}" for lib in ("jsonschema", "jinja2", "click", "pyyaml")]
+    src = scratch / "src"
+    src.mkdir()
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(src), *newest], capture_output=True, text=True)
+    print(f"pip install obs-codegen {' '.join(newest)}: {'ok' if done.returncode == 0 else done.stderr[-1500:]}")
+    if done.returncode != 0:
+        return False
+    out = scratch / "app-out"
+    subprocess.run([str(venv / "bin" / "obs-codegen"), "generate", "--out", str(out)], cwd=ROOT, check=True,
+                   capture_output=True)
+    same = all((out / p.relative_to(ROOT / "out")).read_bytes() == p.read_bytes()
+               for p in (ROOT / "out").rglob("*") if p.is_file())
+    print(f"  out/ generated there is {'identical' if same else 'DIFFERENT'} (committed HEAD vs out/)")
+    return same
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--install"]:
+        with tempfile.TemporaryDirectory() as scratch:
+            return 0 if install_check(Path(scratch)) else 1
     wanted = sys.argv[1:] or list(VERSIONS)
     failures = 0
     with tempfile.TemporaryDirectory() as scratch:

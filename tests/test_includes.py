@@ -266,6 +266,9 @@ def test_globs_skip_the_root_and_hidden_directories(tmp_path: Path) -> None:
     (root.parent / "deep" / "er" / "db.yaml").write_text("services:\n  db: {description: DB.}\n")
     (root.parent / ".hidden").mkdir()
     (root.parent / ".hidden" / "x.yaml").write_text("not: [valid\n")
+    (root.parent / "out" / "spec").mkdir(parents=True)  # an obs-codegen out/ beside the spec: its copies are not specs
+    (root.parent / "out" / ".obs-codegen-manifest.json").write_text("{}")
+    (root.parent / "out" / "spec" / "web.yaml").write_text("services:\n  web: {description: Web.}\n")
     compiled = compile_spec(root, "spec/root.yaml")
     assert compiled.ok, [d.text() for d in compiled.diagnostics]
     assert [rel for rel, _, _ in compiled.source.included] == ["web.yaml", "deep/er/db.yaml"]

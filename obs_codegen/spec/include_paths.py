@@ -12,7 +12,8 @@ The rules (README "Several spec files"):
   * a pattern's matches are sorted (by path, segment by segment); patterns are taken in their
     order and a file matched twice (or by two names, through a symlink) is included once, at its
     first match; `*` does not match a
-    leading dot and `**` does not descend into hidden or symlinked directories;
+    leading dot, and wildcards do not descend into hidden or symlinked directories or into an
+    obs-codegen output directory (one holding a manifest: its `spec/` copies are not spec files);
   * every match must resolve (symlinks followed) to a regular file inside the root's directory;
   * the root spec itself is never included: a glob skips it, a literal path naming it is an error.
 """
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
             """The same string for every name of one file (symlinks resolved)."""
 
 MAX_INCLUDED_FILES = 1000  # files one spec may include
+OUTPUT_MARKER = ".obs-codegen-manifest.json"  # a directory holding one is an obs-codegen out/: globs skip it
 MAX_LISTED = 100_000  # directory entries looked at while expanding the globs of one spec
 _MAGIC = re.compile(r"[*?\[]")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -121,6 +123,12 @@ def _matches(tree: Tree, segments: list[str], budget: _Budget) -> list[str]:
                                "root spec's directory")
         return kind == "dir"
 
+    def descend(child: str) -> bool:
+        """A glob walks into `child`: a real directory that is not hidden, a symlink or an obs-codegen out/."""
+        name = child.rpartition("/")[2]
+        return (not name.startswith(".") and is_dir(child) and not tree_is_link(tree, child)
+                and tree.kind(f"{child}/{OUTPUT_MARKER}") == "missing")
+
     def walk(prefix: str, i: int) -> None:
         seg, last = segments[i], i == len(segments) - 1
         if seg == "**":
@@ -129,15 +137,15 @@ def _matches(tree: Tree, segments: list[str], budget: _Budget) -> list[str]:
                     child = join(prefix, name)
                     if name.startswith("."):
                         continue
-                    if tree.kind(child) == "dir" and not tree_is_link(tree, child):
+                    if descend(child):
                         walk(child, i)
-                    else:
+                    elif tree.kind(child) != "dir":
                         found.append(child)
                 return
             walk(prefix, i + 1)
             for name in names(prefix):
                 child = join(prefix, name)
-                if not name.startswith(".") and tree.kind(child) == "dir" and not tree_is_link(tree, child):
+                if descend(child):
                     walk(child, i)
             return
         if not is_glob(seg):
@@ -154,7 +162,7 @@ def _matches(tree: Tree, segments: list[str], budget: _Budget) -> list[str]:
                 child = join(prefix, name)
                 if last:
                     found.append(child)
-                elif is_dir(child):
+                elif descend(child):
                     walk(child, i + 1)
 
     walk("", 0)
