@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 VERSIONS = {
     "pyyaml": ["6.0.1", "6.0.2", "6.0.3", "6.0.4"],
     "jinja2": ["3.1.5", "3.1.6"],
-    "grafanalib": ["0.7.0", "0.7.1"],
+    "grafanalib": ["0.7.1"],  # 0.7.0 fails: TimeSeries() has no tooltipSort (so the pin stays)
     "jsonschema": ["4.18.6", "4.21.1", "4.23.0", "4.25.1", "4.26.0"],
     "click": ["8.1.8", "8.2.1", "8.3.1", "8.5.1"],
 }
@@ -41,19 +41,27 @@ def run_all(pythonpath: str | None, out: Path) -> dict[str, object]:
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    cli = str(BIN / "obs-codegen")
-    done = subprocess.run([cli, "generate", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(BIN / "obs-codegen"), "generate", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         return {"error": done.stderr[-2000:]}
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    lint = {}
-    for fixture in sorted((ROOT / "tests" / "rules").glob("*.yaml")):
-        if b"pad-to-bytes" in fixture.read_bytes():
-            continue
-        r = subprocess.run([cli, "lint", "--format", "json", "--spec", str(fixture.relative_to(ROOT))], cwd=ROOT,
-                           env=env, capture_output=True, text=True)
-        lint[fixture.name] = r.stdout
-    return {"files": files, "lint": lint}
+    # Every lint fixture's diagnostics, compiled in one process (the loader, schema validation and rules).
+    r = subprocess.run([sys.executable, "-c", LINT_ALL], cwd=ROOT, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"error": r.stderr[-2000:]}
+    return {"files": files, "lint": json.loads(r.stdout)}
+
+
+LINT_ALL = """
+import json
+from pathlib import Path
+from obs_codegen.pipeline import compile_spec
+out = {}
+for f in sorted(Path("tests/rules").glob("*.yaml")):
+    c = compile_spec(f, f.as_posix())
+    out[f.name] = [d.text() for d in c.diagnostics]
+print(json.dumps(out))
+"""
 
 
 def install_check(scratch: Path) -> bool:
