@@ -269,3 +269,18 @@ def test_globs_skip_the_root_and_hidden_directories(tmp_path: Path) -> None:
     assert compiled.ok, [d.text() for d in compiled.diagnostics]
     assert [rel for rel, _, _ in compiled.source.included] == ["web.yaml", "deep/er/db.yaml"]
     assert [s.name for s in compiled.model.services] == ["api", "web", "db"]  # root first, then file order
+
+
+def test_resolver_and_lint_findings_name_the_included_file(split: tuple[Path, list[str]], tmp_path: Path) -> None:
+    spec = tmp_path / "spec"
+    shutil.copytree(split[0] / "spec", spec)
+    py = spec / "services/2-py.yaml"
+    py.write_text(py.read_text().replace("    - http\n", "    - htp\n", 1))  # an unknown tag: the resolver
+    convex = spec / "services/3-convex.yaml"
+    convex.write_text(convex.read_text().replace("unit: ms", "unit: s", 1))  # a lint rule
+    found = [(d.file, d.line, d.column, d.rule) for d in compile_spec(spec / "observability.yaml",
+                                                                      "spec/observability.yaml").diagnostics]
+    line_py = py.read_text().splitlines().index("    - htp") + 1
+    line_convex = next(i for i, text in enumerate(convex.read_text().splitlines(), 1) if text == "    unit: s")
+    assert found == [("spec/services/2-py.yaml", line_py, 7, "ref-unknown-tag"),
+                     ("spec/services/3-convex.yaml", line_convex, 11, "metric-unit-suffix")]
