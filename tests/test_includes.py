@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -156,6 +157,15 @@ def test_check_sees_an_edit_in_any_included_file(work: Path, split: tuple[Path, 
     assert done.returncode == 1 and "missing: out/spec/services/9-extra.yaml" in done.stdout, done.stdout
     extra.unlink()
     assert fast_check(spec, out), "without the new file the inputs are the generated ones again"
+
+
+def test_fast_path_of_a_multi_file_spec_imports_no_heavy_library(work: Path) -> None:
+    """cli/entry.py answers `check` on a fresh multi-file out/ before click, PyYAML or jsonschema is imported."""
+    probe = ("import sys\nfrom pathlib import Path\nfrom obs_codegen.cli.entry import fast_check\n"
+             "print(fast_check(Path('spec/observability.yaml'), Path('out')), sorted(m for m in ('click', 'jinja2', "
+             "'grafanalib', 'jsonschema', 'yaml', 'typing', 'importlib.metadata') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True []", done.stdout + done.stderr
 
 
 def _git(work: Path, *args: str) -> None:

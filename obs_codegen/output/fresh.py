@@ -224,7 +224,6 @@ def spec_inputs(spec: Path, out_dir: Path, max_bytes: int) -> tuple[bytes, tuple
     hold the real patterns) too, so a manifest whose patterns differ from the root's is never fresh.
     """
     from ..safe_io import read_regular
-    from ..spec.include_paths import FsTree, IncludeError, expand
 
     try:
         raw = read_regular(spec, max_bytes)
@@ -234,6 +233,8 @@ def spec_inputs(spec: Path, out_dir: Path, max_bytes: int) -> tuple[bytes, tuple
     recorded = manifest.get("include") if manifest is not None else None
     if not isinstance(recorded, list) or not recorded or not all(isinstance(p, str) for p in recorded):
         return raw, (), ()
+    from ..spec.include_paths import FsTree, IncludeError, expand  # (fnmatch and re: only for a multi-file spec)
+
     include = tuple(recorded)
     tree = FsTree(spec.parent, "", spec.name)
     left = max_bytes - len(raw)
