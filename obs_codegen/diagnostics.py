@@ -21,10 +21,14 @@ def printable(text: str) -> str:
 
 
 def _github_data(text: str) -> str:
-    return printable(text).replace("%", "%25")
+    """A workflow command's message, escaped as GitHub's toolkit does (`escapeData`): `%`, CR and LF as
+    %25, %0D, %0A (so a message may span lines in the annotation but never forges a second command);
+    any other non-printable character is then shown as a `\\uXXXX` escape (`printable`)."""
+    return printable(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _github_property(text: str) -> str:
+    """A workflow command's property value (`escapeProperty`): also `:` and `,` as %3A and %2C."""
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 

@@ -5,8 +5,9 @@ The CLI and the tests call these functions; none of them writes files or prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, has_errors, normalize
 from .spec.loader import DEFAULT_LIMITS, Limits, Source, load, load_bytes
@@ -32,9 +33,9 @@ def compile_spec(path: str | Path, display: str | None = None, lint: bool = True
     return _compile(*load(path, display, limits), lint)
 
 
-def compile_bytes(raw: bytes, display: str, lint: bool = True) -> Compiled:
-    """`compile_spec` of spec bytes read elsewhere (the base of `obs-codegen diff`)."""
-    return _compile(*load_bytes(raw, display), lint)
+def compile_bytes(raw: bytes, display: str, lint: bool = True, tree: Any = None) -> Compiled:
+    """`compile_spec` of spec bytes read elsewhere (the base of `obs-codegen diff`); its includes come from `tree`."""
+    return _compile(*load_bytes(raw, display, tree=tree), lint)
 
 
 def _compile(src: Source, diags: list[Diagnostic], lint: bool) -> Compiled:
@@ -43,6 +44,8 @@ def _compile(src: Source, diags: list[Diagnostic], lint: bool) -> Compiled:
     from .spec.resolve import resolve
 
     model, more = resolve(src)
+    if src.included:
+        model = replace(model, included=tuple((rel, raw) for rel, _, raw in src.included))
     diags += more
     if lint:
         from .lint import run_rules

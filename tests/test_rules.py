@@ -1,6 +1,7 @@
 """Per-rule lint fixtures, the rule registry, and the issue's lint scenario through the real CLI.
 
-Every `tests/rules/<rule-id>.yaml` (or `<rule-id>--<variant>.yaml`) is a small spec,
+Every `tests/rules/<rule-id>.yaml` (or `<rule-id>--<variant>.yaml`) is a small spec
+(with the files it includes from tests/rules/include/, whose expectations count too),
 valid apart from its defects, whose offending lines carry their expectations as a
 trailing comment:
 
@@ -64,6 +65,14 @@ def expected_findings(raw: bytes, name: str) -> set[Finding]:
     return out
 
 
+def all_expected(fixture: Path) -> set[Finding]:
+    """The fixture's expectations, and those in every file it includes (tests/rules/include/*.yaml)."""
+    expected = expected_findings(fixture.read_bytes(), display(fixture))
+    for _, name, raw in compile_spec(fixture, display(fixture), lint=False).source.included:
+        expected |= expected_findings(raw, name)
+    return expected
+
+
 def actual_findings(fixture: Path, tmp_path: Path) -> set[Finding]:
     raw = fixture.read_bytes()
     path = fixture
@@ -87,7 +96,7 @@ def _diff(expected: set[Finding], actual: set[Finding]) -> str:
 
 @pytest.mark.parametrize("fixture", fixture_files(), ids=lambda p: p.stem)
 def test_fixture_diagnostics_are_exactly_the_expected_ones(fixture: Path, tmp_path: Path) -> None:
-    expected = expected_findings(fixture.read_bytes(), display(fixture))
+    expected = all_expected(fixture)
     actual = actual_findings(fixture, tmp_path)
     assert actual == expected, _diff(expected, actual)
 
@@ -96,7 +105,7 @@ def test_fixture_diagnostics_are_exactly_the_expected_ones(fixture: Path, tmp_pa
 def test_fixture_exercises_the_rule_it_is_named_for(fixture: Path) -> None:
     rule = rule_of(fixture)
     assert rule in RULES, f"{fixture.name}: no registered rule '{rule}'"
-    expected = expected_findings(fixture.read_bytes(), display(fixture))
+    expected = all_expected(fixture)
     assert rule in {f[3] for f in expected}, f"{fixture.name} never expects its own rule '{rule}'"
     unknown = {f[3] for f in expected} - set(RULES)
     assert not unknown, f"{fixture.name} expects unregistered rules {sorted(unknown)}"

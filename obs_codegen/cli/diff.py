@@ -65,7 +65,7 @@ def diff(spec: Path, against: str | None, fmt: str, allow: tuple[str, ...], list
         base = read_base(against, spec, display_path)
     except BaseError as exc:
         _fail(f"cannot read the base {against!r}: {exc}")
-    old = _compiled(compile_bytes(base.raw, base.display, lint=False), "base")
+    old = _compiled(compile_bytes(base.raw, base.display, lint=False, tree=base.tree), "base")
     accepted = accepted_breaks(new.source.data)
     stale = sorted({rule for rule, _ in accepted} - set(RULES))
     if stale:

@@ -42,14 +42,16 @@ def _check_options(args: list[str]) -> tuple[str, str] | None:
 def fast_check(spec: Path, out: Path) -> bool:
     """True when out/ is exactly what `spec` generates, by the manifest (no rendering); False: undecided."""
     from ..output import fresh
-    from ..safe_io import read_regular
 
+    inputs = fresh.spec_inputs(spec, out, MAX_SPEC_BYTES)
+    if inputs is None:
+        return False
+    raw, include, included = inputs
     try:
-        raw = read_regular(spec, MAX_SPEC_BYTES)
         templates = fresh.templates_fingerprint(fresh.template_dirs(None))
     except OSError:
         return False
-    return fresh.is_fresh(out, fresh.inputs_hash(raw, fresh.display_path(spec), templates))
+    return fresh.is_fresh(out, fresh.inputs_hash(raw, fresh.display_path(spec), templates, include, included))
 
 
 def main() -> None:

@@ -84,12 +84,13 @@ def _compile(spec: Path, fmt: str, lint: bool = True, limits: Any = None) -> Any
     return compiled
 
 
-def _inputs_hash(raw: bytes, spec_path: str, tpl: Any) -> str:
+def _inputs_hash(raw: bytes, spec_path: str, tpl: Any, include: tuple[str, ...] = (),
+                 included: tuple[tuple[str, bytes], ...] = ()) -> str:
     """The inputs hash; reading the templates first means a FIFO or huge --templates dir fails here, cleanly."""
     from ..output.drift import inputs_hash
 
     try:
-        return inputs_hash(raw, spec_path, tpl)
+        return inputs_hash(raw, spec_path, tpl, include, included)
     except OSError as exc:
         _fail(f"cannot read templates: {describe_os_error(exc)}")
 
@@ -101,9 +102,12 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
     from ..backends.escaped import UnescapedOutput
     from ..backends.templating import Templates
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
+    from ..spec.includes import patterns_of
 
     tpl = Templates(templates)
-    inputs = _inputs_hash(compiled.source.raw, compiled.source.path, tpl)
+    src = compiled.source
+    include = tuple(patterns_of(src.data)) if src.included else ()
+    inputs = _inputs_hash(src.raw, src.path, tpl, include, tuple((rel, raw) for rel, _, raw in src.included))
     try:
         files = render_all(compiled.model, tpl)
         for path in files:
@@ -116,7 +120,8 @@ def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
         _fail(f"template error: {exc}", 2)
     except Exception as exc:  # a template error or a backend bug: report it, never a traceback
         _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
-    manifest = manifest_bytes(files, inputs, compiled.source.path, __version__)
+    spec_files = {src.path: src.raw, **{name: raw for _, name, raw in src.included}}
+    manifest = manifest_bytes(files, inputs, src.path, __version__, include, spec_files)
     return files, manifest, tpl
 
 
@@ -139,7 +144,8 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: 
     compiled = _compile(spec, fmt, limits=_limits(**limits))
     files, manifest, _ = _render(compiled, templates)
     notices: list[str] = []
-    protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {})}
+    protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {}),
+               **{f"the included spec file {name}": spec.parent / rel for rel, name, _ in compiled.source.included}}
     try:
         changed = write_tree(out, files, manifest, protect=protect, notices=notices)
     except UnsafePath as exc:
@@ -162,18 +168,19 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_val
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from ..backends.templating import Templates
     from ..output.drift import compare, is_fresh
+    from ..output.fresh import spec_inputs
     from ..safe_io import TooLarge
     from ..spec.loader import read_spec
 
     limits = _limits(**limit_values)
     try:
-        raw: bytes | None = read_spec(spec, limits)
-    except TooLarge:
-        raw = None  # not fresh: the full path reports spec-too-large
+        read_spec(spec, limits)
     except OSError as exc:
-        _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
+        if not isinstance(exc, TooLarge):
+            _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
+    inputs = spec_inputs(spec, out, limits.spec_bytes)  # None: not fresh, the full path reports why
     tpl = Templates(templates)
-    if not full and raw is not None and is_fresh(out, _inputs_hash(raw, display_path(spec), tpl)):
+    if not full and inputs is not None and is_fresh(out, _inputs_hash(inputs[0], display_path(spec), tpl, *inputs[1:])):
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
         return
     from ..output.swap import leftovers
@@ -223,11 +230,12 @@ def lint(spec: Path, fmt: str, list_rules: bool, **limits: int) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--included", is_flag=True, help="The schema of a file a root spec's include: names (named items only).")
+def schema(included: bool) -> None:
     """Print the JSON Schema of the spec language (for editor autocompletion)."""
-    from ..spec.schema import spec_schema
+    from ..spec.include_schema import included_schema, root_schema
 
-    click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
+    click.echo(json.dumps(included_schema() if included else root_schema(), indent=2, sort_keys=True))
 
 
 main.add_command(validate_logs)

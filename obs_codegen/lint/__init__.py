@@ -6,7 +6,7 @@ secret beyond its hop, bounded label cardinality) are enforced here.
 
 from __future__ import annotations
 
-from . import codegen, conflicts, custom, deprecations, headers, logs, metrics, renames, slos, spec, targets  # noqa: F401  (each family registers its rules)
+from . import codegen, conflicts, custom, deprecations, headers, includes, logs, metrics, renames, slos, spec, targets  # noqa: F401  (each family registers its rules)
 from .registry import RULES, Rule, run_rules
 
 __all__ = ["RULES", "Rule", "run_rules"]

@@ -2,7 +2,7 @@
 
 Two paths:
   * fast (output/fresh.py): when the manifest's inputs hash equals the hash of the current inputs
-    (spec bytes, obs-codegen's own code, templates, output-shaping library versions)
+    (spec bytes, every included spec file, obs-codegen's own code, templates, output-shaping library versions)
     and every listed file on disk still has its recorded sha256, out/ is fresh
     without rendering anything (no Jinja2, grafanalib or jsonschema import).
     The manifest is not trusted: only plain relative paths are read, only regular
@@ -27,9 +27,10 @@ from .writer import Files
 __all__ = ["DriftReport", "Difference", "code_fingerprint", "compare", "inputs_hash", "is_fresh", "library_versions"]
 
 
-def inputs_hash(spec_bytes: bytes, spec_path: str, templates: Templates) -> str:
+def inputs_hash(spec_bytes: bytes, spec_path: str, templates: Templates, include: tuple[str, ...] = (),
+                included: tuple[tuple[str, bytes], ...] = ()) -> str:
     """Hash of everything the output depends on; `spec_path` too, since generated headers name it."""
-    return fresh.inputs_hash(spec_bytes, spec_path, templates.fingerprint())
+    return fresh.inputs_hash(spec_bytes, spec_path, templates.fingerprint(), include, included)
 
 
 @dataclass

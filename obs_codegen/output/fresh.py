@@ -2,7 +2,8 @@
 jsonschema or importlib.metadata, so `obs-codegen check` on a fresh out/ costs little more than
 starting the interpreter (cli/entry.py calls `fast_check` before click is imported).
 
-The inputs hash covers the spec bytes and path, obs-codegen's version and own Python sources,
+The inputs hash covers the spec bytes and path (and a multi-file spec's include patterns and
+included files), obs-codegen's version and own Python sources,
 every template that could be used, and the versions of the libraries that shape the output
 (read from their `*.dist-info` directories on sys.path, the way importlib.metadata finds them,
 without importing it). The manifest is not trusted: see `is_fresh`. output/drift.py (the full
@@ -34,7 +35,17 @@ if TYPE_CHECKING:
 
 MANIFEST = ".obs-codegen-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-SHAPING_LIBRARIES = ("grafanalib", "jinja2", "pyyaml")
+SHAPING_LIBRARIES = ("grafanalib", "jinja2", "promql-parser", "pyyaml")
+# The versions of each output-shaping library that scripts/prove_dependency_ranges.py showed to generate
+# byte-identical output (and identical diagnostics); pyproject.toml allows exactly these. The inputs hash
+# names the proven set instead of the exact version, so out/ (its manifest too) is the same anywhere in the
+# range; any other version is hashed as itself (the fast path misses, and the full path compares bytes).
+PROVEN_VERSIONS = {
+    "grafanalib": ("0.7.1",),  # 0.7.0 fails to render (no TimeSeries tooltipSort); 0.7.1 is the newest release
+    "jinja2": ("3.1.5", "3.1.6"),
+    "promql-parser": ("0.12.0",),  # durations' seconds (burn-rate factors, test timelines) come from it
+    "pyyaml": ("6.0.1", "6.0.2", "6.0.3", "6.0.4"),
+}
 MAX_FILES = 100_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
@@ -153,7 +164,11 @@ def _installed_versions(names: tuple[str, ...]) -> dict[str, str]:
 
 def library_versions() -> str:
     found = _installed_versions(SHAPING_LIBRARIES)
-    return ",".join(f"{name}={found.get(name, '?')}" for name in SHAPING_LIBRARIES)
+    parts = []
+    for name in SHAPING_LIBRARIES:
+        version, proven = found.get(name, "?"), PROVEN_VERSIONS.get(name, ())
+        parts.append(f"{name}={'|'.join(proven) if version in proven else version}")
+    return ",".join(parts)
 
 
 def packaged_templates_dir() -> Path:
@@ -182,13 +197,60 @@ def templates_fingerprint(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def inputs_hash(spec_bytes: bytes, spec_path: str, templates_fp: str) -> str:
-    """Hash of everything the output depends on; `spec_path` too, since generated headers name it."""
+def inputs_hash(spec_bytes: bytes, spec_path: str, templates_fp: str, include: tuple[str, ...] = (),
+                included: tuple[tuple[str, bytes], ...] = ()) -> str:
+    """Hash of everything the output depends on; `spec_path` too, since generated headers name it.
+
+    A multi-file spec adds its include patterns and every included file (path relative to the
+    root's directory, and bytes), so an edit in any file, or a file a glob now matches, changes it.
+    """
     h = hashlib.sha256()
-    for part in (__version__.encode(), spec_bytes, spec_path.encode(), code_fingerprint().encode(),
-                 templates_fp.encode(), library_versions().encode()):
+    parts = [__version__.encode(), spec_bytes, spec_path.encode(), code_fingerprint().encode(),
+             templates_fp.encode(), library_versions().encode()]
+    if include:
+        parts.append(json.dumps(list(include)).encode())
+        for rel, raw in included:
+            parts += [rel.encode(), raw]
+    for part in parts:
         h.update(sha256(part).encode())
     return h.hexdigest()
+
+
+def spec_inputs(spec: Path, out_dir: Path, max_bytes: int) -> tuple[bytes, tuple[str, ...], tuple[tuple[str, bytes], ...]] | None:
+    """The root spec's bytes, and for a multi-file spec the include patterns the manifest in `out_dir`
+    recorded and the files they match now, as `inputs_hash` takes them; None when anything cannot be
+    read or is over `max_bytes` in total (not fresh: the full path decides and reports).
+
+    The recorded patterns are not trusted: `inputs_hash` covers them, and the root's bytes (which
+    hold the real patterns) too, so a manifest whose patterns differ from the root's is never fresh.
+    """
+    from ..safe_io import read_regular
+
+    try:
+        raw = read_regular(spec, max_bytes)
+    except OSError:
+        return None
+    manifest = read_manifest(out_dir)
+    recorded = manifest.get("include") if manifest is not None else None
+    if not isinstance(recorded, list) or not recorded or not all(isinstance(p, str) for p in recorded):
+        return raw, (), ()
+    from ..spec.include_paths import FsTree, IncludeError, expand  # (fnmatch and re: only for a multi-file spec)
+
+    include = tuple(recorded)
+    tree = FsTree(spec.parent, "", spec.name)
+    left = max_bytes - len(raw)
+    files: list[tuple[str, bytes]] = []
+    for _, result in expand(list(include), tree):
+        if isinstance(result, IncludeError):
+            return None
+        for rel in result:
+            try:
+                data = tree.read(rel, left)
+            except OSError:
+                return None
+            left -= len(data)
+            files.append((rel, data))
+    return raw, include, tuple(files)
 
 
 def is_fresh(out_dir: Path, inputs: str) -> bool:

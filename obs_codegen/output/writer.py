@@ -66,13 +66,19 @@ class WriteError(OSError):
         self.intact = intact
 
 
-def manifest_bytes(files: Files, inputs: str, spec: str, version: str) -> bytes:
-    doc = {
+def manifest_bytes(files: Files, inputs: str, spec: str, version: str, include: tuple[str, ...] = (),
+                   spec_files: Mapping[str, bytes] | None = None) -> bytes:
+    """The manifest; a multi-file spec also records its include patterns (for `check`'s fast path, see
+    fresh.spec_inputs) and the sha256 of every spec file, root first, by display name."""
+    doc: dict[str, object] = {
         "generator": f"obs-codegen {version}",
         "spec": spec,
         "inputs_sha256": inputs,
         "files": {str(p): sha256(d) for p, d in sorted(files.items(), key=lambda kv: str(kv[0]))},
     }
+    if include:
+        doc["include"] = list(include)
+        doc["spec_files"] = {name: sha256(raw) for name, raw in (spec_files or {}).items()}
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
 

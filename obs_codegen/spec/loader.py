@@ -52,6 +52,21 @@ class Source:
     values: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     text: str = ""  # the decoded YAML text (what node marks index into)
+    # Multi-file specs (spec/includes.py): the file each included item came from, by the item's path
+    # (`("metrics", "api.request.count")`), and every included file as (path relative to the root's
+    # directory, display name, bytes), in include order.
+    origins: dict[PathT, str] = field(default_factory=dict)
+    included: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def file(self, path: PathT) -> str:
+        """The file the value at `path` was read from: an included file's name, else this spec's."""
+        if self.origins:
+            p = tuple(path)
+            while p:
+                if p in self.origins:
+                    return self.origins[p]
+                p = p[:-1]
+        return self.path
 
     def pos(self, path: PathT, key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value (or key) at `path`, else of its nearest ancestor."""
@@ -64,7 +79,7 @@ class Source:
 
     def diag(self, path: PathT, rule: str, message: str, severity: str = "error", key: bool = False) -> Diagnostic:
         line, col = self.pos(path, key=key)
-        return Diagnostic(self.path, line, col, rule, severity, message)  # type: ignore[arg-type]
+        return Diagnostic(self.file(path), line, col, rule, severity, message)  # type: ignore[arg-type]
 
 
 class _Bomb(Exception):
@@ -185,7 +200,11 @@ def read_spec(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
 
 def load(path: str | Path, display: str | None = None,
          limits: Limits = DEFAULT_LIMITS) -> tuple[Source, list[Diagnostic]]:
-    """Read and parse the spec at `path`. Raises OSError only when the file cannot be read."""
+    """Read and parse the spec at `path` (and the files its `include:` names, beside it). Raises OSError
+    only when the root file cannot be read."""
+    import posixpath
+
+    from .include_paths import FsTree
 
     name = display or str(path)
     try:
@@ -193,11 +212,13 @@ def load(path: str | Path, display: str | None = None,
     except TooLarge as exc:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {exc.size} bytes; the limit is {limits.spec_bytes}")]
-    return load_bytes(raw, name, limits)
+    tree = FsTree(Path(path).parent, posixpath.dirname(name), Path(path).name)
+    return load_bytes(raw, name, limits, tree)
 
 
-def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Source, list[Diagnostic]]:
-    """Decode and parse spec bytes read elsewhere (`git show`), named `name` in diagnostics."""
+def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS, tree: Any = None) -> tuple[Source, list[Diagnostic]]:
+    """Decode and parse spec bytes read elsewhere (`git show`), named `name` in diagnostics; its includes are
+    read from `tree` (spec/include_paths.py: the file system, a git revision), None: a spec with includes is an error."""
     if len(raw) > limits.spec_bytes:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {len(raw)} bytes; the limit is {limits.spec_bytes}")]
@@ -213,11 +234,19 @@ def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
                                 f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
     if text.startswith("\ufeff"):
         text = text[1:]
-    return src, parse_text(src, text, limits=limits)
+    diags = parse_text(src, text, limits=limits, validate=False)
+    if isinstance(src.data, dict):
+        from .includes import apply_includes
+
+        diags += apply_includes(src, tree, limits)
+        diags += validate_shape(src)
+    return src, diags
 
 
-def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAULT_LIMITS) -> list[Diagnostic]:
-    """Compose YAML `text` into `src.data`, with positions, and return the diagnostics.
+def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAULT_LIMITS,
+               validate: bool = True) -> list[Diagnostic]:
+    """Compose YAML `text` into `src.data`, with positions, and return the diagnostics (with `validate`,
+    those of the spec schema too: load_bytes validates after merging a multi-file spec's includes).
 
     With `fast` (and libyaml installed) libyaml scans and parses, ten times quicker than PyYAML's
     pure-Python scanner on large specs; composing stays in Python so the bounds below apply. Any
@@ -272,7 +301,7 @@ def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAU
                            f"spec has more than {limits.nodes} YAML nodes; the limit is {limits.nodes}")]
     except yaml.YAMLError as exc:
         if fast_loader:
-            return parse_text(src, text, fast=False, limits=limits)
+            return parse_text(src, text, fast=False, limits=limits, validate=validate)
         return [_yaml_error(src, text, exc)]
     if node is None:
         return [Diagnostic(src.path, 1, 1, "spec-empty", "error", "spec is empty")]
@@ -296,7 +325,8 @@ def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAU
     if not isinstance(src.data, dict):
         diags.append(src.diag((), "spec-type", "the spec must be a mapping of sections"))
         return diags
-    diags.extend(validate_shape(src))
+    if validate:
+        diags.extend(validate_shape(src))
     return diags
 
 

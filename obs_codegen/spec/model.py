@@ -346,6 +346,8 @@ class Model:
     slos: tuple[SLO, ...]
     alerts: tuple[Alert, ...]
     source: bytes = field(default=b"", compare=False, repr=False)  # the spec's bytes, as read (out/spec/spec.yaml)
+    # A multi-file spec's included files (spec/includes.py): (path relative to the root's directory, bytes).
+    included: tuple[tuple[str, bytes], ...] = field(default=(), compare=False, repr=False)
     targets: Targets = field(default_factory=Targets)
     externals: tuple[External, ...] = ()
     header_groups: tuple[str, ...] = BUILTIN_HEADER_GROUPS  # and the spec's `header_groups:`, in order

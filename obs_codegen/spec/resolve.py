@@ -79,7 +79,8 @@ def spec_version(data: Any) -> str:
     """The generated packages' default version: 0.0.0 plus a digest of the spec's content (not its bytes,
     so comments, key order and a split into several files do not change it) as build metadata, which
     npm's semver and PEP 440 (a local version) both accept and neither orders by."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    content = {k: v for k, v in data.items() if k != "include"} if isinstance(data, dict) else data
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return "0.0.0+spec." + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 

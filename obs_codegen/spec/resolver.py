@@ -58,7 +58,7 @@ class Resolver:
     # helpers -------------------------------------------------------------------
     def pos(self, *path: Any) -> Pos:
         line, col = self.src.pos(path, key=True)
-        return Pos(self.src.path, line, col)
+        return Pos(self.src.file(path), line, col)
 
     def error(self, path: tuple[Any, ...], rule: str, message: str, key: bool = False) -> None:
         """Report at the value at `path` (or, with `key`, at the key naming it)."""

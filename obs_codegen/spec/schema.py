@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import custom, header_formats
+from .include_schema import INCLUDE
 from .schema_alerts import SECTIONS
 from .schema_parts import (
     DEPRECATED,
@@ -45,6 +46,7 @@ SPEC_SCHEMA: dict[str, Any] = {
     "required": ["version", "project", "services"],
     "properties": {
         "version": {"const": 1, "description": "Spec language version."},
+        "include": INCLUDE,
         "accepted_breaks": _list(
             _obj({"rule": _str("A change rule id (`obs-codegen diff --list-rules`).", pattern=KEBAB),
                   "subject": _str("The item, as `obs-codegen diff` names it (`next.request.count:route`), or `*`.",
