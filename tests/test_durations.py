@@ -64,3 +64,12 @@ def test_compound_durations_and_refusals() -> None:
     assert durations.seconds("1h30m") == 5400 and durations.seconds("28d") == 28 * 86400
     for bad in ("90", "30m1h", "1.5h", "28d\n", "99999999999d", "101y", None, 5):
         assert durations.seconds(bad) is None, bad
+
+
+# Seconds computed by hand from Prometheus's unit table (y = 365d, w = 7d), independent of promql-parser.
+TABLE = {"1h30m": 5400, "28d": 2419200, "1w2d": 777600, "1y": 31536000, "90s": 90, "1m30s500ms": 90.5,
+         "2h0m": 7200, "100y": 3153600000, "0s": 0, "0h0m": 0}
+
+
+def test_seconds_match_a_hand_computed_table() -> None:
+    assert {text: durations.seconds(text) for text in TABLE} == TABLE

@@ -72,3 +72,6 @@ def test_w3c_list_formats() -> None:
     assert tracestate.fullmatch("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")
     assert tracestate.fullmatch(",".join(f"k{i}=v" for i in range(32)))
     assert not tracestate.fullmatch(",".join(f"k{i}=v" for i in range(33)))  # at most 32 list members
+    assert tracestate.fullmatch("a=1,,b=2") and tracestate.fullmatch("a=1, ") and tracestate.fullmatch("")
+    assert baggage.fullmatch(",".join(f"k{i}=v" for i in range(180)))  # the grammar's 180 members
+    assert not baggage.fullmatch(",".join(f"k{i}=v" for i in range(181)))

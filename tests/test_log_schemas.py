@@ -19,7 +19,7 @@ from conftest import CASE_NAMES, CASES, ROOT, model_of, require_binary, run, wri
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
-from obs_codegen.backends import python_pkg
+from obs_codegen.backends import python_pkg, typescript
 from obs_codegen.backends.log_schemas import render, service_schema
 from obs_codegen.backends.templating import Templates
 from obs_codegen.logs.validate import LogValidator, Stats
@@ -321,6 +321,17 @@ def test_an_event_is_chosen_by_its_discriminators_value(compile_text, tmp_path: 
         sys.path.remove(str(package))
         for name in [m for m in sys.modules if m == "crossing_obs" or m.startswith("crossing_obs.")]:
             del sys.modules[name]
+    # and so does the generated TypeScript emitter, run by node
+    ts = write_files(typescript.render(compiled.model, Templates()), tmp_path / "ts") / "typescript"
+    script = ("import { logRecord } from './emitters.js';\n"
+              "const opts = { service: 'api', env: 'prod' };\n"
+              "console.log(JSON.stringify([logRecord('info', { job: 'sync', route: 'batch' }, undefined, opts),"
+              " logRecord('info', { route: 'chat', job: 'sync' }, undefined, opts)]));\n")
+    (ts / "crossing.mjs").write_text(script)
+    proc = run([require_binary("node"), str(ts / "crossing.mjs")], timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    job, request = json.loads(proc.stdout)
+    assert job["job"] == "sync" and job["route"] == "batch" and "job" not in request, (job, request)
 
 
 # --- whole values: ajv, validate-logs and plain jsonschema agree on trailing newlines -------------

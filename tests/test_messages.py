@@ -66,3 +66,19 @@ def test_message_text(case: str, compile_text) -> None:  # type: ignore[no-untyp
     compiled = compile_text(text)
     got = [(d.rule, d.line, d.column, d.message) for d in compiled.diagnostics if d.severity == "error"]
     assert got == expected, [d.text() for d in compiled.diagnostics]
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_recursion_error(compile_text) -> None:  # type: ignore[no-untyped-def]
+    sets = "".join(f"  s{i}: [s{i + 1}]\n" for i in range(1500)) + "  s1500: [env]\n"
+    objects = "".join(f"    o{i}: {{description: O., fields: {{x: {{object: o{i + 1}, description: X.}}}}}}\n"
+                      for i in range(1500))
+    objects += "    o1500: {description: O., fields: {y: {type: integer, description: Y.}}}\n"
+    text = BASE + "tag_sets:\n" + sets + """\
+logs:
+  envelope:
+    requestId: {type: uuid, required: true, description: Request id.}
+  objects:
+""" + objects + "  events: {}\n"
+    compiled = compile_text(text)
+    rules = [d.rule for d in compiled.diagnostics if d.severity == "error"]
+    assert rules.count("ref-nesting-depth") == 2, [d.text() for d in compiled.diagnostics][:5]

@@ -105,6 +105,23 @@ def _threshold_conflict(model: Model, src: Source) -> Iterator[Diagnostic]:
                            "`above` has no effect: remove one", key=True)
 
 
+@rule("spec-builtin-redefined", "A declared unit or header group does not take a built-in one's name.")
+def _builtin_redefined(model: Model, src: Source) -> Iterator[Diagnostic]:
+    from ..spec import units
+    from ..spec.model import BUILTIN_HEADER_GROUPS
+
+    data = src.data if isinstance(src.data, dict) else {}
+    for name, _ in _items(data.get("units")):
+        if units.known(name):
+            yield src.diag(("units", name), "spec-builtin-redefined",
+                           f"'{name}' is a built-in unit (obs_codegen/spec/units.json); a declared unit needs a new "
+                           "name, or every metric in it would change its Grafana unit", key=True)
+    for name, _ in _items(data.get("header_groups")):
+        if name in BUILTIN_HEADER_GROUPS:
+            yield src.diag(("header_groups", name), "spec-builtin-redefined",
+                           f"'{name}' is a built-in header group; declare only new groups", key=True)
+
+
 @rule("slo-objective-fraction", "An objective is a percent (99.9), so a value below 1 was probably meant as a "
       "fraction.", "warning")
 def _objective_fraction(model: Model, src: Source) -> Iterator[Diagnostic]:

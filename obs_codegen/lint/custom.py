@@ -30,8 +30,10 @@ def _custom_promql(model: Model, src: Source) -> Iterator[Diagnostic]:
     from ..verify import promql
 
     known = promql.known_series(model)
-    for record in model.recording_rules:
-        for problem in promql.check_expr(record.expr, model, known)[:3]:
+    names = [r.name for r in model.recording_rules]
+    for i, record in enumerate(model.recording_rules):
+        before = {k: v for k, v in known.items() if k not in names[i:]}  # itself and later rules do not exist yet
+        for problem in promql.check_expr(record.expr, model, before)[:3]:
             yield src.diag(("recording_rules", record.name, "expr"), "custom-promql",
                            f"recording rule {record.name}: {problem}")
     boards = raw_dashboards(model) if model.panels else {}

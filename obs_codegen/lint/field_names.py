@@ -48,9 +48,10 @@ DIGIT_SHAPED = frozenset(("phone", "ssn", "birthdate", "dob", "passport"))
 # guest is as personal as a user. A project's own words go in `redaction.forbidden_fields`.
 IDENTITY = frozenset(("user", "session", "focus", "account", "customer", "person", "member", "patient",
                       "employee", "student", "author", "owner", "subscriber", "visitor", "device", "courier",
-                      "driver", "rider", "passenger", "guest", "buyer", "seller", "merchant", "recipient", "sender",
-                      "candidate", "applicant", "learner", "teacher", "tutor", "coach", "player", "parent", "child",
+                      "driver", "rider", "passenger", "guest", "buyer", "seller", "recipient", "sender",
+                      "candidate", "applicant", "learner", "teacher", "tutor", "coach", "player",
                       "resident", "citizen", "traveler", "traveller", "shopper", "donor", "voter", "viewer"))
+# Not `parent`/`child` (parentSpanId, parentJobId) nor `merchant` (a business, not a person).
 ID_WORDS = frozenset(("id", "ids", "uid", "uuid", "identifier", "identifiers"))
 MEASURES = frozenset(("length", "len", "size", "bytes", "chars", "characters", "count", "tokens", "ms", "seconds",
                       "sec", "duration", "words", "lines", "total", "ratio", "score"))

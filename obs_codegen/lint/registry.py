@@ -73,6 +73,7 @@ for _id, _purpose in (
     ("ref-missing-values", "An enum tag or field has no values."),
     ("ref-ambiguous-tag-set", "A tag set has the name of a tag."),
     ("ref-unknown-header-group", "A header names a group that is neither built in nor under `header_groups:`."),
+    ("ref-nesting-depth", "Tag sets or log objects nest more than 32 deep."),
     ("ref-object-cycle", "A log object nests itself, directly or through other objects."),
     ("ref-tag-set-cycle", "A tag set includes itself, directly or through other tag sets."),
     ("ref-external-is-service", "A name is declared both as a service and as an external party."),

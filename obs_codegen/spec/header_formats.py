@@ -15,18 +15,20 @@ TRACEPARENT = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 BEARER_JWT = r"^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"
 TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 
-# W3C Trace Context, section 3.3.1 (tracestate): up to 32 list members `key=value`, OWS around commas.
+# W3C Trace Context, section 3.3.1 (tracestate): up to 32 list members `key=value`, OWS around commas;
+# empty and whitespace-only members (and an empty value) must be accepted.
 _TS_KEY = r"(?:[a-z][a-z0-9_*/-]{0,255}|[a-z0-9][a-z0-9_*/-]{0,240}@[a-z][a-z0-9_*/-]{0,13})"
 _TS_VALUE = r"[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]"
 _TS_MEMBER = f"{_TS_KEY}={_TS_VALUE}"
-TRACESTATE = rf"^{_TS_MEMBER}(?:[ \t]*,[ \t]*{_TS_MEMBER}){{0,31}}$"
+TRACESTATE = rf"^[ \t,]*(?:{_TS_MEMBER}(?:[ \t]*,[ \t,]*{_TS_MEMBER}){{0,31}})?[ \t,]*$"
 
-# W3C Baggage, section 3.3.1: up to 64 list members `key=value` with `;property` parts; keys are RFC 7230
-# tokens, values baggage-octets (percent-encoding allowed), OWS around `=`, `;` and `,`.
+# W3C Baggage, section 3.3.1: `list-member 0*179( OWS "," OWS list-member )`, members `key=value` with
+# `;property` parts; keys are RFC 7230 tokens, values baggage-octets (percent-encoding allowed), OWS around
+# `=`, `;` and `,`. (64 members is what a platform must at least propagate, not the grammar's limit.)
 _BG_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _BG_VALUE = r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"
 _BG_MEMBER = rf"{_BG_TOKEN}[ \t]*=[ \t]*{_BG_VALUE}(?:[ \t]*;[ \t]*{_BG_TOKEN}(?:[ \t]*=[ \t]*{_BG_VALUE})?)*"
-BAGGAGE = rf"^{_BG_MEMBER}(?:[ \t]*,[ \t]*{_BG_MEMBER}){{0,63}}$"
+BAGGAGE = rf"^{_BG_MEMBER}(?:[ \t]*,[ \t]*{_BG_MEMBER}){{0,179}}$"
 
 PATTERNS = {"uuid-v4": UUID_V4, "traceparent": TRACEPARENT, "tracestate": TRACESTATE, "baggage": BAGGAGE,
             "bearer-jwt": BEARER_JWT, "token": TOKEN}

@@ -167,11 +167,22 @@ def _tags(r: Resolver) -> None:
     r.parts["tag_sets"] = sets
 
 
+MAX_NESTING = 32  # tag sets in tag sets, objects in objects: far beyond any real spec, far below the stack
+
+
 def _tag_set(r: Resolver, name: str, raw: dict[str, Any], tags: dict[str, Tag], sets: dict[str, tuple[Tag, ...]],
              chain: tuple[str, ...]) -> tuple[Tag, ...]:
     """The tags of set `name`, members that are tag sets expanded in place (first occurrence kept)."""
     if name in sets:
         return sets[name]
+    if len(chain) >= MAX_NESTING:
+        if not r.parts.setdefault("deep", set()) & {"tag_sets"}:  # once: a long chain is one problem
+            r.parts["deep"].add("tag_sets")
+            r.error(("tag_sets", chain[-1]), "ref-nesting-depth",
+                    f"tag sets nest more than {MAX_NESTING} deep ({chain[0]} -> ... -> {name}); flatten the chain",
+                    key=True)
+        sets[name] = ()
+        return ()
     found: list[Tag] = []
     members = raw.get(name)
     for i, m in enumerate(members if isinstance(members, list) else []):
@@ -317,8 +328,8 @@ def resolve(src: Source) -> tuple[Model, list[Diagnostic]]:
     p = r.parts
     records, panels = resolve_custom(r.data, r.pos)
     for kind, items in (("recording_rules", records), ("panels", panels)):
-        for item in items:
-            r.service_ref(item.service, (kind, item.name, "service"))
+        for item in items:  # the value as written: a non-string one was reported by the schema
+            r.service_ref(_d(_d(r.data, kind), item.name).get("service"), (kind, item.name, "service"))
     model = Model(
         spec_path=src.path,
         project=p["project"],

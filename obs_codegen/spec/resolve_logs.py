@@ -81,12 +81,21 @@ def _fields(r: Resolver, raw: Any, path: tuple[Any, ...], objects: dict[str, Log
     return tuple(out)
 
 
+MAX_NESTING = 32  # objects in objects (as for tag sets): far beyond any log line, far below the stack
+
+
 def _object(r: Resolver, name: str, raw: dict[str, Any], objects: dict[str, LogObject],
             chain: tuple[str, ...]) -> None:
     """Resolve object `name` after the objects its fields nest (in any order in the spec); a cycle is an error."""
     if name in objects:
         return
     fields = _d(raw[name], "fields")
+    if len(chain) >= MAX_NESTING:
+        if not r.parts.setdefault("deep", set()) & {"objects"}:  # once: a long chain is one problem
+            r.parts["deep"].add("objects")
+            r.error(("logs", "objects", chain[-1]), "ref-nesting-depth",
+                    f"objects nest more than {MAX_NESTING} deep ({chain[0]} -> ... -> {name}); flatten them", key=True)
+        fields = {}
     for fname, f in fields.items():
         inner = f.get("object") if isinstance(f, dict) else None
         if not isinstance(inner, str) or inner not in raw or inner in objects:

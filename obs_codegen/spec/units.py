@@ -4,7 +4,7 @@ For each spec unit the table gives the Grafana unit id of a value (gauge, histog
 quantile), of a per-second rate (counter) and of a total over a period (increase),
 with the divisor the query applies (cents -> dollars) and whether the rate is shown
 per hour. Every dashboard panel takes its unit from here; lint rule
-`metric-unit-unmapped` warns on a unit the table lacks, which then shows as `short`.
+`metric-unit-unmapped` rejects a unit the table lacks unless the spec declares it under `units:`.
 """
 
 from __future__ import annotations

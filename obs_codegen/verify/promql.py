@@ -91,6 +91,9 @@ def known_series(model: Model) -> dict[str, Series]:
     return out
 
 
+SELECTING_AGGREGATIONS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
+
+
 def _output_labels(expr: str, known: Mapping[str, Series]) -> dict[str, Tag | None]:
     """The labels a hand-written rule's series carry (what `sum by`, `without`, `on` and the operands keep)."""
     import promql_parser as pp
@@ -108,29 +111,42 @@ def _labels_of(node: Any, known: Mapping[str, Series]) -> dict[str, Tag | None]:
     node = _unparen(node)
     if isinstance(node, pp.VectorSelector):
         info = known.get(node.name or "")
-        return {k: v for k, v in info.labels.items()} if info is not None else {}
+        return dict(info.labels) if info is not None else {}
     if isinstance(node, pp.MatrixSelector):
         return _labels_of(node.vector_selector, known)
     if isinstance(node, pp.AggregateExpr):
-        inner = _labels_of(node.expr, known)
+        inner, op = _labels_of(node.expr, known), str(node.op).lower()
+        if op in SELECTING_AGGREGATIONS:  # topk and the like return whole input series
+            return inner
         if node.modifier is None:
-            return {}
-        labels = list(node.modifier.labels)
-        if node.modifier.type == pp.AggModifierType.By:
-            return {label: inner.get(label) for label in labels}
-        return {k: v for k, v in inner.items() if k not in labels}
+            out: dict[str, Tag | None] = {}
+        elif node.modifier.type == pp.AggModifierType.By:
+            out = {label: inner.get(label) for label in node.modifier.labels}
+        else:
+            out = {k: v for k, v in inner.items() if k not in node.modifier.labels}
+        if op == "count_values" and isinstance(node.param, pp.StringLiteral):
+            out[node.param.val] = None
+        return out
     if isinstance(node, pp.BinaryExpr):
         lhs, rhs = _labels_of(node.lhs, known), _labels_of(node.rhs, known)
         modifier = node.modifier
         matching = modifier.matching if modifier is not None else None
         side = lhs or rhs
-        if (modifier is not None and matching is not None and matching.type == pp.LabelModifierType.Include
-                and modifier.card == pp.VectorMatchCardinality.OneToOne):
-            return {label: side.get(label) for label in matching.labels}
+        if modifier is not None and matching is not None and modifier.card == pp.VectorMatchCardinality.OneToOne:
+            if matching.type == pp.LabelModifierType.Include:  # on (...)
+                return {label: side.get(label) for label in matching.labels}
+            return {k: v for k, v in side.items() if k not in matching.labels}  # ignoring (...)
         return side
-    if isinstance(node, (pp.Call, pp.SubqueryExpr)):
-        args = node.args if isinstance(node, pp.Call) else [node.expr]
-        return next((found for a in args if (found := _labels_of(a, known))), {})
+    if isinstance(node, pp.Call):
+        args, name = list(node.args), node.func.name
+        if name == "histogram_quantile" and len(args) > 1:
+            return {k: v for k, v in _labels_of(args[1], known).items() if k != "le"}
+        base = next((found for a in args if (found := _labels_of(a, known))), {})
+        if name in ("label_replace", "label_join") and len(args) > 1 and isinstance(args[1], pp.StringLiteral):
+            base = {**base, args[1].val: None}
+        return base
+    if isinstance(node, pp.SubqueryExpr):
+        return _labels_of(node.expr, known)
     return {}
 
 

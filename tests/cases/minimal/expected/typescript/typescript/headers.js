@@ -107,7 +107,7 @@ export const HOPS = {
     name: "api-vendor",
     description: "API to the payment vendor.",
     source: "api",
-    target: "vendor",
+    target: "payment-vendor",
     external: true,
     allowed: [X_REQUEST_ID, TRACEPARENT],
   },

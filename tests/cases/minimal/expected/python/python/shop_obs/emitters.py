@@ -70,7 +70,8 @@ def log_record(level: str, fields: Mapping[str, Any], message: str | None = None
     if service not in EVENTS:
         raise ValueError(f"unknown service {service!r}: expected one of {sorted(EVENTS)}")
     allowed, objects = next(((names, objs) for disc, names, objs, values in EVENTS[service]
-                             if disc in fields and (values is None or fields[disc] in values)), (frozenset(), {}))
+                             if disc in fields and (values is None or (isinstance(fields[disc], str)
+                                                                       and fields[disc] in values))), (frozenset(), {}))
     line: dict[str, Any] = {
         'ts': _now(created),
         'level': LEVELS.get(level.lower(), LEVELS["info"]),

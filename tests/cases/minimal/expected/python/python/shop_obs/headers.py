@@ -166,7 +166,7 @@ HOPS: Final[Mapping[str, HopSpec]] = MappingProxyType({
         name='api-vendor',
         description='API to the payment vendor.',
         source='api',
-        target='vendor',
+        target='payment-vendor',
         external=True,
         allowed=(X_REQUEST_ID, TRACEPARENT),
     ),
