@@ -27,10 +27,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ts_package"
 PACKAGE = "@coachup/obs"
 # Every subpath of the Coach Up package: the fixed ones, and `emitters`, which a spec with log events gets
 # (a subpath of its own, not re-exported by the root).
-ALL = (*typescript.SUBPATHS, "emitters", *typescript.CLIENT_SUBPATHS)
+ALL = (*typescript.SUBPATHS, "emitters", *typescript.CLIENT_SUBPATHS, *typescript.RUM_SUBPATHS)
 # What each client subpath imports (the package's optional peer dependencies, installed beside it here).
 CLIENT_IMPORTS = {"instrumentation": ['import { Counter, Gauge, Histogram, register } from "prom-client";'],
-                  "otel": ['import { metrics } from "@opentelemetry/api";']}
+                  "otel": ['import { metrics } from "@opentelemetry/api";'],
+                  "rum": ['import { onLCP, onINP, onCLS, onTTFB } from "web-vitals";'],
+                  "ingest": ['import { register } from "prom-client";',
+                             'import { createMetrics } from "./instrumentation.js";']}
 SUBPATHS = [".", *ALL]
 # Constants whose declaration is wider than their value on purpose (`HEADERS[name]` is a `HeaderSpec`).
 WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS",
@@ -69,7 +72,7 @@ def install(project: Path, package: Path | None = None) -> Path:
     else:
         shutil.copytree(package, target)
     (project / "package.json").write_text('{"type": "module", "private": true}', encoding="utf-8")
-    for peer in typescript.PEER_DEPENDENCIES:  # installed by the app, as the package's peer dependencies ask
+    for peer in (*typescript.PEER_DEPENDENCIES, *typescript.RUM_PEER_DEPENDENCIES):  # installed by the app, as the package's peer dependencies ask
         link = project / "node_modules" / peer
         if not link.exists():
             link.parent.mkdir(parents=True, exist_ok=True)
