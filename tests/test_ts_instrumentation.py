@@ -5,7 +5,8 @@ app gets them (the package in node_modules, prom-client and @opentelemetry/api b
 dependencies). `tsc --strict` accepts a consumer that records every kind of metric through both, and rejects,
 each at its line with TypeScript's own error code, a misspelt label, a missing label, an extra label and an
 enum value outside the spec; the same for the RUM reporter (`rum`: an unknown metric, `env: "prod"`), the
-ingest route's pinned labels (`ingest`) and the Convex log-line metrics (`logmetrics`). At run time (`node`), an untyped caller's bad label set or value gets a
+ingest route's pinned labels (`ingest`) and the Convex log-line metrics (`logmetrics`). At run time
+(`node`), an untyped caller's bad label set or value gets a
 `LabelValueError` naming the metric and label, a bounded-string label's pattern and `max_values` budget are
 enforced, `setLabelChecks(false)` leaves only the label-name checks, and both clients accept the good calls.
 (That the series they expose are exactly the queried ones is tests/test_client_matrix.py.)
