@@ -3,7 +3,7 @@
 // and records it through the prom-client instrumentation; GET serves the registry to Prometheus. Types: ingest.d.ts.
 import { register } from "prom-client";
 import { createMetrics } from "./instrumentation.js";
-import { LABEL_CHECKS } from "./labels.js";
+import { LABEL_CHECKS, LabelValueError } from "./labels.js";
 
 export const INGEST_PATH = "/api/rum";
 export const MAX_BATCH_EVENTS = 50;
@@ -200,11 +200,14 @@ export function createIngestHandler(options = {}) {
         throw bad("the body is not JSON", "$");
       }
       const events = validateBatch(body, fixed); // every event is checked before any is recorded
-      for (const e of events) {
-        const bound = metricsOf(registry, e.service)[e.method](e.labels);
-        if (e.type === "counter") bound.inc(e.value);
-        else bound.observe(e.value);
+      let bound;
+      try { // binding runs labels.checkLabels too (a bounded string's max_values budget), still before recording
+        bound = events.map((e) => metricsOf(registry, e.service)[e.method](e.labels));
+      } catch (err) {
+        if (err instanceof LabelValueError) throw bad(err.message);
+        throw err;
       }
+      events.forEach((e, i) => (e.type === "counter" ? bound[i].inc(e.value) : bound[i].observe(e.value)));
       return reply(202, { recorded: events.length });
     } catch (err) {
       if (err instanceof IngestError) return reply(err.status, err.at === undefined ? { error: err.message } : { error: err.message, at: err.at });

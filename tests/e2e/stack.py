@@ -1,7 +1,9 @@
 """Run the exporter and a real Prometheus on loopback, and talk to Prometheus's HTTP API.
 
-Used by tests/test_e2e.py. Both processes get ephemeral ports on 127.0.0.1 and temporary
-storage; `Stack.stop` terminates them by their own PIDs (terminate, wait, kill).
+Used by tests/test_e2e.py. With `node_exporter`, a second exporter (tests/e2e/exporter.mjs: the
+TypeScript services through the generated TypeScript package) is scraped too, as the jobs
+coachup-node (/metrics, prom-client) and coachup-otel (/otel, OpenTelemetry). Every process gets an
+ephemeral port on 127.0.0.1 and temporary storage; `Stack.stop` terminates them by their own PIDs (terminate, wait, kill).
 """
 
 from __future__ import annotations
