@@ -225,6 +225,25 @@ def test_every_dashboard_target_returns_data(prom: Prometheus, out: Path, model:
     fail_with(checks.dashboard_failures(prom, boards, model.project.environments))
 
 
+def test_the_typescript_services_series_come_from_node(prom: Prometheus, model: Model) -> None:
+    """next: prom-client (job coachup-node) in production and staging, OpenTelemetry (coachup-otel) in dev; web:
+    the RUM beacons recorded by the ingest route (coachup-node); none of either from the Python exporter."""
+    envs = set(model.project.environments)
+    for m in model.metrics:
+        service = m.key.split(".")[0]
+        if service not in TS_SERVICES:
+            continue
+        got = {(r["metric"]["job"], r["metric"]["env"]) for r in prom.query(f"count by (job, env) ({m.series[0]})")}
+        if service == "web":
+            want = {("coachup-node", env) for env in envs}
+        else:
+            want = {("coachup-otel" if env in OTEL_ENVS else "coachup-node", env) for env in envs}
+        assert got == want, (m.key, sorted(got))
+    python = prom.query('count by (job) ({job="coachup", __name__=~"coachup_(next|web)_.*"})')
+    assert not python, python
+    assert prom.query('count({job="coachup", __name__=~"coachup_py_.*"})'), "control: the Python exporter is scraped"
+
+
 def test_renamed_label_in_a_dashboard_query_is_caught(prom: Prometheus, out: Path, model: Model) -> None:
     board = dashboards(out)["next.json"]
     target = next(t for p in checks.panels(board["panels"]) for t in p.get("targets", [])
