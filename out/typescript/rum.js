@@ -108,9 +108,10 @@ export function createRumReporter(options = {}) {
     return true;
   }
 
-  if (typeof globalThis.addEventListener === "function") {
-    globalThis.addEventListener("visibilitychange", () => {
-      if (globalThis.document?.visibilityState === "hidden") flush();
+  const doc = globalThis.document;
+  if (doc !== undefined && typeof globalThis.addEventListener === "function") { // a page (not server rendering)
+    doc.addEventListener("visibilitychange", () => {
+      if (doc.visibilityState === "hidden") flush();
     });
     globalThis.addEventListener("pagehide", flush);
   }
