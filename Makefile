@@ -29,17 +29,18 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # promtool and prometheus from Debian's `prometheus` package; amtool and the Alertmanager server
-# from `prometheus-alertmanager` (the e2e alert path runs a real Alertmanager).
+# from `prometheus-alertmanager` (the e2e alert path runs a real Alertmanager); mtail (the Convex
+# log-to-metrics path) from `mtail`.
 tools-prometheus:
 	@if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 \
-	    && command -v amtool >/dev/null 2>&1 \
+	    && command -v amtool >/dev/null 2>&1 && command -v mtail >/dev/null 2>&1 \
 	    && { command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1; }; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's prometheus and prometheus-alertmanager packages (promtool, prometheus, amtool, alertmanager)"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager) >/dev/null; \
+	  echo "installing Debian's prometheus, prometheus-alertmanager and mtail packages (promtool, prometheus, amtool, alertmanager, mtail)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager mtail) >/dev/null; \
 	else \
-	  echo "promtool/prometheus/amtool/alertmanager not found: install Debian's 'prometheus' and 'prometheus-alertmanager' packages (sudo apt-get install prometheus prometheus-alertmanager)"; \
-	  echo "or put promtool and prometheus (2.42+), amtool and alertmanager (0.25+) on PATH, then re-run make test"; exit 2; \
+	  echo "promtool/prometheus/amtool/alertmanager/mtail not found: install Debian's 'prometheus', 'prometheus-alertmanager' and 'mtail' packages (sudo apt-get install prometheus prometheus-alertmanager mtail)"; \
+	  echo "or put promtool and prometheus (2.42+), amtool and alertmanager (0.25+), mtail (3.0.0-rc50+) on PATH, then re-run make test"; exit 2; \
 	fi
 
 tools: $(VENV)/.installed-test node_modules/.installed tools-prometheus

@@ -35,8 +35,8 @@ from obs_codegen.verify.promql import selectors
 
 SCRAPE = ROOT / "tests" / "matrix" / "scrape.py"
 SCRAPE_JS = ROOT / "tests" / "matrix" / "scrape.mjs"
-CLIENTS = ("prometheus_client", "opentelemetry", "prom-client", "opentelemetry-js")
-JS_CLIENTS = ("prom-client", "opentelemetry-js")
+CLIENTS = ("prometheus_client", "opentelemetry", "prom-client", "opentelemetry-js", "logmetrics-mtail")
+JS_CLIENTS = ("prom-client", "opentelemetry-js", "logmetrics-mtail")
 _LABEL_VALUES = re.compile(r"^label_values\((.*),\s*(\w+)\)$", re.S)
 _SUFFIXES = ("_bucket", "_count", "_sum", "_total")
 
@@ -107,10 +107,33 @@ def scrape(out: Path, client: str, *extra: str) -> str:
     return ran.stdout
 
 
-def exposed(text: str) -> dict[str, dict[str, Any]]:
+_SAMPLE = re.compile(r"^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})? \S+$")
+_LABEL = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def raw_samples(text: str) -> dict[str, dict[str, Any]]:
+    """`exposed` for mtail's exposition, read line by line as Prometheus reads it: mtail declares the histogram
+    series it counts itself (`_bucket`, `_sum`, `_count`) as counters, which prometheus_client's parser renames."""
+    series: dict[str, dict[str, Any]] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        assert m, f"not an exposition sample line: {line!r}"
+        labels = dict(_LABEL.findall(m.group(2) or ""))
+        entry = series.setdefault(m.group(1), {"labels": set(), "le": set()})
+        entry["labels"] |= {k for k in labels if k != "le"}
+        if "le" in labels:
+            entry["le"].add(float(labels["le"]))
+    return series
+
+
+def exposed(text: str, client: str = "") -> dict[str, dict[str, Any]]:
     """Exposed series name -> label names (without `le`) and `le` bounds, from a /metrics body."""
     from prometheus_client.parser import text_string_to_metric_families
 
+    if client == "logmetrics-mtail":
+        return raw_samples(text)
     series: dict[str, dict[str, Any]] = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
@@ -127,7 +150,7 @@ def owner(model: Model, series: str) -> Metric | None:
 
 
 def matrix_failures(client: str, text: str, model: Model, queried: Queried) -> list[str]:
-    got = exposed(text)
+    got = exposed(text, client)
     failures = []
     for name in sorted(queried.labels):
         m = owner(model, name)

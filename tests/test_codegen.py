@@ -187,10 +187,10 @@ def test_portable_patterns_are_anchored() -> None:
 
 def test_file_sets() -> None:
     model = model_of(SPEC)
-    assert sorted(p.as_posix() for p in typescript.render(model, Templates())) == [
-        f"typescript/{m}{ext}" for m in ("emitters", "hashing", "headers", "index", "instrumentation", "labels", "logs",
-                                         "metrics", "otel") for ext in (".d.ts", ".js")
-    ] + ["typescript/package.json"]
+    assert sorted(p.as_posix() for p in typescript.render(model, Templates())) == sorted([
+        f"typescript/{m}{ext}" for m in ("emitters", "hashing", "headers", "index", "ingest", "instrumentation", "labels",
+                                         "logmetrics", "logs", "metrics", "otel", "rum") for ext in (".d.ts", ".js")
+    ] + ["typescript/package.json"])
     assert sorted(p.as_posix() for p in python_pkg.render(model, Templates())) == [
         f"python/coachup_obs/{n}" for n in ("__init__.py", "emitters.py", "hashing.py", "headers.py", "instrumentation.py",
                                             "labels.py", "logs.py", "metrics.py", "otel.py", "py.typed")] + ["python/pyproject.toml"]

@@ -1,14 +1,17 @@
-"""End to end: the spec's own instrumentation feeds a real Prometheus that loads the generated
-rules, and every generated dashboard query is run against it (`make e2e`).
+"""End to end: the spec's own instrumentation feeds a real Prometheus that loads the generated rules, and every
+generated dashboard query is run against it (`make e2e`).
 
-The Coach Up spec is rendered into a temporary out/; tests/e2e/exporter.py simulates Coach Up
-traffic through the generated `coachup_obs.instrumentation` module; /usr/bin/prometheus scrapes
-it every second and evaluates the generated rule files every second. Once three scrapes are in
-and every rule group has evaluated after them, the checks in tests/e2e/checks.py assert through
-the HTTP API that every rule is healthy, every recording rule and every dashboard target returns
-data, every alert expression evaluates and reads existing series, and every metric is exposed
-with the spec's labels and buckets. Negative tests break one dashboard label and one histogram
-bucket and show the failure names the dashboard, panel and query (or the rule).
+The Coach Up spec is rendered into a temporary out/; tests/e2e/exporter.py simulates the py, convex and
+provider traffic through the generated `coachup_obs.instrumentation` module, and tests/e2e/exporter.mjs the
+TypeScript services' in Node through the generated TypeScript package: next through prom-client
+(`instrumentation`) in production and staging and through the OpenTelemetry JS SDK (`otel`) in dev, web as RUM
+beacons of the browser reporter (`rum`) recorded by the ingest route handler (`ingest`). /usr/bin/prometheus
+scrapes all three endpoints every second and evaluates the generated rule files every second. Once three
+scrapes are in and every rule group has evaluated after them, the checks in tests/e2e/checks.py assert through
+the HTTP API that every rule is healthy, every recording rule and every dashboard target returns data, every
+alert expression evaluates and reads existing series, and every metric is exposed with the spec's labels and
+buckets. Negative tests break one dashboard label and one histogram bucket and show the failure names the
+dashboard, panel and query (or the rule).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import mypy, require_binary, run, write_files
+from conftest import ROOT, mypy, require_binary, run, write_files
 from e2e import checks
 from e2e.stack import EXPORTER, Prometheus, Stack
 
@@ -33,6 +36,9 @@ from obs_codegen.backends import render_all
 from obs_codegen.spec.model import Model
 
 WAIT_SECONDS = 40.0
+NODE_EXPORTER = Path(__file__).parent / "e2e" / "exporter.mjs"
+TS_SERVICES = ("next", "web")  # fed from Node by NODE_EXPORTER, not by the Python exporter
+OTEL_ENVS = ("dev",)  # next's series in these environments come from the OpenTelemetry variant
 
 
 # One Prometheus for the whole module: under pytest-xdist (--dist loadfile) every test runs on one worker.
@@ -40,7 +46,9 @@ pytestmark = pytest.mark.xdist_group("e2e")
 
 @pytest.fixture(scope="module")
 def out(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_files(render_all(model), tmp_path_factory.mktemp("out"))
+    out = write_files(render_all(model), tmp_path_factory.mktemp("out"))
+    (out / "node_modules").symlink_to(ROOT / "node_modules")  # where typescript/*.js find prom-client and OpenTelemetry
+    return out
 
 
 def rule_groups(out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -56,8 +64,13 @@ def dashboards(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def start_stack(model: Model, out: Path, workdir: Path) -> Stack:
-    stack = Stack(out / "python", sorted((out / "prometheus" / "rules").glob("*.yml")), workdir,
-                  model.project.environments, require_binary("prometheus"))
+    envs = model.project.environments
+    node = ["node", str(NODE_EXPORTER), str(out / "typescript"), *(a for env in envs for a in ("--env", env)),
+            *(a for env in OTEL_ENVS for a in ("--otel-env", env))]
+    stack = Stack(out / "python", sorted((out / "prometheus" / "rules").glob("*.yml")), workdir, envs,
+                  require_binary("prometheus"),
+                  exporter=[str(EXPORTER), *(a for s in TS_SERVICES for a in ("--skip-service", s))],
+                  node_exporter=node)
     try:
         stack.start()
         stack.wait_for_data(WAIT_SECONDS)
@@ -151,16 +164,19 @@ def test_instrumentation_matches_spec(model: Model, out: Path) -> None:
 
 
 def drop_slo_bucket(out: Path, tmp_path: Path) -> Path:
-    """A copy of out/ whose metrics.py lacks bucket 8000 (the chat-latency SLO threshold) in
+    """A copy of out/ whose metrics.py and metrics.js lack bucket 8000 (the chat-latency SLO threshold) in
     next.request.latency_ms: what a hand edit of the instrumentation would do."""
     copy = tmp_path / "broken"
-    shutil.copytree(out, copy)
-    path = copy / "python" / "coachup_obs" / "metrics.py"
-    text = path.read_text()
-    start = text.index("NEXT_REQUEST_LATENCY_MS: Final")
-    line = text[start:].split("buckets=", 1)[1].split("\n", 1)[0]
-    assert ", 8000," in line, line
-    path.write_text(text[:start] + text[start:].replace(", 8000,", ",", 1))
+    shutil.copytree(out, copy, symlinks=True)
+    for path, anchor, line_start in ((copy / "python" / "coachup_obs" / "metrics.py", "NEXT_REQUEST_LATENCY_MS: Final",
+                                      "buckets="),
+                                     (copy / "typescript" / "metrics.js", "export const NEXT_REQUEST_LATENCY_MS",
+                                      "buckets: ")):
+        text = path.read_text()
+        start = text.index(anchor)
+        line = text[start:].split(line_start, 1)[1].split("\n", 1)[0]
+        assert ", 8000," in line, line
+        path.write_text(text[:start] + text[start:].replace(", 8000,", ",", 1))
     return copy
 
 
@@ -207,6 +223,25 @@ def test_every_dashboard_target_returns_data(prom: Prometheus, out: Path, model:
     uids = {s.dashboard_uid for s in model.services if model.metrics_for(s.name)}
     assert {b["uid"] for b in boards.values()} == uids | {model.slo_overview_uid}
     fail_with(checks.dashboard_failures(prom, boards, model.project.environments))
+
+
+def test_the_typescript_services_series_come_from_node(prom: Prometheus, model: Model) -> None:
+    """next: prom-client (job coachup-node) in production and staging, OpenTelemetry (coachup-otel) in dev; web:
+    the RUM beacons recorded by the ingest route (coachup-node); none of either from the Python exporter."""
+    envs = set(model.project.environments)
+    for m in model.metrics:
+        service = m.key.split(".")[0]
+        if service not in TS_SERVICES:
+            continue
+        got = {(r["metric"]["job"], r["metric"]["env"]) for r in prom.query(f"count by (job, env) ({m.series[0]})")}
+        if service == "web":
+            want = {("coachup-node", env) for env in envs}
+        else:
+            want = {("coachup-otel" if env in OTEL_ENVS else "coachup-node", env) for env in envs}
+        assert got == want, (m.key, sorted(got))
+    python = prom.query('count by (job) ({job="coachup", __name__=~"coachup_(next|web)_.*"})')
+    assert not python, python
+    assert prom.query('count({job="coachup", __name__=~"coachup_py_.*"})'), "control: the Python exporter is scraped"
 
 
 def test_renamed_label_in_a_dashboard_query_is_caught(prom: Prometheus, out: Path, model: Model) -> None:

@@ -4,7 +4,9 @@
 app gets them (the package in node_modules, prom-client and @opentelemetry/api beside it as its peer
 dependencies). `tsc --strict` accepts a consumer that records every kind of metric through both, and rejects,
 each at its line with TypeScript's own error code, a misspelt label, a missing label, an extra label and an
-enum value outside the spec. At run time (`node`), an untyped caller's bad label set or value gets a
+enum value outside the spec; the same for the RUM reporter (`rum`: an unknown metric, `env: "prod"`), the
+ingest route's pinned labels (`ingest`) and the Convex log-line metrics (`logmetrics`). At run time
+(`node`), an untyped caller's bad label set or value gets a
 `LabelValueError` naming the metric and label, a bounded-string label's pattern and `max_values` budget are
 enforced, `setLabelChecks(false)` leaves only the label-name checks, and both clients accept the good calls.
 (That the series they expose are exactly the queried ones is tests/test_client_matrix.py.)
@@ -24,6 +26,9 @@ import { Registry } from "prom-client";
 import { createMetrics } from "@coachup/obs/instrumentation";
 import { createOtelMetrics } from "@coachup/obs/otel";
 import type { BoundCounter, BoundHistogram } from "@coachup/obs/labels";
+import { createIngestHandler, createMetricsHandler } from "@coachup/obs/ingest";
+import { createLogMetrics } from "@coachup/obs/logmetrics";
+import { createRumReporter, reportWebVitals } from "@coachup/obs/rum";
 
 const m = createMetrics("next", new Registry());
 m.nextRequestCount({ env: "production", route: "POST /api/chat" }).inc();
@@ -37,6 +42,13 @@ const c: BoundCounter = o.nextRequestCount({ env: "production", route: "POST /ap
 const h: BoundHistogram = o.nextRequestLatencyMs({ env: "dev", route: "POST /api/chat" });
 c.inc();
 h.observe(3);
+const reporter = createRumReporter({ labels: { env: "production" }, send: (body: string) => void body });
+const kept: boolean = reporter.record("web.vitals.lcp_ms", 1200);
+reportWebVitals(reporter);
+const post: (req: Request) => Promise<Response> = createIngestHandler({ registry: new Registry(), labels: { env: "dev" } });
+const get = createMetricsHandler({ token: "t" });
+createLogMetrics("convex").convexQueryItemsReturned({ env: "production" }).observe(3);
+void [kept, post, get];
 export {};
 """
 BAD = {  # name -> (the line, the TypeScript error it must get)
@@ -47,6 +59,13 @@ BAD = {  # name -> (the line, the TypeScript error it must get)
     "otel-enum": ('createOtelMetrics("next").nextRequestCount({ env: "production", route: "GET /x" }).inc();', "TS2322"),
     "service": ('createMetrics("nxt", new Registry());', "TS2769"),
 }
+BAD_TOGETHER = [  # the RUM, ingest and log-line subpaths: one tsc run, each line must fail with its code
+    ('reporter.record("web.vitals.lcp", 1200);', "TS2345"),
+    ('createRumReporter({ labels: { env: "prod" } });', "TS2322"),
+    ('createIngestHandler({ labels: { env: "prod" } });', "TS2322"),
+    ('createLogMetrics("convex").convexFunctionErrors({ env: "prod" }).inc();', "TS2322"),
+    ('createLogMetrics("convex").convexFunctionErrors({}).inc();', "TS2345"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +96,18 @@ def test_a_wrong_label_set_fails_tsc_at_its_line(project: Path, case: str) -> No
     errors = [x for x in output.splitlines() if "error TS" in x]
     assert code != 0 and errors, output
     assert all(f"({lineno}," in x for x in errors) and any(error in x for x in errors), output
+
+
+def test_misused_rum_ingest_and_logmetrics_fail_tsc_at_each_line(project: Path) -> None:
+    source = GOOD.replace("export {};\n", "") + "".join(line + "\n" for line, _ in BAD_TOGETHER) + "export {};\n"
+    code, output = _tsc(project, "bad_together", source)
+    lines = source.splitlines()
+    errors = [x for x in output.splitlines() if "error TS" in x]
+    assert code != 0
+    for line, error in BAD_TOGETHER:
+        at = [x for x in errors if x.startswith(f"bad_together.ts({lines.index(line) + 1},")]
+        assert any(error in x for x in at), (line, output)
+    assert len({x.split(",")[0] for x in errors}) == len(BAD_TOGETHER), output  # no other line fails
 
 
 RUNTIME = """\

@@ -7,7 +7,10 @@ The package is installed the way an app gets it (`node_modules/@coachup/obs`, a 
     the names are the same, functions are functions, and each constant's run-time value has exactly the
     declared literal type (or, where the declaration is deliberately wider, is assignable to it), checked by tsc;
     a `.js` with one changed bucket fails that check (negative control);
-  * `npm pack` of the package ships every `.js` and `.d.ts`.
+  * `npm pack` of the package ships every `.js` and `.d.ts`;
+  * esbuild bundles it as Convex bundles functions (`--bundle --format=esm`, platform neutral and browser): the
+    runtime-neutral subpaths (and, for the browser, `rum` with web-vitals) bundle and the bundle runs in node;
+    the same entry with `hashing` fails on `node:crypto` (negative control).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SPEC, model_of, run, tsc, write_files
+from conftest import ROOT, SPEC, model_of, node_tool, run, tsc, write_files
 
 from obs_codegen.backends import typescript
 from obs_codegen.backends.templating import Templates
@@ -27,10 +30,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ts_package"
 PACKAGE = "@coachup/obs"
 # Every subpath of the Coach Up package: the fixed ones, and `emitters`, which a spec with log events gets
 # (a subpath of its own, not re-exported by the root).
-ALL = (*typescript.SUBPATHS, "emitters", *typescript.CLIENT_SUBPATHS)
+ALL = (*typescript.SUBPATHS, "emitters", *typescript.CLIENT_SUBPATHS, *typescript.RUM_SUBPATHS)
 # What each client subpath imports (the package's optional peer dependencies, installed beside it here).
 CLIENT_IMPORTS = {"instrumentation": ['import { Counter, Gauge, Histogram, register } from "prom-client";'],
-                  "otel": ['import { metrics } from "@opentelemetry/api";']}
+                  "otel": ['import { metrics } from "@opentelemetry/api";'],
+                  "rum": ['import { onLCP, onINP, onCLS, onTTFB } from "web-vitals";'],
+                  "ingest": ['import { register } from "prom-client";',
+                             'import { createMetrics } from "./instrumentation.js";']}
 SUBPATHS = [".", *ALL]
 # Constants whose declaration is wider than their value on purpose (`HEADERS[name]` is a `HeaderSpec`).
 WIDENED = {"LOG_LEVELS", "LOG_EVENT_FIELDS", "PINO_OPTIONS",
@@ -69,7 +75,8 @@ def install(project: Path, package: Path | None = None) -> Path:
     else:
         shutil.copytree(package, target)
     (project / "package.json").write_text('{"type": "module", "private": true}', encoding="utf-8")
-    for peer in typescript.PEER_DEPENDENCIES:  # installed by the app, as the package's peer dependencies ask
+    peers = (*typescript.PEER_DEPENDENCIES, *typescript.RUM_PEER_DEPENDENCIES)
+    for peer in peers:  # installed by the app, as the package's peer dependencies ask
         link = project / "node_modules" / peer
         if not link.exists():
             link.parent.mkdir(parents=True, exist_ok=True)
@@ -204,3 +211,46 @@ def test_npm_pack_ships_the_js_and_the_declarations(tmp_path: Path) -> None:
     assert {p for entry in exports.values() if isinstance(entry, dict) for p in entry.values()} == {
         f"./{m}" for m in modules}
 
+
+
+CONVEX_ENTRY = """\
+import { createLogMetrics } from "@coachup/obs/logmetrics";
+import { checkLabels } from "@coachup/obs/labels";
+import { sanitizeHeaders, X_REQUEST_ID } from "@coachup/obs/headers";
+import { logLine } from "@coachup/obs/logs";
+import { METRICS } from "@coachup/obs/metrics";
+%s
+const lines = [];
+createLogMetrics("convex", (line) => lines.push(line)).convexFunctionErrors({ env: "dev" }).inc();
+export const result = { lines, kinds: Object.keys(METRICS).length, labels: checkLabels("convex.function.errors", { env: "dev" }),
+  headers: sanitizeHeaders("next-py", { [X_REQUEST_ID]: "x" }).dropped.length, log: typeof logLine, extra: %s };
+"""
+EXTRA = {"neutral": ("", "null"),
+         "browser": ('import { createRumReporter } from "@coachup/obs/rum";', "typeof createRumReporter")}
+
+
+def esbuild(project: Path, name: str, source: str, platform: str) -> Any:
+    (project / f"{name}.mjs").write_text(source, encoding="utf-8")
+    return run([node_tool("esbuild"), f"{name}.mjs", "--bundle", "--format=esm", f"--platform={platform}",
+                f"--outfile=dist/{name}.mjs", "--log-level=warning"], project)
+
+
+@pytest.mark.parametrize("platform", ["neutral", "browser"])
+def test_esbuild_bundles_the_package_as_convex_does(project: Path, platform: str) -> None:
+    imports, extra = EXTRA[platform]
+    built = esbuild(project, f"convex_{platform}", CONVEX_ENTRY % (imports, extra), platform)
+    assert built.returncode == 0, built.stderr
+    bundle = (project / "dist" / f"convex_{platform}.mjs").read_text()
+    assert "node:" not in bundle and "prom-client" not in bundle, "a Node.js or prom-client import was bundled"
+    ran = run(["node", "--input-type=module", "-e",
+               f"const {{ result }} = await import('./dist/convex_{platform}.mjs'); console.log(JSON.stringify(result));"],
+              project)
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["lines"] == ['{"obs":"obs.metric","metric":"convex.function.errors","value":1,"labels":{"env":"dev"}}']
+    assert result["labels"] == {"env": "dev"} and result["kinds"] == 40
+    assert result["extra"] == (None if platform == "neutral" else "function")
+    # Negative control: the same entry with the Node.js-only subpath does not bundle for that platform.
+    broken = esbuild(project, f"hashing_{platform}", 'import { hashId } from "@coachup/obs/hashing";\n'
+                     + CONVEX_ENTRY % (imports, extra), platform)
+    assert broken.returncode != 0 and "node:crypto" in broken.stderr, broken.stderr

@@ -31,6 +31,7 @@ BACKENDS: dict[str, str] = {
     "grafana_operator": "obs_codegen.backends.targets.grafana_operator",
     "grafana_sidecar": "obs_codegen.backends.targets.grafana_sidecar",
     "log_schemas": "obs_codegen.backends.log_schemas",
+    "mtail": "obs_codegen.backends.mtail",
     "prometheus": "obs_codegen.backends.prometheus",
     "prometheus_operator": "obs_codegen.backends.targets.prometheus_operator",
     "python": "obs_codegen.backends.python_pkg",

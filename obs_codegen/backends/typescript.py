@@ -7,7 +7,10 @@ involved: both files are rendered here, the constants of both from one descripti
 (`ts_values`), so every runtime consumes the package as it is (node, bundlers, tsc under any
 `moduleResolution`). Only `hashing` imports `node:crypto`; the browser imports the other
 subpaths. `emitters` (console/pino log emitters, a subpath not re-exported by `index`) is
-added when the spec has log events. Identifiers follow `obs_codegen.identifiers`; every spec value passes through an
+added when the spec has log events; `instrumentation` (prom-client), `otel` and `logmetrics` (metrics as
+log lines, for Convex) when services have metrics; `rum` (browser reporter) and `ingest` (its Next.js
+route handler) when the spec has Web Vitals (`ts_web`). Identifiers follow `obs_codegen.identifiers`; every spec
+value passes through an
 escaper (`ts_str`, `ts_doc`, `comment`, `json`, `num`) of the templates in `templates/typescript/`
 or through `escaped` here; the templating layer refuses anything else.
 """
@@ -27,10 +30,13 @@ from .templating import Templates
 from .ts_instrumentation import LABELS_BUILTINS, instrumentation_view
 from .ts_values import Ref, Typed, Value, dts, js
 from .ts_values import key as ts_key
+from .ts_web import web_view
 
 SUBPATHS = ("hashing", "headers", "labels", "logs", "metrics")  # each `<package>/<name>`; `index` is the package root
-CLIENT_SUBPATHS = ("instrumentation", "otel")  # prom-client and OpenTelemetry; not re-exported by `index`
+CLIENT_SUBPATHS = ("instrumentation", "otel", "logmetrics")  # prom-client, OpenTelemetry, log lines; not in `index`
+RUM_SUBPATHS = ("rum", "ingest")  # the browser reporter (web-vitals) and its route handler (prom-client)
 PEER_DEPENDENCIES = {"prom-client": ">=15.1.0", "@opentelemetry/api": ">=1.9.0"}  # optional; only those subpaths
+RUM_PEER_DEPENDENCIES = {"web-vitals": ">=5.0.0"}  # optional; only `rum`
 MODULES = ("package.json", *(f"{m}{ext}" for m in ("index", *SUBPATHS) for ext in (".js", ".d.ts")))
 
 # Names the templates define; spec-derived identifiers must not take them.
@@ -64,6 +70,7 @@ def code_view(model: Model) -> dict[str, Any]:
     check_packages(model, "typescript")
     ctx = view(model, "typescript", BUILTINS)
     ctx.update(instrumentation_view(model, ctx))
+    ctx.update(web_view(model, ctx))
     return ctx
 
 
@@ -106,13 +113,14 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
 
     emitters = emitters_view(model)
     clients = CLIENT_SUBPATHS if ctx["ts_services"] else ()
-    extra = (*(("emitters",) if emitters is not None else ()), *clients)
+    rum = RUM_SUBPATHS if ctx["rum"] is not None else ()
+    extra = (*(("emitters",) if emitters is not None else ()), *clients, *rum)
     modules = (*MODULES, *(f"{m}{ext}" for m in extra for ext in (".js", ".d.ts")))
     ctx.update(type_of=type_of, key=ts_key, opaque_prefixes=opaque, v=constants(ctx, opaque),
                subpaths=(*SUBPATHS, *extra), modules=[m for m in modules if m != "package.json"],
                hashing_imports=[n for n in ("HASHED_ID_OPAQUE_PREFIXES", "HashedId") if n in imported],
                metrics_imports=[n for _, n in ctx["enum_tags"] if n in imported],
-               peer_dependencies=PEER_DEPENDENCIES if clients else {},
+               peer_dependencies={**(PEER_DEPENDENCIES if clients else {}), **(RUM_PEER_DEPENDENCIES if rum else {})},
                services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, m["client_name"],
                                             *_aliases(m)] for m in s["metrics"]] for s in ctx["ts_services"]}),
                otel_services_js=js({s["name"]: [[m["const"], m["method"], m["spec"].key, *_aliases(m)]

@@ -14,6 +14,9 @@ included), assessment jobs per rubric version, Convex functions, the daily-activ
 gauge and browser Web Vitals. Every label combination is initialised and every histogram
 child observed on each tick, so rates and quantiles are non-empty for every panel.
 
+`--skip-service next --skip-service web` leaves those services to tests/e2e/exporter.mjs (the
+generated TypeScript package in Node), as tests/test_e2e.py runs it.
+
 Written against the typed per-service dataclasses, as a FastAPI/Next.js developer would;
 tests/test_e2e.py type-checks it with mypy --strict.
 """
@@ -49,13 +52,19 @@ DAU = {"production": 1800.0, "staging": 35.0, "dev": 4.0}
 class Simulator:
     """One tick of Coach Up traffic per call to `tick`, across every label value."""
 
-    def __init__(self, envs: list[str], seed: int = 7, calm: bool = False, incidents: tuple[str, ...] = ()) -> None:
+    def __init__(self, envs: list[str], seed: int = 7, calm: bool = False, incidents: tuple[str, ...] = (),
+                 skip: tuple[str, ...] = ()) -> None:
         self.registry = prometheus_client.CollectorRegistry()
-        self.next = create_metrics("next", self.registry)
-        self.py = create_metrics("py", self.registry)
-        self.convex = create_metrics("convex", self.registry)
-        self.web = create_metrics("web", self.registry)
-        self.provider = create_metrics("provider", self.registry)
+        unexposed = prometheus_client.CollectorRegistry()  # a skipped service's metrics: simulated, never served
+
+        def where(service: str) -> prometheus_client.CollectorRegistry:
+            return unexposed if service in skip else self.registry
+
+        self.next = create_metrics("next", where("next"))
+        self.py = create_metrics("py", where("py"))
+        self.convex = create_metrics("convex", where("convex"))
+        self.web = create_metrics("web", where("web"))
+        self.provider = create_metrics("provider", where("provider"))
         self.routes = TAG_VALUES["route"]
         self.noise = 0.0 if calm else 1.0  # calm: no random errors or slow outliers (traffic within every SLO)
         self.incidents = incidents  # environments where every POST /api/chat fails
@@ -188,9 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lifetime", type=float, default=300.0, help="exit after this many seconds")
     parser.add_argument("--calm", action="store_true", help="no random errors or slow outliers")
     parser.add_argument("--incident", action="append", default=[], help="every POST /api/chat fails in this env")
+    parser.add_argument("--skip-service", action="append", default=[],
+                        help="do not expose this service's metrics (another exporter serves them; repeat)")
     args = parser.parse_args(argv)
 
-    sim = Simulator(args.env, calm=args.calm, incidents=tuple(args.incident))
+    sim = Simulator(args.env, calm=args.calm, incidents=tuple(args.incident), skip=tuple(args.skip_service))
     sim.tick()
     server, _thread = prometheus_client.start_http_server(0, addr="127.0.0.1", registry=sim.registry)
     print(json.dumps({"port": server.server_port}), flush=True)

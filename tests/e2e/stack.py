@@ -1,7 +1,9 @@
 """Run the exporter and a real Prometheus on loopback, and talk to Prometheus's HTTP API.
 
-Used by tests/test_e2e.py. Both processes get ephemeral ports on 127.0.0.1 and temporary
-storage; `Stack.stop` terminates them by their own PIDs (terminate, wait, kill).
+Used by tests/test_e2e.py. With `node_exporter`, a second exporter (tests/e2e/exporter.mjs: the
+TypeScript services through the generated TypeScript package) is scraped too, as the jobs
+coachup-node (/metrics, prom-client) and coachup-otel (/otel, OpenTelemetry). Every process gets an
+ephemeral port on 127.0.0.1 and temporary storage; `Stack.stop` terminates them by their own PIDs (terminate, wait, kill).
 """
 
 from __future__ import annotations
@@ -127,10 +129,14 @@ class Stack:
     api: Prometheus | None = None
     exporter: list[str] = field(default_factory=lambda: [str(EXPORTER)])  # script and its arguments before --env
     alertmanager: str | None = None  # host:port Prometheus sends its alerts to
+    # A second exporter (a full command) that prints {"port": N} and serves /metrics (prom-client) and /otel
+    # (OpenTelemetry), scraped as jobs coachup-node and coachup-otel: tests/e2e/exporter.mjs.
+    node_exporter: list[str] | None = None
 
     def start(self) -> Prometheus:
         exporter_port = self._start_exporter()
-        self.api = self._start_prometheus(exporter_port)
+        node_port = self._start_exporter(self.node_exporter, "node-exporter.log") if self.node_exporter else None
+        self.api = self._start_prometheus(exporter_port, node_port)
         return self.api
 
     def stop(self) -> None:
@@ -146,9 +152,9 @@ class Stack:
         self.procs.append(proc)
         return proc
 
-    def _start_exporter(self) -> int:
-        log = self.workdir / "exporter.log"
-        cmd = [sys.executable, *self.exporter, *(a for env in self.envs for a in ("--env", env))]
+    def _start_exporter(self, command: list[str] | None = None, log_name: str = "exporter.log") -> int:
+        log = self.workdir / log_name
+        cmd = command or [sys.executable, *self.exporter, *(a for env in self.envs for a in ("--env", env))]
         proc = self._spawn(cmd, log, {"PYTHONPATH": str(self.python_out), "PROMETHEUS_DISABLE_CREATED_SERIES": "True"},
                            subprocess.PIPE)
         assert proc.stdout is not None
@@ -159,12 +165,15 @@ class Stack:
             raise StackError(f"exporter exited ({proc.returncode}) before listening:\n{tail(log)}")
         return int(json.loads(line)["port"])
 
-    def _start_prometheus(self, exporter_port: int) -> Prometheus:
+    def _start_prometheus(self, exporter_port: int, node_port: int | None = None) -> Prometheus:
         config = self.workdir / "prometheus.yml"
+        node = [{"job_name": job, "metrics_path": path, "static_configs": [{"targets": [f"127.0.0.1:{node_port}"]}]}
+                for job, path in (("coachup-node", "/metrics"), ("coachup-otel", "/otel")) if node_port is not None]
         config.write_text(json.dumps({  # JSON is YAML
             "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
             "rule_files": [str(p) for p in self.rule_files],
-            "scrape_configs": [{"job_name": "coachup", "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]}],
+            "scrape_configs": [{"job_name": "coachup", "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}]},
+                               *node],
             **({"alerting": {"alertmanagers": [{"static_configs": [{"targets": [self.alertmanager]}]}]}}
                if self.alertmanager else {}),
         }, indent=1))
@@ -198,7 +207,7 @@ class Stack:
         since: float | None = None
         while time.monotonic() < deadline:
             if since is None:
-                up = self.api.query('sum_over_time(up{job="coachup"}[1m])')
+                up = self.api.query('min(sum_over_time(up{job=~"coachup|coachup-node|coachup-otel"}[1m]))')
                 if up and float(up[0]["value"][1]) >= scrapes:
                     since = time.time()
             else:

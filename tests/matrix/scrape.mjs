@@ -1,14 +1,20 @@
 // Record one sample per metric and label value through a generated TypeScript client module, then print what
 // a real scrape of `/metrics` returns (run by tests/test_client_matrix.py in a subprocess).
 //
-//     node scrape.mjs prom-client|opentelemetry-js OUT_TYPESCRIPT_DIR [--default-buckets]
+//     node scrape.mjs prom-client|opentelemetry-js|logmetrics-mtail OUT_TYPESCRIPT_DIR [--default-buckets]
 //
 // `prom-client` uses `instrumentation.createMetrics` on a fresh Registry; `opentelemetry-js` uses
 // `otel.createOtelMetrics` with the OpenTelemetry JS SDK and its Prometheus exporter (created with the
 // package's PROMETHEUS_EXPORTER_OPTIONS). Either is served by an HTTP server on a free loopback port and
 // fetched once. `--default-buckets` (the negative control) hands createOtelMetrics a meter that drops the
-// bucket advice, so the SDK's default boundaries apply.
+// bucket advice, so the SDK's default boundaries apply. `logmetrics-mtail` (the Convex path) records through
+// `logmetrics.createLogMetrics` into a log file and prints what the generated mtail program (OUT/mtail) exposes
+// for it (`mtail --one_shot`, no HTTP).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [client, dir, ...flags] = process.argv.slice(2);
@@ -34,8 +40,11 @@ const camel = (constant) => constant.toLowerCase().replace(/_([a-z0-9])/g, (_, c
 const metricsModule = await load("metrics");
 const { METRICS } = metricsModule;
 
-function record(serviceMetrics) {
-  for (const field of Object.keys(serviceMetrics).filter((k) => k === k.toUpperCase())) {
+function record(serviceMetrics, service) {
+  const fields = service === undefined ? Object.keys(serviceMetrics).filter((k) => k === k.toUpperCase())
+    : Object.keys(metricsModule).filter((k) => METRICS[metricsModule[k]?.key] === metricsModule[k]
+                                                 && metricsModule[k].key.startsWith(`${service}.`));
+  for (const field of fields) {
     const spec = metricsModule[field]; // the UPPER_CASE field is the metric's constant in metrics.js
     if (spec === undefined || METRICS[spec.key] !== spec) throw new Error(`no metric constant for field ${field}`);
     const method = serviceMetrics[camel(field)];
@@ -72,8 +81,19 @@ if (client === "prom-client") {
   }
   for (const s of services) record(createOtelMetrics(s, meter));
   handler = (req, res) => exporter.getMetricsRequestHandler(req, res);
+} else if (client === "logmetrics-mtail") {
+  const { createLogMetrics } = await load("logmetrics");
+  const lines = [];
+  for (const s of services) record(createLogMetrics(s, (line) => lines.push(line)), s);
+  const log = join(mkdtempSync(join(tmpdir(), "logmetrics-")), "functions.log");
+  writeFileSync(log, lines.join("\n") + "\n");
+  const ran = spawnSync("mtail", ["--progs", `${dir}/../mtail`, "--logs", log, "--one_shot", "--one_shot_format",
+                                  "prometheus", "--emit_prog_label=false", "--address", "127.0.0.1", "--port", "0"], { encoding: "utf8" });
+  if (ran.status !== 0) throw new Error(`mtail failed (${ran.status}): ${ran.stderr}`);
+  await new Promise((resolve) => process.stdout.write(ran.stdout, resolve));
+  process.exit(0);
 } else {
-  console.error("usage: node scrape.mjs prom-client|opentelemetry-js OUT_TYPESCRIPT_DIR [--default-buckets]");
+  console.error("usage: node scrape.mjs prom-client|opentelemetry-js|logmetrics-mtail OUT_TYPESCRIPT_DIR [--default-buckets]");
   process.exit(2);
 }
 const server = http.createServer(handler);

@@ -1,5 +1,11 @@
+import { Rum } from "./rum";
 import { Vitals } from "./vitals";
 
 export default function Page() {
-  return <Vitals />;
+  return (
+    <>
+      <Rum />
+      <Vitals />
+    </>
+  );
 }
