@@ -71,10 +71,12 @@ def hostile_spec(marker: Path) -> dict[str, Any]:
         service["title"] = title
     data["tags"]["route"]["values"] = line
     data["tags"]["userIdHash"]["prefix"] = "u\"'"
-    data["metrics"]["api.request.count"]["unit"] = next(one)
+    # a unit is built in or declared (a name); the hostile text goes into the declared unit's Grafana id
+    data["units"] = {"hostile": {"description": next(multi), "grafana": next(one)}}
+    data["metrics"]["api.request.count"]["unit"] = "hostile"
     data["headers"]["accept"]["value"] = "text/event-stream; x=\"\"\"*/${a}'"
     fields = data["logs"]["events"]["api.request"]["fields"]
-    fields["latencyMs"]["unit"] = next(one)
+    fields["latencyMs"]["unit"] = "hostile"
     fields["note"] = {"type": "enum", "values": line, "description": next(multi)}
     data["slos"]["api-availability"]["filter"] = {"route": line[0]}
     data["alerts"]["ApiLatencyHigh"]["summary"] = next(one)

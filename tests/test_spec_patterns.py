@@ -23,7 +23,8 @@ from obs_codegen.spec.schema import spec_schema
 
 SAMPLES = ["shop", "shop_obs", "a", "28d", "5m", "100ms", "x-request-id", "client-api", "api-availability",
            "ApiLatencyHigh", "userIdHash", "api.request.count", "@shop/obs", "shop-obs", "OBS_ID_HASH_SALT",
-           "authorization", "Web", "1st", "2026-11-30", "2026-13-01", "", " shop", "shop ", "a$b", "a\\nb"]
+           "authorization", "Web", "1st", "2026-11-30", "2026-13-01", "", " shop", "shop ", "a$b", "a\\nb",
+           "1.2.3", "01.2.3", "1h30m", "30m1h", "eu-prod", "us-east-1", "-prod", "shop:x:y"]
 
 
 def patterns(node: Any) -> Iterator[str]:
