@@ -21,7 +21,7 @@ from typing import Any
 from ..diagnostics import Diagnostic
 from ..safe_io import TooLarge
 from .include_paths import FsTree, IncludeError, expand
-from .loader import Limits, PathT, Source
+from .loader import Limits, PathT, Source, decode_spec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -99,14 +99,9 @@ def apply_includes(src: Source, tree: Tree | None, limits: Limits) -> list[Diagn
 
 
 def _parse(sub: Source, raw: bytes, limits: Limits, parse_text: Any) -> list[Diagnostic]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8").lstrip("\ufeff")) + 1
-        return [Diagnostic(sub.path, line, col, "spec-encoding", "error",
-                           f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+    text, bad = decode_spec(sub.path, raw)
+    if bad is not None:
+        return [bad]
     result: list[Diagnostic] = parse_text(sub, text.removeprefix("\ufeff"), limits=limits, validate=False)
     return result
 

@@ -223,15 +223,9 @@ def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS, tree: Any
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {len(raw)} bytes; the limit is {limits.spec_bytes}")]
     src = Source(name, raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        # Columns count characters (as YAML marks do): decode the valid start of the line.
-        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8").lstrip("\ufeff")) + 1
-        return src, [Diagnostic(name, line, col, "spec-encoding", "error",
-                                f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+    text, bad = decode_spec(name, raw)
+    if bad is not None:
+        return src, [bad]
     if text.startswith("\ufeff"):
         text = text[1:]
     diags = parse_text(src, text, limits=limits, validate=False)
@@ -392,6 +386,19 @@ _RULE_BY_VALIDATOR = {
 
 def _kind(value: Any) -> str:
     return {bool: "boolean", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)
+
+
+def decode_spec(name: str, raw: bytes) -> tuple[str, Diagnostic | None]:
+    """The text of a spec file, or a `spec-encoding` diagnostic at the first byte that is not UTF-8."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        # Columns count characters (as YAML marks do): decode the valid start of the line.
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8").lstrip("\ufeff")) + 1
+        return "", Diagnostic(name, line, col, "spec-encoding", "error",
+                              f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")
 
 
 def validate_shape(src: Source) -> list[Diagnostic]:
