@@ -8,8 +8,6 @@ to what their standards or real tokens need; `token` keeps `header_policy.defaul
 
 from __future__ import annotations
 
-import re
-
 UUID_V4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 TRACEPARENT = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 BEARER_JWT = r"^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"
@@ -69,7 +67,3 @@ def escape(text: str) -> str:
     """`text` as a pattern matching exactly it in JavaScript (with or without the u flag) and Python;
     `re.escape` also escapes `-`, `#`, space and `&`, which the u flag rejects."""
     return "".join("\\" + c if c in SYNTAX else c for c in text)
-
-
-def compiled(fmt: str) -> re.Pattern[str]:
-    return re.compile(PATTERNS[fmt])
