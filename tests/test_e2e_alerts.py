@@ -170,10 +170,15 @@ def test_page_reaches_the_production_pager_and_dev_gets_a_ticket(path: AlertPath
 
 
 def test_notification_labels(path: AlertPath, model: Model) -> None:
-    prod = next(a for r, body in path.receiver.notifications if r == "coachup-page-production" for a in body["alerts"])
-    assert prod["labels"] == {"alertname": "ChatAvailabilityBurnFast", "env": "production", "owner": "coachup",
-                              "service": "next", "severity": "page", "slo": "chat-availability"}
-    assert prod["annotations"]["runbook_url"].endswith("#slo-chat-availability")
+    pages = [a for r, body in path.receiver.notifications if r == "coachup-page-production" for a in body["alerts"]]
+    for prod in pages:  # one alert per burn-rate tier that tripped, labelled with its windows
+        windows = (prod["labels"].pop("long_window"), prod["labels"].pop("short_window"))
+        assert windows in {("1h", "5m"), ("6h", "30m")}, windows
+        assert prod["labels"] == {"alertname": "ChatAvailabilityBurnFast", "env": "production", "owner": "coachup",
+                                  "service": "next", "severity": "page", "slo": "chat-availability"}
+        assert prod["annotations"]["runbook_url"].endswith("#slo-chat-availability")
+        assert f"over the last {windows[0]} in production" in prod["annotations"]["description"]
+    assert pages
     groups = {json.dumps(body["groupLabels"], sort_keys=True) for _, body in path.receiver.notifications}
     assert groups == {json.dumps({"alertname": "ChatAvailabilityBurnFast", "env": e, "slo": "chat-availability"},
                                  sort_keys=True) for e in ("dev", "production")}

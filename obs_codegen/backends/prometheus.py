@@ -50,7 +50,7 @@ from .rules.slo import (
     BURN_FORMAT,
     TIERS,
     Tier,
-    burn_alert_expr,
+    burn_tier_expr,
     sli_expr,
     slo_alert_names,
     slo_group,
@@ -61,7 +61,7 @@ from .rules.threshold import alert_expr, alert_labels, alert_rule, alert_rules, 
 from .templating import Templates
 
 __all__ = ["ABSENT_FOR", "BURN_FOR", "BURN_FORMAT", "RATE_WINDOW", "TIERS", "Group", "Label", "Rule", "Text", "Tier",
-           "Value", "alert_expr", "alert_labels", "alert_rule", "alert_rules", "branches", "build", "burn_alert_expr", "cost_records",
+           "Value", "alert_expr", "alert_labels", "alert_rule", "alert_rules", "branches", "build", "burn_tier_expr", "cost_records",
            "dump_yaml", "env_label", "header", "metric_env", "render", "renamed_records", "sli_expr", "slo_alert_names",
            "slo_group", "slo_total_series", "template", "tiers"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..spec.model import Model
 from .rules.base import Group, Rule
-from .rules.slo_tests import burn_between, slo_test
+from .rules.slo_tests import burn_between, slo_long_window_test, slo_test
 from .rules.testkit import metric_labels, series
 from .rules.threshold_tests import alert_test
 
@@ -31,16 +31,19 @@ __all__ = ["build_tests", "burn_between", "metric_labels", "series", "slo_test",
 
 def build_tests(model: Model, groups: dict[str, list[Group]]) -> dict[str, dict[str, Any]]:
     """Test documents by file stem: `slo-<name>` per SLO, the alert name per threshold alert."""
-    rules: dict[str, Rule] = {}
+    rules: dict[str, list[Rule]] = {}
     for r in (r for gs in groups.values() for g in gs for r in g.rules if r.alert):
-        rules.setdefault(r.alert or "", r)  # an alert split by severity: the rule of the first environment
+        rules.setdefault(r.alert or "", []).append(r)  # an alert split by severity or burn-rate tier: every rule
     out = {}
     for slo in model.slos:
         doc = slo_test(model, slo, rules)
         if doc is not None:
             out[f"slo-{slo.name}"] = doc
+        doc = slo_long_window_test(model, slo, rules)
+        if doc is not None:
+            out[f"slo-{slo.name}.long-windows"] = doc  # a dot: no SLO name (kebab-case) makes this stem
     for alert in model.alerts:
-        doc = alert_test(model, alert, rules[alert.name])
+        doc = alert_test(model, alert, rules[alert.name][0])  # the first environment's
         if doc is not None:
             out[alert.name] = doc
     return out

@@ -163,7 +163,7 @@ def input_samples(doc: dict[str, Any]) -> int:
 
 
 def _eval_times(test: dict[str, Any]) -> list[float]:
-    return [naming.duration_seconds(c["eval_time"]) for c in test["alert_rule_test"] + test.get("promql_expr_test", [])]
+    return [naming.duration_seconds(c["eval_time"]) for c in test.get("alert_rule_test", []) + test.get("promql_expr_test", [])]
 
 
 def evaluations(doc: dict[str, Any]) -> int:

@@ -170,6 +170,8 @@ RESERVED_LABELS = {
     "severity": "the generated alert rules set it (page or ticket)",
     "owner": "the generated alert rules set it to the owning team (Alertmanager routes on it)",
     "slo": "the generated SLO recording rules and alerts set it to the SLO name",
+    "long_window": "the generated burn-rate alerts set it to the tier's long window",
+    "short_window": "the generated burn-rate alerts set it to the tier's short window",
     "alertname": "Prometheus sets it to the alert's name",
     "alertstate": "Prometheus sets it on the ALERTS series",
     "le": "it holds a histogram's bucket bounds",

@@ -193,7 +193,7 @@ def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
     except (LookupError, AssertionError, ValueError, ArithmeticError, RecursionError, re.error):
         return  # a model the other rules reject (a tag pattern Python cannot compile, ...); never rendered
     owners: dict[str, tuple[str, tuple[str, ...], bool]] = {
-        f"slo-{s.name}": (s.service, ("slos", s.name), True) for s in model.slos}
+        f"slo-{s.name}{part}": (s.service, ("slos", s.name), True) for s in model.slos for part in ("", ".long-windows")}
     owners.update({a.name: (a.service, ("alerts", a.name, "for"), False) for a in model.alerts})
     for name, doc in docs.items():
         service, path, key = owners[name]

@@ -69,6 +69,7 @@ def slo_error_ratio_record(window: str) -> str:
 
 SLO_OBJECTIVE_RECORD = "slo:objective:ratio"
 SLO_LABEL = "slo"
+LONG_WINDOW_LABEL, SHORT_WINDOW_LABEL = "long_window", "short_window"  # a burn-rate tier's windows
 SLO_BUDGET_REMAINING_RECORD = "slo:error_budget_remaining:ratio"
 
 

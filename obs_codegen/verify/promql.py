@@ -341,8 +341,9 @@ def check_rule_files(docs: Mapping[str, Any], model: Model) -> list[str]:
                 problems = check_expr(str(rule.get("expr", "")), model, series)
                 if "alert" in rule:
                     problems += _check_alert(rule, model)
-                    # one alert name may be a rule per severity (disjoint environments), never two alike
-                    key: object = ("alert", name, (rule.get("labels") or {}).get("severity"))
+                    # one alert name may be a rule per severity (disjoint environments) and burn-rate tier
+                    # (its window labels), never two with the same labels
+                    key: object = ("alert", name, tuple(sorted((rule.get("labels") or {}).items())))
                 else:
                     if not RECORD_NAME.fullmatch(str(name)):
                         problems.append("record name is not level:metric:operations")

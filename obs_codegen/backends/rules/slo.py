@@ -100,21 +100,21 @@ def _guard(model: Model, slo: SLO, window: str, extra: tuple[str, ...] = ()) -> 
     return f"and on ({env or ''}) ({rate} * 3600 >= {promql.rounded_number(slo.min_requests_per_hour)})"
 
 
-def burn_alert_expr(model: Model, slo: SLO, tier: str, envs: tuple[str, ...] | None = None) -> str:
-    """The `page` (fast) or `ticket` (slow) tiers of the SLO's burn-rate alert, restricted to `envs`."""
+def burn_tier_expr(model: Model, slo: SLO, t: Tier, envs: tuple[str, ...] | None = None) -> str:
+    """One burn-rate tier (long and short window over its factor, and the traffic guard), restricted to `envs`."""
     env = metric_env(model, *slo.metrics)
     on = ", ".join(x for x in (env, naming.SLO_LABEL) if x)
     extra = (env_matcher(env, envs),) if env and envs else ()
-    parts = []
-    for t in tiers(slo):
-        if t.severity != tier:
-            continue
-        f = promql.rounded_number(t.factor)
-        lines = [f"{_burn(slo, t.long, on, extra)} > {f}", f"and {_burn(slo, t.short, on, extra)} > {f}"]
-        if slo.min_requests_per_hour > 0:
-            lines.append(_guard(model, slo, t.long, extra))
-        parts.append("\n".join(lines))
-    return promql.or_join(parts) or ""
+    f = promql.rounded_number(t.factor)
+    lines = [f"{_burn(slo, t.long, on, extra)} > {f}", f"and {_burn(slo, t.short, on, extra)} > {f}"]
+    if slo.min_requests_per_hour > 0:
+        lines.append(_guard(model, slo, t.long, extra))
+    return "\n".join(lines)
+
+
+def tier_labels(t: Tier) -> tuple[tuple[str, str], ...]:
+    """The windows a burn-rate alert's rule watches, as Pyrra labels them: a responder sees which tier tripped."""
+    return ((naming.LONG_WINDOW_LABEL, t.long), (naming.SHORT_WINDOW_LABEL, t.short))
 
 
 def slo_group(model: Model, slo: SLO) -> Group:
@@ -135,18 +135,20 @@ def slo_group(model: Model, slo: SLO) -> Group:
     where = ("in ", Label(env), " ") if env else ()
     urls = links(model, slo.anchor, model.slo_overview_uid)
     for severity, pace in (("page", "fast"), ("ticket", "steadily")):
-        spend = [f"{promql.rounded_number(t.budget_share * 100)}% of the budget in {t.long}"
-                 for t in tiers(slo) if t.severity == severity]
-        description: Text = (f"{slo.description} ", "The error budget of the ", slo.name, " SLO (objective ",
-                             objective_text, f" over {slo.period}) is being spent ", Value(BURN_FORMAT),
-                             "x faster than sustainable ",
-                             *where, "(alert at ", " or ".join(spend), ").")
-        group.rules += [Rule(
-            burn_alert_expr(model, slo, severity, envs), alert=names[severity], for_=BURN_FOR[severity],
-            labels=(("severity", rule_severity), ("service", slo.service), ("owner", slo.owner)),
-            annotations=(("summary", (f"The {slo.name} SLO is burning its error budget {pace}.",)),
-                         ("description", description)) + urls, envs=scope(model, envs, *slo.metrics))
-            for rule_severity, envs in severity_groups(model, severity, (), *slo.metrics)]
+        for t in (t for t in tiers(slo) if t.severity == severity):
+            share = f"{promql.rounded_number(t.budget_share * 100)}% of the budget in {t.long}"
+            description: Text = (f"{slo.description} ", "The error budget of the ", slo.name, " SLO (objective ",
+                                 objective_text, f" over {slo.period}) is being spent ", Value(BURN_FORMAT),
+                                 f"x faster than sustainable over the last {t.long} ", *where,
+                                 f"(alert above {promql.rounded_number(t.factor)}x over {t.long} and {t.short}: "
+                                 f"{share}).")
+            group.rules += [Rule(
+                burn_tier_expr(model, slo, t, envs), alert=names[severity], for_=BURN_FOR[severity],
+                labels=(("severity", rule_severity), ("service", slo.service), ("owner", slo.owner))
+                + tier_labels(t),
+                annotations=(("summary", (f"The {slo.name} SLO is burning its error budget {pace}.",)),
+                             ("description", description)) + urls, envs=scope(model, envs, *slo.metrics))
+                for rule_severity, envs in severity_groups(model, severity, (), *slo.metrics)]
     if slo.absent_alert:
         group.rules.append(absent_rule(model, slo, urls))
     return group

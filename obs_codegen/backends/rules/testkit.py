@@ -65,6 +65,33 @@ def series(name: str, labels: dict[str, str], per_step: float, steps: Timeline, 
     return {"series": text, "values": f"{num(start)}+{num(pace)}x{n} {num(second)}+{num(per_step)}x{steps - n - 1}"}
 
 
+def phased(name: str, labels: dict[str, str], phases: list[tuple[float, int]]) -> dict[str, str]:
+    """A counter from 0 growing by `per_step` for `n` steps in each (per_step, n) phase, in order:
+    `0+5x60 302+2x29` (1 + the sum of the n samples); a single phase is `series`'s `0+5x60`."""
+    phases = [(inc, n) for inc, n in phases if n > 0]
+    if len(phases) == 1:
+        return series(name, labels, phases[0][0], phases[0][1])
+    num = promql.rounded_number
+    parts, value = [], 0.0
+    for i, (inc, n) in enumerate(phases):
+        if i:
+            value += float(num(inc))
+        parts.append(f"{num(value)}+{num(inc)}x{n - (1 if i else 0)}")
+        value += float(num(inc)) * (n - (1 if i else 0))
+    return {"series": promql.selector(name, [promql.eq(k, v) for k, v in labels.items()]), "values": " ".join(parts)}
+
+
+def alerts_test(rule: Rule, eval_time: str, labels: list[dict[str, str]], **only: str) -> dict[str, Any]:
+    """The ALERTS series of `rule`'s alert name (restricted by `only`) firing at `eval_time`: exactly `labels`
+    (with the rule's labels); for alerts whose annotation value moves while the check waits for them."""
+    sel = [promql.eq("alertname", rule.alert or ""), promql.eq("alertstate", "firing")]
+    sel += [promql.eq(k, v) for k, v in only.items()]
+    full = [{**lbl, **dict(rule.labels), "alertname": rule.alert or "", "alertstate": "firing"} for lbl in labels]
+    return {"expr": promql.selector("ALERTS", sel), "eval_time": eval_time, "exp_samples": [
+        {"labels": "ALERTS{" + ", ".join(promql.eq(k, v) for k, v in sorted(f.items())) + "}", "value": 1}
+        for f in full]}
+
+
 def _sparse_values(start: float, per_step: float, at: tuple[int, ...]) -> str:
     """promtool values with samples only at the sorted indices `at`: `0 _x53 54+1x5 _x54 114+1x5 ...`."""
     num = promql.rounded_number
@@ -127,7 +154,9 @@ def check(eval_time: str, rule: Rule, *alerts: dict[str, Any]) -> dict[str, Any]
 
 def case(name: str, interval: str, inputs: list[dict[str, str]], checks: list[dict[str, Any]],
          exprs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"name": name, "interval": interval, "input_series": inputs, "alert_rule_test": checks}
+    doc: dict[str, Any] = {"name": name, "interval": interval, "input_series": inputs}
+    if checks:
+        doc["alert_rule_test"] = checks
     if exprs:
         doc["promql_expr_test"] = exprs
     return doc
