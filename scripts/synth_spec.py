@@ -103,6 +103,7 @@ def generate(metrics: int) -> str:
                    "        status: {type: integer, min: 100, max: 599, required: true, description: HTTP status.}\n"
                    "        latencyMs: {type: number, min: 0, unit: ms, required: true, description: Latency.}\n"
                    "        userIdHash: {tag: userIdHash, description: Hashed user.}\n")
+    out.append("prometheus:\n  retention: 30d\n")  # the 28d SLOs need more than the 15d default
     out.append("slos:\n")
     for i in range(services):
         svc = service_name(i)

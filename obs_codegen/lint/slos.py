@@ -102,20 +102,24 @@ def _severity_envs(model: Model, src: Source) -> Iterator[Diagnostic]:
                                key=True)
 
 
-@rule("slo-retention", "An SLO period fits in the Prometheus retention the spec declares (`prometheus.retention`).",
-      severity="warning")
+@rule("slo-retention", "An SLO period fits in the Prometheus retention (`prometheus.retention`, default 15d, "
+      "Prometheus's own default).", severity="warning")
 def _slo_retention(model: Model, src: Source) -> Iterator[Diagnostic]:
     declared = src.data.get("prometheus") if isinstance(src.data, dict) else None
     keep = duration_seconds(model.project.retention)
-    if keep is None or not isinstance(declared, dict) or "retention" not in declared:
-        return  # only a declared retention is checked (an undeclared one may be anything)
+    if keep is None:
+        return  # the schema reports a malformed retention
+    given = isinstance(declared, dict) and "retention" in declared
+    what = (f"the Prometheus retention {model.project.retention}" if given else
+            f"Prometheus's default retention ({model.project.retention}; the spec declares none)")
     for s in model.slos:
         period = duration_seconds(s.period)
-        if period is not None and period > keep:
+        if period is not None and keep < period <= MAX_SLO_PERIOD_DAYS * 86400:  # slo-period reports longer ones
             yield src.diag(("slos", s.name, "period"), "slo-retention",
-                           f"period {s.period} is longer than the Prometheus retention {model.project.retention}: its "
-                           f"{s.period} error ratio and remaining budget read data Prometheus has deleted; raise "
-                           f"--storage.tsdb.retention.time and declare it as prometheus.retention", severity="warning")
+                           f"period {s.period} is longer than {what}: its {s.period} error ratio and remaining "
+                           f"budget would read data Prometheus has deleted; run Prometheus with "
+                           f"--storage.tsdb.retention.time={s.period} or more and declare it as prometheus.retention",
+                           severity="warning")
 
 
 @rule("slo-period", "An SLO period is a Prometheus duration that holds its longest burn-rate window (3d), at most 400d.")
