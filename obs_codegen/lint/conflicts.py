@@ -95,14 +95,25 @@ def _range(model: Model, src: Source) -> Iterator[Diagnostic]:
                            f"min {lo} is greater than max {hi}: no value is valid", key=True)
 
 
-@rule("alert-threshold-conflict", "An alert sets one of `above` and `above_budget`.")
+@rule("alert-threshold-conflict", "An alert sets one of `above`, `below` and `above_budget`; a cost alert no `below`.")
 def _threshold_conflict(model: Model, src: Source) -> Iterator[Diagnostic]:
     alerts = src.data.get("alerts") if isinstance(src.data, dict) else None
     for name, a in _items(alerts):
-        if isinstance(a, dict) and "above" in a and "above_budget" in a:
+        if not isinstance(a, dict):
+            continue
+        if "above" in a and "above_budget" in a:
             yield src.diag(("alerts", name, "above"), "alert-threshold-conflict",
                            f"alert '{name}' sets both `above` and `above_budget`; the budget is the threshold and "
                            "`above` has no effect: remove one", key=True)
+        if "below" in a and ("above" in a or "above_budget" in a):
+            other = "above" if "above" in a else "above_budget"
+            yield src.diag(("alerts", name, "below"), "alert-threshold-conflict",
+                           f"alert '{name}' sets both `{other}` and `below`; one alert fires on one side of one "
+                           "threshold: keep one (or write two alerts)", key=True)
+        elif "below" in a and "cost_per_user" in a:
+            yield src.diag(("alerts", name, "below"), "alert-threshold-conflict",
+                           f"alert '{name}': a cost-per-user alert fires over a budget; `below` is not one of its "
+                           "thresholds: use `above` or `above_budget`", key=True)
 
 
 @rule("spec-builtin-redefined", "A declared unit or header group does not take a built-in one's name.")

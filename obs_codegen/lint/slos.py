@@ -57,33 +57,56 @@ def _alert_types(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield from _labels_exist(src, only_numerator, (a.numerator,))
 
 
-@rule("alert-threshold-bucket", "A quantile alert's threshold lies below its histogram's largest bucket, or it can never fire.")
+@rule("alert-threshold-bucket", "A quantile threshold lies under the largest bucket (and a `below:` one at or over the "
+      "smallest).")
 def _threshold_bucket(model: Model, src: Source) -> Iterator[Diagnostic]:
     for a in model.alerts:
         if a.kind != "quantile" or a.metric is None or not a.metric.buckets:
             continue
-        top = max(a.metric.buckets)
+        top, bottom = max(a.metric.buckets), min(a.metric.buckets)
         for env, value in a.threshold.values:
             if value >= top:
-                yield src.diag(("alerts", a.name, "above"), "alert-threshold-bucket",
+                why = ("histogram_quantile never exceeds it, so the alert could never fire" if a.direction == "above"
+                       else "histogram_quantile never exceeds it, so the alert would never stop firing")
+                yield src.diag(("alerts", a.name, a.direction), "alert-threshold-bucket",
                                f"threshold {value:g} for {env} is not below the largest bucket of '{a.metric.key}' "
-                               f"({top:g}): histogram_quantile never exceeds it, so the alert could never fire")
+                               f"({top:g}): {why}")
+                break
+            if a.direction == "below" and value < bottom:
+                yield src.diag(("alerts", a.name, "below"), "alert-threshold-bucket",
+                               f"threshold {value:g} for {env} is below the smallest bucket of '{a.metric.key}' "
+                               f"({bottom:g}): the histogram cannot tell quantiles under it apart; add a bucket bound "
+                               "at or under the threshold")
                 break
 
 
-@rule("alert-ratio-threshold", "A ratio alert's threshold is a share from 0 up to, not including, 1.")
+@rule("alert-ratio-threshold", "A ratio alert's threshold is a share: `above:` from 0 up to, not including, 1; "
+      "`below:` above 0 up to 1.")
 def _ratio_threshold(model: Model, src: Source) -> Iterator[Diagnostic]:
     for a in model.alerts:
         if a.kind != "ratio":
             continue
-        where = ("budgets", a.budget.name, "value") if a.budget is not None else ("alerts", a.name, "above")
+        where = threshold_path(a)
         per_env = isinstance(_raw_value(src, *where), dict)
         for env, value in a.threshold.values if per_env else a.threshold.values[:1]:
-            if not 0 <= value < 1:
+            above = a.direction == "above"
+            if above and not 0 <= value < 1:
                 why = "a share is never negative" if value < 0 else "a share never exceeds 1, so the alert could never fire"
-                yield src.diag(where + ((env,) if per_env else ()), "alert-ratio-threshold",
-                               f"ratio threshold {value:g}{f' for {env}' if per_env else ''} is not in [0, 1): {why} "
-                               "(write 5% as 0.05)")
+                span = "[0, 1)"
+            elif not above and not 0 < value <= 1:
+                why = ("a share is never negative, so the alert could never fire" if value <= 0
+                       else "a share never exceeds 1, so the alert would always fire")
+                span = "(0, 1]"
+            else:
+                continue
+            yield src.diag(where + ((env,) if per_env else ()), "alert-ratio-threshold",
+                           f"ratio threshold {value:g}{f' for {env}' if per_env else ''} is not in {span}: {why} "
+                           "(write 5% as 0.05)")
+
+
+def threshold_path(a: Alert) -> tuple[str, ...]:
+    """Where an alert's threshold is written: its budget's value, `above:` or `below:`."""
+    return ("budgets", a.budget.name, "value") if a.budget is not None else ("alerts", a.name, a.direction)
 
 
 @rule("alert-severity-environment",
@@ -298,7 +321,7 @@ def _threshold_precision(model: Model, src: Source) -> Iterator[Diagnostic]:
 
     found: list[tuple[tuple[Any, ...], str, float]] = []
     for a in model.alerts:
-        where = ("budgets", a.budget.name, "value") if a.budget is not None else ("alerts", a.name, "above")
+        where = threshold_path(a)
         per_env = isinstance(_raw_value(src, *where), dict)
         found += [(where + ((env,) if per_env else ()), "threshold", v) for env, v in a.threshold.values]
         if a.q is not None:

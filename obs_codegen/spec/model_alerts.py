@@ -77,10 +77,16 @@ class Alert:
     min_requests: float = 0.0  # quantile, ratio: events in the rate window below which the alert stays quiet
     severity_per_env: tuple[tuple[str, str], ...] = ()  # an explicit `severity: {env: ...}` map
     owner: str = ""
+    direction: Literal["above", "below"] = "above"  # `above:`/`above_budget:`, or `below:`
 
     @property
     def anchor(self) -> str:
         return naming.anchor("alert", self.name)
+
+    @property
+    def comparison(self) -> str:
+        """The PromQL comparison of the alert's value with its threshold."""
+        return ">" if self.direction == "above" else "<"
 
     @property
     def metrics(self) -> tuple[Metric, ...]:

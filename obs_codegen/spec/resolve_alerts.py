@@ -69,10 +69,14 @@ def _alerts(r: Resolver) -> None:
             if budget is None:
                 r.unknown(path + ("above_budget",), "budget", a["above_budget"], r.parts["budgets"])
             threshold = budget.value if budget else None
+        elif "below" in a and "above" not in a:
+            threshold = r.per_env(a.get("below"), path + ("below",))
+            extra["direction"] = "below"
         else:
             threshold = r.per_env(a.get("above"), path + ("above",))
             if "above" not in a:
-                r.error(path, "ref-alert-threshold", f"alert '{name}' needs `above:` or `above_budget:`", key=True)
+                r.error(path, "ref-alert-threshold", f"alert '{name}' needs `above:`, `below:` or `above_budget:`",
+                        key=True)
         ok = True
         if "quantile" in a:
             kind, q = "quantile", _d(a, "quantile")

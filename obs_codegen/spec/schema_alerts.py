@@ -73,7 +73,7 @@ SECTIONS: dict[str, Any] = {
                                              "(default 20; 0 turns the guard off)."},
                         },
                         ("metric", "q"),
-                        "Alert when a quantile of a histogram is above the threshold.",
+                        "Alert when a quantile of a histogram is above (or below) the threshold.",
                     ),
                     "ratio": _obj(
                         {
@@ -87,7 +87,7 @@ SECTIONS: dict[str, Any] = {
                                              "(default 20; 0 turns the guard off)."},
                         },
                         ("numerator", "denominator"),
-                        "Alert when numerator/denominator is above the threshold.",
+                        "Alert when numerator/denominator is above (or below) the threshold.",
                     ),
                     "gauge": _obj(
                         {
@@ -96,7 +96,8 @@ SECTIONS: dict[str, Any] = {
                             "by": _list({"type": "string"}, "Tags to alert per value of.", uniqueItems=True),
                         },
                         ("metric",),
-                        "Alert when a gauge (combined across instances by its `aggregation`) is above the threshold.",
+                        "Alert when a gauge (combined across instances by its `aggregation`) is above (or below) the "
+                        "threshold.",
                     ),
                     "cost_per_user": _obj(
                         {
@@ -110,7 +111,9 @@ SECTIONS: dict[str, Any] = {
                         ("cost", "users", "average_over"),
                         "Alert when daily cost per daily active user, averaged, is above a budget.",
                     ),
-                    "above": PER_ENV_NUMBER,
+                    "above": {**PER_ENV_NUMBER, "description": "Fire while the value is above this (or per environment)."},
+                    "below": {**PER_ENV_NUMBER, "description": "Fire while the value is below this (or per environment): "
+                                                               "a success ratio, a worker count."},
                     "above_budget": _str("Name of a budget to compare against."),
                     "for": _str("How long the condition must hold.", pattern=DURATION),
                 },

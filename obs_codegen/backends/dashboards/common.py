@@ -168,12 +168,12 @@ def threshold_marks(model: Model) -> dict[tuple[str, str], list[Mark]]:
         color = SEVERITY_COLOR[alert.severity]
         where = f" on {filter_text(alert.filter)}" if alert.filter else ""
         if alert.kind == "quantile" and alert.metric is not None and alert.q is not None:
-            text = (f"Line: alert {alert.name} ({alert.severity}) when p{alert.q * 100:g}{where} is above "
+            text = (f"Line: alert {alert.name} ({alert.severity}) when p{alert.q * 100:g}{where} is {alert.direction} "
                     f"{per_env_text(alert.threshold)} {alert.metric.unit} for {alert.for_}.")
             marks.setdefault(("quantile", alert.metric.key), []).append(
                 Mark.of(model, alert.threshold, color, text, name=f"{alert.name} threshold"))
         elif alert.kind == "ratio" and alert.numerator is not None and is_plain_error_ratio(model, alert):
-            text = (f"Line: alert {alert.name} ({alert.severity}) when the ratio is above "
+            text = (f"Line: alert {alert.name} ({alert.severity}) when the ratio is {alert.direction} "
                     f"{per_env_text(alert.threshold)} for {alert.for_}.")
             marks.setdefault(("ratio", alert.numerator.key), []).append(
                 Mark.of(model, alert.threshold, color, text, name=f"{alert.name} threshold"))

@@ -120,7 +120,7 @@ def _alert_ratio_draft(model: Model, alert: Alert) -> Draft:
                  f"[{RATE}])", by)
     den = sum_by(f"rate({selector(alert.denominator.prom_name, alert.denominator, alert.filter)}[{RATE}])", by)
     mark = Mark.of(model, alert.threshold, SEVERITY_COLOR[alert.severity],
-                   f"Line: alert {alert.name} ({alert.severity}) when above {per_env_text(alert.threshold)} "
+                   f"Line: alert {alert.name} ({alert.severity}) when {alert.direction} {per_env_text(alert.threshold)} "
                    f"for {alert.for_}.", name=f"{alert.name} threshold")
     return Draft(
         "timeseries", f"{alert.name} ratio",

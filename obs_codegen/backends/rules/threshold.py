@@ -99,7 +99,7 @@ def alert_expr(model: Model, alert: Alert, envs: tuple[str, ...] | None = None) 
             sel = promql.selector(alert.metric.prom_name, matchers(alert.filter, env_sel))
             expr = f"{alert.metric.aggregation}{promql.by(grouping)} ({sel})"
         guard = _traffic_guard(model, alert, env_sel, grouping) if alert.kind != "gauge" and alert.min_requests else ""
-        parts.append(f"{expr}\n> {promql.rounded_number(threshold)}{guard}")
+        parts.append(f"{expr}\n{alert.comparison} {promql.rounded_number(threshold)}{guard}")
     return promql.or_join(parts) or ""
 
 
@@ -122,6 +122,7 @@ def alert_rules(model: Model, alert: Alert) -> list[Rule]:
         unit = alert.budget.unit if alert.budget else (alert.metric.unit if alert.metric else "")
         limit = per_env_text(alert.threshold, unit_suffix(unit))
     where: Text = (" for ",) + label_list(labels) if labels else ()
+    limit = limit if alert.direction == "above" else f"below {limit}"
     description: Text = (f"{alert.description} Now ", *_value_text(model, alert), *where, f"; threshold {limit}.",
                          *_guard_text(alert))
     return [Rule(alert_expr(model, alert, envs), alert=alert.name, for_=alert.for_,

@@ -61,13 +61,14 @@ def _gauge_value(limit: float, over: bool) -> float:
 
 def _threshold_inputs(model: Model, alert: Alert, fire: bool, steps: Timeline,
                       traffic: float = 1.0) -> tuple[list[dict[str, str]], float] | None:
-    """Series for every environment: the first one over its threshold when `fire`, all others just below;
-    `traffic` scales the events (below 1: under the alert's `min_requests`)."""
+    """Series for every environment: the first one past its threshold when `fire`, all others just short of
+    theirs (over a `below:` threshold, under an `above:` one); `traffic` scales the events (below 1: under the
+    alert's `min_requests`)."""
     env = metric_env(model, *alert.metrics)
     out: list[dict[str, str]] = []
     value = 0.0
     for i, (env_name, limit) in enumerate(alert.threshold.values if env else alert.threshold.values[:1]):
-        over = fire and i == 0
+        over = (fire and i == 0) != (alert.direction == "below")  # the value over the threshold
         if alert.kind == "quantile":
             assert alert.metric is not None and alert.q is not None
             found = _quantile_counts(alert.metric, limit, alert.q, over)
@@ -169,8 +170,10 @@ def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
         exprs = [expr_test(naming.daily_increase_record(alert.cost.base_name), late, daily),
                  expr_test(naming.per_user_record(alert.cost.base_name), late, per_user)]
     cases = [
-        case(f"{alert.name} fires above {promql.rounded_number(limit)}{where}", interval, fire[0], fire_checks, exprs),
-        case(f"{alert.name} stays quiet just below the threshold", interval, quiet[0], [check(late, rule)]),
+        case(f"{alert.name} fires {alert.direction} {promql.rounded_number(limit)}{where}", interval, fire[0],
+             fire_checks, exprs),
+        case(f"{alert.name} stays quiet just {'below' if alert.direction == 'above' else 'above'} the threshold",
+             interval, quiet[0], [check(late, rule)]),
     ]
     if alert.kind in ("quantile", "ratio") and alert.min_requests:
         per_window = (600 if alert.kind == "quantile" else PER_MINUTE) * window / 60
