@@ -95,7 +95,8 @@ def _range(model: Model, src: Source) -> Iterator[Diagnostic]:
                            f"min {lo} is greater than max {hi}: no value is valid", key=True)
 
 
-@rule("alert-threshold-conflict", "An alert sets one of `above`, `below` and `above_budget`; a cost alert no `below`.")
+@rule("alert-threshold-conflict", "An alert sets one of `above`, `below`, `above_budget` (a cost alert no `below`, "
+      "an absent alert none).")
 def _threshold_conflict(model: Model, src: Source) -> Iterator[Diagnostic]:
     alerts = src.data.get("alerts") if isinstance(src.data, dict) else None
     for name, a in _items(alerts):
@@ -105,6 +106,13 @@ def _threshold_conflict(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield src.diag(("alerts", name, "above"), "alert-threshold-conflict",
                            f"alert '{name}' sets both `above` and `above_budget`; the budget is the threshold and "
                            "`above` has no effect: remove one", key=True)
+        if "absent" in a:
+            for key in ("above", "below", "above_budget"):
+                if key in a:
+                    yield src.diag(("alerts", name, key), "alert-threshold-conflict",
+                                   f"alert '{name}' fires when its metric has no series; `{key}` has no effect on an "
+                                   "absent alert: remove it", key=True)
+            continue
         if "below" in a and ("above" in a or "above_budget" in a):
             other = "above" if "above" in a else "above_budget"
             yield src.diag(("alerts", name, "below"), "alert-threshold-conflict",

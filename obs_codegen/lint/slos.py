@@ -40,7 +40,7 @@ def _alert_types(model: Model, src: Source) -> Iterator[Diagnostic]:
     for a in model.alerts:
         path = ("alerts", a.name)
         wanted = [
-            (a.kind, "metric", a.metric, "gauge" if a.kind == "gauge" else "histogram"),
+            (a.kind, "metric", a.metric if a.kind != "absent" else None, "gauge" if a.kind == "gauge" else "histogram"),
             (a.kind, "numerator", a.numerator, "counter"),
             (a.kind, "denominator", a.denominator, "counter"),
             (a.kind, "cost", a.cost, "counter"),
@@ -252,6 +252,8 @@ def _testable(model: Model, a: Alert) -> bool:
         return a.metric is not None and a.metric.type == "histogram" and bool(a.metric.buckets) and a.q is not None
     if a.kind == "ratio":
         return a.numerator is not None and a.denominator is not None
+    if a.kind in ("gauge", "absent"):
+        return a.metric is not None
     window = duration_seconds(a.average_over or "")
     return (a.cost is not None and a.users is not None and window is not None
             and 0 < window <= naming.duration_seconds(MAX_AVERAGE_OVER))

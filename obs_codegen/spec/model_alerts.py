@@ -54,7 +54,7 @@ class Alert:
     severity: Literal["page", "ticket"]
     description: str
     summary: str
-    kind: Literal["quantile", "ratio", "gauge", "cost_per_user"]
+    kind: Literal["quantile", "ratio", "gauge", "cost_per_user", "absent"]
     for_: str
     threshold: PerEnv
     budget: Budget | None
@@ -82,6 +82,12 @@ class Alert:
     @property
     def anchor(self) -> str:
         return naming.anchor("alert", self.name)
+
+    @property
+    def presence_series(self) -> str:
+        """absent: the series whose absence fires the alert (a histogram's _count)."""
+        assert self.metric is not None
+        return self.metric.count_series if self.metric.type == "histogram" else self.metric.prom_name
 
     @property
     def comparison(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import SLO, Alert, Budget
+from .model import SLO, Alert, Budget, PerEnv
 from .resolver import Resolver, _d, _num, _s
 
 
@@ -64,7 +64,9 @@ def _alerts(r: Resolver) -> None:
         service = r.service_ref(a.get("service"), path + ("service",))
         extra: dict[str, Any] = {}
         budget = None
-        if "above_budget" in a:
+        if "absent" in a:
+            threshold = PerEnv(tuple((e, 0.0) for e in r.parts["project"].environments))  # no threshold: absence
+        elif "above_budget" in a:
             budget = r.parts["budgets"].get(a["above_budget"]) if isinstance(a["above_budget"], str) else None
             if budget is None:
                 r.unknown(path + ("above_budget",), "budget", a["above_budget"], r.parts["budgets"])
@@ -101,6 +103,11 @@ def _alerts(r: Resolver) -> None:
             extra["filter"] = r.filter(q.get("filter"), path + ("gauge", "filter"))
             extra["by"] = r.tag_list(q.get("by"), path + ("gauge", "by"))
             ok = extra["metric"] is not None
+        elif "absent" in a:
+            kind, q = "absent", _d(a, "absent")
+            extra["metric"] = r.metric_ref(q.get("metric"), path + ("absent", "metric"))
+            extra["filter"] = r.filter(q.get("filter"), path + ("absent", "filter"))
+            ok = extra["metric"] is not None
         elif "cost_per_user" in a:
             kind, q = "cost_per_user", _d(a, "cost_per_user")
             extra["cost"] = r.metric_ref(q.get("cost"), path + ("cost_per_user", "cost"))
@@ -109,7 +116,7 @@ def _alerts(r: Resolver) -> None:
             extra["min_users"] = _num(q.get("min_users")) or 1.0
             ok = extra["cost"] is not None and extra["users"] is not None
         else:
-            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:`, `gauge:` or `cost_per_user:`",
+            r.error(path, "ref-alert-kind", f"alert '{name}' needs `quantile:`, `ratio:`, `gauge:`, `absent:` or `cost_per_user:`",
                     key=True)
             continue
         if not ok or threshold is None:

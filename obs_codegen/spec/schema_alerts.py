@@ -99,6 +99,15 @@ SECTIONS: dict[str, Any] = {
                         "Alert when a gauge (combined across instances by its `aggregation`) is above (or below) the "
                         "threshold.",
                     ),
+                    "absent": _obj(
+                        {
+                            "metric": _str("Any metric: a counter, gauge or histogram (its _count series)."),
+                            "filter": FILTER,
+                        },
+                        ("metric",),
+                        "Alert per environment when the metric has no series there for `for:` (a stopped exporter, "
+                        "a broken relabelling or scrape): no threshold.",
+                    ),
                     "cost_per_user": _obj(
                         {
                             "cost": _str("Cost counter."),

@@ -7,6 +7,7 @@ from ...spec.model import Alert, Model, PerEnv
 from .. import promql
 from .base import (
     RATE_WINDOW,
+    Label,
     Rule,
     Text,
     Value,
@@ -71,8 +72,19 @@ def _traffic_guard(model: Model, alert: Alert, env_sel: tuple[str, ...], groupin
     return f"\nand on ({', '.join(grouping)}) {events} >= {promql.rounded_number(alert.min_requests)}"
 
 
+def absent_alert_expr(model: Model, alert: Alert, envs: tuple[str, ...] | None = None) -> str:
+    """`absent()` of the metric per environment (absent() keeps only the equality matchers' labels, so one
+    selector over every environment would fire only when all of them are silent)."""
+    env = metric_env(model, *alert.metrics)
+    chosen: tuple[str | None, ...] = (envs or model.project.environments) if env else (None,)
+    return promql.or_join([f"absent({promql.selector(alert.presence_series, matchers(alert.filter, extra))})"
+                           for extra in (((promql.eq(env, e),) if env and e else ()) for e in chosen)]) or ""
+
+
 def alert_expr(model: Model, alert: Alert, envs: tuple[str, ...] | None = None) -> str:
     """The alert's expression, restricted to `envs` (None: every environment)."""
+    if alert.kind == "absent":
+        return absent_alert_expr(model, alert, envs)
     env = metric_env(model, *alert.metrics)
     grouping = alert_labels(model, alert)
     parts = []
@@ -113,18 +125,25 @@ def _value_text(model: Model, alert: Alert) -> Text:
     return (Value(),) + ((suffix,) if suffix else ())
 
 
-def alert_rules(model: Model, alert: Alert) -> list[Rule]:
-    """One rule, or one per severity when the environments' severities differ (same alert name)."""
+def _description(model: Model, alert: Alert) -> Text:
     labels = alert_labels(model, alert)
+    if alert.kind == "absent":
+        return (f"{alert.description} No series ", promql.selector(alert.presence_series, matchers(alert.filter)),
+                *((" in ", Label(labels[0])) if labels else ()),
+                f" for {alert.for_}: check the exporter, its relabelling and the scrape target.")
     if alert.kind == "ratio":
         limit = per_env_text(PerEnv(tuple((e, v * 100) for e, v in alert.threshold.values)), "%")
     else:
         unit = alert.budget.unit if alert.budget else (alert.metric.unit if alert.metric else "")
         limit = per_env_text(alert.threshold, unit_suffix(unit))
-    where: Text = (" for ",) + label_list(labels) if labels else ()
     limit = limit if alert.direction == "above" else f"below {limit}"
-    description: Text = (f"{alert.description} Now ", *_value_text(model, alert), *where, f"; threshold {limit}.",
-                         *_guard_text(alert))
+    where: Text = (" for ",) + label_list(labels) if labels else ()
+    return (f"{alert.description} Now ", *_value_text(model, alert), *where, f"; threshold {limit}.", *_guard_text(alert))
+
+
+def alert_rules(model: Model, alert: Alert) -> list[Rule]:
+    """One rule, or one per severity when the environments' severities differ (same alert name)."""
+    description = _description(model, alert)
     return [Rule(alert_expr(model, alert, envs), alert=alert.name, for_=alert.for_,
                  labels=(("severity", severity), ("service", alert.service), ("owner", alert.owner)),
                  annotations=(("summary", (alert.summary,)), ("description", description))

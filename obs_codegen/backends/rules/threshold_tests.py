@@ -127,12 +127,51 @@ def at(seconds: float) -> str:
     return promql.duration(seconds) if seconds else "0s"
 
 
+def absent_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any]:
+    """The first environment silent from the start while the others report: pending one step before `for:`, then
+    firing for it alone; quiet while every environment reports; resolved at the first evaluation after its series
+    returns. Samples only in the 5 minutes an instant selector looks back from each evaluation."""
+    assert alert.metric is not None
+    env = metric_env(model, *alert.metrics)
+    envs: list[str | None] = list(model.project.environments) if env else [None]
+    step = eval_step(naming.duration_seconds(alert.for_), "1m")
+    firing = step * math.ceil(naming.duration_seconds(alert.for_) / step)  # absent from the first evaluation
+    late, back = firing + step, firing + 2 * step
+    window = naming.duration_seconds(RATE_WINDOW)  # the instant selectors' 5-minute lookback
+    reporting = evaluation_windows(step, back, window)
+    returned = tuple(m for m in reporting if m * 60 > late)
+
+    def inputs(first: tuple[int, ...] | None) -> list[dict[str, str]]:
+        out = []
+        for i, e in enumerate(envs):
+            at = reporting if i else first
+            if at:
+                out.append(series(alert.presence_series, metric_labels(model, alert.metric, e, alert.filter), 1, at))
+        return out
+
+    labels = {**({env: envs[0]} if env and envs[0] else {}), **{t.label: v for t, v in alert.filter}}
+    fired = expected(rule, labels, 1)
+    pending = [check(at(firing - step), rule)] if firing >= step else []
+    where = f" for {envs[0]} alone" if env else ""
+    cases = [
+        case(f"{alert.name} fires{where} when its {alert.presence_series} series vanish, after for: {alert.for_}",
+             "1m", inputs(None), pending + [check(at(late), rule, fired)]),
+        case(f"{alert.name} stays quiet while every environment reports", "1m", inputs(reporting),
+             [check(at(late), rule)]),
+        case(f"{alert.name} resolves once the series returns", "1m", inputs(returned),
+             [check(at(late), rule, fired), check(at(back), rule)]),
+    ]
+    return {"rule_files": [f"../rules/{alert.service}.rules.yml"], "evaluation_interval": at(step), "tests": cases}
+
+
 def alert_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any] | None:
     """Input series at 1m (1h for cost alerts); the evaluation interval grows with `for:` (and `average_over:`).
 
     The alert becomes active at the first evaluation with data (one step in), so it is still
     pending one step before `for:` has elapsed after that, and firing two steps later.
     """
+    if alert.kind == "absent":
+        return absent_test(model, alert, rule)
     cost = alert.kind == "cost_per_user"
     hold = naming.duration_seconds(alert.for_)
     warmup = DAY + naming.duration_seconds(alert.average_over) if cost and alert.average_over else 0
