@@ -64,6 +64,7 @@ def _alerts(r: Resolver) -> None:
         service = r.service_ref(a.get("service"), path + ("service",))
         extra: dict[str, Any] = {}
         budget = None
+        threshold: PerEnv | None
         if "absent" in a:
             threshold = PerEnv(tuple((e, 0.0) for e in r.parts["project"].environments))  # no threshold: absence
         elif "above_budget" in a:

@@ -131,7 +131,8 @@ def absent_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any]:
     """The first environment silent from the start while the others report: pending one step before `for:`, then
     firing for it alone; quiet while every environment reports; resolved at the first evaluation after its series
     returns. Samples only in the 5 minutes an instant selector looks back from each evaluation."""
-    assert alert.metric is not None
+    metric = alert.metric
+    assert metric is not None
     env = metric_env(model, *alert.metrics)
     envs: list[str | None] = list(model.project.environments) if env else [None]
     step = eval_step(naming.duration_seconds(alert.for_), "1m")
@@ -146,7 +147,7 @@ def absent_test(model: Model, alert: Alert, rule: Rule) -> dict[str, Any]:
         for i, e in enumerate(envs):
             at = reporting if i else first
             if at:
-                out.append(series(alert.presence_series, metric_labels(model, alert.metric, e, alert.filter), 1, at))
+                out.append(series(alert.presence_series, metric_labels(model, metric, e, alert.filter), 1, at))
         return out
 
     labels = {**({env: envs[0]} if env and envs[0] else {}), **{t.label: v for t, v in alert.filter}}
