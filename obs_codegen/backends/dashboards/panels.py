@@ -90,13 +90,13 @@ def _copy(value: Any) -> Any:
 
 def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """`base` with `over` laid on top, recursively for nested objects (lists are replaced)."""
-    out = _copy(base)
+    out: dict[str, Any] = _copy(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merged(out[key], value)
         else:
             out[key] = _copy(value)
-    out: dict[str, Any] = _copy(base)
+    return out
 
 
 def complete(panel: dict[str, Any]) -> dict[str, Any]:
