@@ -43,7 +43,23 @@ def _misplaced(kind: Kind, line: int) -> MisplacedText:
 
 
 def check_python(text: str) -> str:
-    """`text` without sentinels, once every marked span is inside its token and the file compiles."""
+    """`text` without sentinels, once every marked span is inside its token and the file compiles.
+
+    The cyclic garbage collector is paused meanwhile: tokenizing and parsing a large module make
+    millions of short-lived objects, and each full collection would walk the whole model again
+    (synth-10000: 32 s -> 22 s for the Python backend). Nothing here makes a reference cycle."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_python(text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check_python(text: str) -> str:
     import io
     import tokenize
 
