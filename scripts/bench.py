@@ -13,6 +13,8 @@ process (from wait4). Workloads:
     fresh temporary directory), `check` (the manifest fast path) and `check --full`;
   * per-stage times in one process (load, resolve, lint, each backend) for every spec, and the
     t(largest)/t(previous) ratio per stage, to show where scaling is not linear;
+  * dashboards, 1,000 timeseries panels with one query each (scripts/bench_dashboards.py): our
+    backend beside grafanalib alone and grafana-foundation-sdk (a test extra; skipped when absent);
   * `validate-logs` on a generated JSON Lines file (`--lines`, 1 % invalid) against ajv
     (scripts/ajv_bench.mjs) on the same file and schemas, as lines per second.
 
@@ -181,6 +183,9 @@ def main() -> int:
                         f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB", results), flush=True)
             per_spec[spec.stem if spec.stem != "observability" else "coachup"] = stages(spec)
         print(stage_table(per_spec), flush=True)
+        from bench_dashboards import report as dashboards_report
+
+        print(dashboards_report(1000, 7), flush=True)
         if args.lines:
             print(logs_bench(tmp, tmp / "out-observability" / "schemas" / "logs", args.lines), flush=True)
     return 0

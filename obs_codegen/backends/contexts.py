@@ -12,12 +12,15 @@ Python files must also compile.
 
 from __future__ import annotations
 
+import bisect
+import re
 from typing import Literal
 
 Kind = Literal["docstring", "comment"]
 # kind -> (open, close): private-use characters.
 SENTINELS: dict[Kind, tuple[str, str]] = {"docstring": ("\ue000", "\ue001"), "comment": ("\ue002", "\ue003")}
 ALL = "".join(a + b for a, b in SENTINELS.values())
+_ANY = re.compile(f"[{ALL}]")
 _WHERE = {"docstring": "a triple-quoted string", "comment": "a comment"}
 
 
@@ -40,7 +43,23 @@ def _misplaced(kind: Kind, line: int) -> MisplacedText:
 
 
 def check_python(text: str) -> str:
-    """`text` without sentinels, once every marked span is inside its token and the file compiles."""
+    """`text` without sentinels, once every marked span is inside its token and the file compiles.
+
+    The cyclic garbage collector is paused meanwhile: tokenizing and parsing a large module make
+    millions of short-lived objects, and each full collection would walk the whole model again
+    (synth-10000: 32 s -> 22 s for the Python backend). Nothing here makes a reference cycle."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_python(text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check_python(text: str) -> str:
     import io
     import tokenize
 
@@ -50,6 +69,8 @@ def check_python(text: str) -> str:
         raise MisplacedText(f"the rendered Python does not tokenize ({exc})") from None
     seen = 0
     for token in tokens:
+        if _ANY.search(token.string) is None:
+            continue
         for kind, (open_, close) in SENTINELS.items():
             opened = token.string.count(open_)
             seen += opened + token.string.count(close)
@@ -76,27 +97,46 @@ _REGEX_KEYWORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", 
                    "await", "instanceof"}
 
 
-def _ts_states(text: str) -> list[str]:
-    """The lexical state at each character: code, string, template, regex, line or block comment."""
-    states: list[str] = []
+_PLAIN = re.compile(r"[^/'\"`{}]+")  # code that can neither open a string, comment, regex nor change depth
+_LAST_WORD = re.compile(r"[\w$]+\Z")  # \w is str.isalnum() or "_"
+
+
+class _Runs:
+    """The lexical states of a text as maximal runs: `ends[k]` is where run k (state `states[k]`) ends."""
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []
+        self.states: list[str] = []
+
+    def add(self, end: int, state: str) -> None:
+        if self.states and self.states[-1] == state:
+            self.ends[-1] = end
+        else:
+            self.ends.append(end)
+            self.states.append(state)
+
+    def index(self, i: int) -> int:
+        """The run holding character i."""
+        return bisect.bisect_right(self.ends, i)
+
+
+def _ts_runs(text: str) -> _Runs:
+    """The lexical state of each character (code, string, template, regex, line or block comment), as runs."""
+    runs = _Runs()
     i, n = 0, len(text)
     stack: list[int] = []  # brace depth at each open `${` of a template literal
     depth = 0
     last = ""  # the last significant code token (a character, or a word)
-
-    def take(count: int, state: str) -> None:
-        nonlocal i
-        states.extend([state] * count)
-        i += count
-
     while i < n:
         ch, nxt = text[i], text[i + 1:i + 2]
         if ch == "/" and nxt == "/":
             end = text.find("\n", i)
-            take((n if end < 0 else end) - i, "line")
+            i = n if end < 0 else end
+            runs.add(i, "line")
         elif ch == "/" and nxt == "*":
             end = text.find("*/", i + 2)
-            take((n if end < 0 else end + 2) - i, "block")
+            i = n if end < 0 else end + 2
+            runs.add(i, "block")
         elif ch in "'\"" or (ch == "`") or (ch == "}" and stack and depth == stack[-1]):
             if ch == "}":
                 stack.pop()
@@ -111,10 +151,12 @@ def _ts_states(text: str) -> list[str]:
                     break
                 j += 1
             if quote == "`" and text.startswith("${", j):
-                take(j + 2 - i, "template")
+                i = j + 2
+                runs.add(i, "template")
                 stack.append(depth)
             else:
-                take(j + 1 - i, "string" if quote != "`" else "template")
+                i = j + 1
+                runs.add(i, "string" if quote != "`" else "template")
             last = "x"
         elif ch == "/" and (last in _REGEX_AFTER or last in _REGEX_KEYWORDS):
             j, in_class = i + 1, False
@@ -126,40 +168,45 @@ def _ts_states(text: str) -> list[str]:
                 elif text[j] == "]":
                     in_class = False
                 j += 1
-            take(j + 1 - i, "regex")
+            i = j + 1
+            runs.add(i, "regex")
             last = "x"
+        elif ch in "/{}":
+            depth += 1 if ch == "{" else -1 if ch == "}" else 0
+            last = ch
+            i += 1
+            runs.add(i, "code")
         else:
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            if ch.isalnum() or ch in "_$":
-                j = i
-                while j < n and (text[j].isalnum() or text[j] in "_$"):
-                    j += 1
-                last = text[i:j]
-                take(j - i, "code")
-                continue
-            if not ch.isspace():
-                last = ch
-            take(1, "code")
-    return states
+            chunk = _PLAIN.match(text, i)
+            assert chunk is not None
+            code = chunk.group().rstrip()
+            if code:
+                word = _LAST_WORD.search(code)
+                last = word.group() if word else code[-1]
+            i = chunk.end()
+            runs.add(i, "code")
+    return runs
 
 
 def check_typescript(text: str) -> str:
     """`text` without sentinels, once every marked span lies inside one comment."""
-    states = _ts_states(text)
+    found = [m.start() for m in _ANY.finditer(text)]
+    if not found:
+        return text
+    runs = _ts_runs(text[:found[-1] + 1])
     open_, close = SENTINELS["comment"]
     start: int | None = None
-    for i, ch in enumerate(text):
-        if ch not in ALL:
-            continue
-        line = text.count("\n", 0, i) + 1
-        if ch not in (open_, close) or states[i] not in ("line", "block"):
+    line, counted = 1, 0
+    for i in found:
+        ch = text[i]
+        line += text.count("\n", counted, i)
+        counted = i
+        run = runs.index(i)
+        if ch not in (open_, close) or runs.states[run] not in ("line", "block"):
             raise _misplaced("comment", line)
         if ch == open_:
             start = i
-        elif start is None or len(set(states[start:i + 1])) != 1 or "\n" in text[start:i] and states[i] == "line":
+        elif start is None or runs.index(start) != run or "\n" in text[start:i] and runs.states[run] == "line":
             raise _misplaced("comment", line)
         else:
             start = None

@@ -191,8 +191,12 @@ def json_value(value: object, indent: int | None = None, sort_keys: bool = True)
 
     The result is also a valid TypeScript/JavaScript expression. NaN and infinities raise.
     """
+    from .fast_json import encode
+
+    fast = encode(value) if indent == 2 and sort_keys else None  # the same text, from a C encoder
     try:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, indent=indent, allow_nan=False)
+        text = fast if fast is not None else \
+            json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, indent=indent, allow_nan=False)
     except ValueError as exc:
         raise Unrepresentable(f"not representable in JSON: {exc}") from None
     # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -41,15 +42,20 @@ def limits_options(fn: Any) -> Any:
     for name, default, what in (("--max-yaml-aliases", loader.MAX_ALIASES, "YAML aliases"),
                                 ("--max-yaml-nodes", loader.MAX_NODES, "YAML nodes (after alias expansion too)"),
                                 ("--max-spec-bytes", loader.MAX_SPEC_BYTES, "bytes of spec")):
-        fn = click.option(name, type=click.IntRange(min=1), default=default, show_default=True,
-                          help=f"Refuse a spec with more {what} (YAML-bomb protection).")(fn)
+        fn = click.option(name, type=click.IntRange(min=1), default=None, show_default=f"{default}, or project.limits",
+                          help=f"Refuse a spec with more {what} (YAML-bomb protection; overrides the "
+                               "spec's project.limits).")(fn)
     return fn
 
 
-def _limits(max_spec_bytes: int, max_yaml_nodes: int, max_yaml_aliases: int) -> Any:
-    from ..spec.loader import Limits
+def _limits(max_spec_bytes: int | None, max_yaml_nodes: int | None, max_yaml_aliases: int | None) -> Any:
+    """The Limits of this run: each flag given is fixed; the others are the defaults, or the spec's project.limits."""
+    from ..spec.loader import DEFAULT_LIMITS, Limits
 
-    return Limits(spec_bytes=max_spec_bytes, nodes=max_yaml_nodes, aliases=max_yaml_aliases)
+    given = {"spec_bytes": max_spec_bytes, "nodes": max_yaml_nodes, "aliases": max_yaml_aliases}
+    return Limits(spec_bytes=max_spec_bytes or DEFAULT_LIMITS.spec_bytes, nodes=max_yaml_nodes or DEFAULT_LIMITS.nodes,
+                  aliases=max_yaml_aliases or DEFAULT_LIMITS.aliases,
+                  explicit=frozenset(k for k, v in given.items() if v is not None))
 
 
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
@@ -137,7 +143,7 @@ def main() -> None:
 @templates_option
 @format_option
 @limits_options
-def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: int) -> None:
+def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: int | None) -> None:
     """Render every output into --out (all or nothing)."""
     from ..output.writer import UnsafePath, WriteError, write_tree
 
@@ -164,21 +170,23 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: 
 @templates_option
 @click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
 @limits_options
-def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_values: int) -> None:
+def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_values: int | None) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from ..backends.templating import Templates
     from ..output.drift import compare, is_fresh
     from ..output.fresh import spec_inputs
     from ..safe_io import TooLarge
+    from ..spec.limits import effective, read_bound
     from ..spec.loader import read_spec
 
     limits = _limits(**limit_values)
+    bound = limits.spec_bytes
     try:
-        read_spec(spec, limits)
+        bound = effective(read_spec(spec, replace(limits, spec_bytes=read_bound(limits))), limits).spec_bytes
     except OSError as exc:
         if not isinstance(exc, TooLarge):
             _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
-    inputs = spec_inputs(spec, out, limits.spec_bytes)  # None: not fresh, the full path reports why
+    inputs = spec_inputs(spec, out, bound)  # None: not fresh, the full path reports why
     tpl = Templates(templates)
     if not full and inputs is not None and is_fresh(out, _inputs_hash(inputs[0], display_path(spec), tpl, *inputs[1:])):
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
@@ -211,7 +219,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_val
 @format_option
 @click.option("--list-rules", is_flag=True, help="Print every rule id with its purpose and severity.")
 @limits_options
-def lint(spec: Path, fmt: str, list_rules: bool, **limits: int) -> None:
+def lint(spec: Path, fmt: str, list_rules: bool, **limits: int | None) -> None:
     """Check the spec: schema, references, naming and privacy rules."""
     if list_rules:
         from ..lint import RULES

@@ -12,7 +12,7 @@ composing, and no check is quadratic in the size of the spec.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,14 @@ class Limits:
     """The bounds that keep a hostile or runaway spec (a YAML bomb, a generator gone wrong) from hanging
     obs-codegen. Today's values are the defaults; `--max-spec-bytes`, `--max-yaml-nodes` and
     `--max-yaml-aliases` raise (or lower) them for one run. Every bound still applies: nodes are counted
-    while composing and again after alias expansion, aliases as they are composed."""
+    while composing and again after alias expansion, aliases as they are composed. A spec's
+    `project.limits` block sets the values no flag sets, read before parsing (spec/limits.py)."""
 
     spec_bytes: int = MAX_SPEC_BYTES
     nodes: int = MAX_NODES
     aliases: int = MAX_ALIASES
+    # Fields set on the command line; the others a spec's `project.limits` may replace (spec/limits.py).
+    explicit: frozenset[str] = frozenset()
 
 
 DEFAULT_LIMITS = Limits()
@@ -205,10 +208,11 @@ def load(path: str | Path, display: str | None = None,
     import posixpath
 
     from .include_paths import FsTree
+    from .limits import read_bound
 
     name = display or str(path)
     try:
-        raw = read_spec(path, limits)
+        raw = read_spec(path, replace(limits, spec_bytes=read_bound(limits)))
     except TooLarge as exc:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {exc.size} bytes; the limit is {limits.spec_bytes}")]
@@ -219,6 +223,9 @@ def load(path: str | Path, display: str | None = None,
 def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS, tree: Any = None) -> tuple[Source, list[Diagnostic]]:
     """Decode and parse spec bytes read elsewhere (`git show`), named `name` in diagnostics; its includes are
     read from `tree` (spec/include_paths.py: the file system, a git revision), None: a spec with includes is an error."""
+    from .limits import effective, mismatches
+
+    limits = effective(raw, limits)
     if len(raw) > limits.spec_bytes:
         return Source(name), [Diagnostic(name, 1, 1, "spec-too-large", "error",
                                          f"spec is {len(raw)} bytes; the limit is {limits.spec_bytes}")]
@@ -233,6 +240,7 @@ def load_bytes(raw: bytes, name: str, limits: Limits = DEFAULT_LIMITS, tree: Any
         from .includes import apply_includes
 
         diags += apply_includes(src, tree, limits)
+        diags += mismatches(src, raw)
         diags += validate_shape(src)
     return src, diags
 

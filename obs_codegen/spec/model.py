@@ -9,16 +9,18 @@ and are exposed here as properties so that every backend agrees on them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from . import naming
 from .custom import CustomPanel, CustomRecord
 from .humanise import humanise
 from .lifecycle import Deprecation
 from .targets import Targets
+
+T = TypeVar("T")
 
 MetricType = Literal["counter", "gauge", "histogram"]
 TagKind = Literal["enum", "string", "hashed_id"]
@@ -354,6 +356,8 @@ class Model:
     recording_rules: tuple[CustomRecord, ...] = ()  # hand-written (`recording_rules:`)
     panels: tuple[CustomPanel, ...] = ()  # hand-written (`panels:`)
     _index: Mapping[str, Mapping[str, object]] = field(default_factory=dict, compare=False, repr=False)
+    # Indexes that a backend builds once per model (`memo`); never copied by dataclasses.replace.
+    _memo: dict[str, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Mapping[str, object]] = {
@@ -371,6 +375,12 @@ class Model:
 
     def service(self, name: str) -> Service:
         return self._index["service"][name]  # type: ignore[return-value]
+
+    def memo(self, key: str, build: Callable[[Model], T]) -> T:
+        """`build(self)`, computed once per model under `key` (an index over the whole model, not one scan per item)."""
+        if key not in self._memo:
+            self._memo[key] = build(self)
+        return self._memo[key]  # type: ignore[return-value]
 
     def tag(self, name: str) -> Tag:
         return self._index["tag"][name]  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import custom, header_formats
 from .include_schema import INCLUDE
+from .limits import CEILINGS
 from .schema_alerts import SECTIONS
 from .schema_parts import (
     DEPRECATED,
@@ -89,6 +90,15 @@ SPEC_SCHEMA: dict[str, Any] = {
                                                 "Environments where `severity: page` pages (default: the first "
                                                 "environment); elsewhere it becomes a ticket.", uniqueItems=True)},
                     description="How alerts are routed.",
+                ),
+                "limits": _obj(
+                    {key: {"type": "integer", "minimum": 1, "maximum": CEILINGS[key], "description": what}
+                     for key, what in (("max_spec_bytes", "Refuse a spec (all its files) of more bytes (default 2 MiB)."),
+                                       ("max_yaml_nodes", "Refuse a spec of more YAML nodes, after alias expansion too "
+                                                          "(default 200000)."),
+                                       ("max_yaml_aliases", "Refuse a spec with more YAML aliases (default 100)."))},
+                    description="YAML-bomb limits of this spec, read before it is parsed: plain integers on their own "
+                                "lines (or a one-line flow mapping) in the root file; command-line flags override them.",
                 ),
                 "series_budget": {
                     "type": "integer",

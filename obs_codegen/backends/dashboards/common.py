@@ -77,14 +77,23 @@ class Draft:
 
 def alerts_about(model: Model, metric: Metric) -> tuple[str, ...]:
     """Names of the alert rules (spec alerts and SLO burn-rate/no-data alerts) that read `metric`."""
+    return model.memo("dashboards.alerts_about", _alerts_by_metric).get(metric.key, ())
+
+
+def _alerts_by_metric(model: Model) -> dict[str, tuple[str, ...]]:
+    """alerts_about for every metric, in one pass: spec alerts in order, then each SLO's generated alerts."""
     from ..prometheus import slo_alert_names
 
-    names = [a.name for a in model.alerts if metric in a.metrics]
+    names: dict[str, list[str]] = {}
+    for alert in model.alerts:
+        for key in dict.fromkeys(m.key for m in alert.metrics):
+            names.setdefault(key, []).append(alert.name)
     for slo in model.slos:
-        if metric in slo.metrics:
-            generated = slo_alert_names(slo)
-            names += [generated["page"], generated["ticket"]] + ([generated["absent"]] if slo.absent_alert else [])
-    return tuple(names)
+        generated = slo_alert_names(slo)
+        for key in dict.fromkeys(m.key for m in slo.metrics):
+            names.setdefault(key, []).extend(
+                [generated["page"], generated["ticket"]] + ([generated["absent"]] if slo.absent_alert else []))
+    return {key: tuple(found) for key, found in names.items()}
 
 
 # --- shared helpers -------------------------------------------------------------------
@@ -162,7 +171,11 @@ def filter_text(filt: tuple[tuple[Tag, str], ...]) -> str:
 # --- thresholds from alerts and SLOs --------------------------------------------------
 
 def threshold_marks(model: Model) -> dict[tuple[str, str], list[Mark]]:
-    """Threshold lines keyed by (panel kind, metric key): 'quantile' or 'ratio' panels."""
+    """Threshold lines keyed by (panel kind, metric key): 'quantile' or 'ratio' panels (built once per model)."""
+    return model.memo("dashboards.threshold_marks", _threshold_marks)
+
+
+def _threshold_marks(model: Model) -> dict[tuple[str, str], list[Mark]]:
     marks: dict[tuple[str, str], list[Mark]] = {}
     for alert in model.alerts:
         color = SEVERITY_COLOR[alert.severity]

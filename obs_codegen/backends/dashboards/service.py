@@ -39,8 +39,7 @@ def service_dashboard(model: Model, service: Service) -> Any:
     sections = []
     for members in families.values():
         drafts = [replace(d, alerts=alerts_about(model, m)) for m in members for d in _metric_drafts(model, m, marks)]
-        drafts += [replace(_alert_ratio_draft(model, a), alerts=(a.name,)) for a in model.alerts
-                   if a.kind == "ratio" and a.numerator in members and not is_plain_error_ratio(model, a)]
+        drafts += [replace(_alert_ratio_draft(model, a), alerts=(a.name,)) for a in _ratio_alerts(model, members)]
         prefix = ".".join(members[0].key.split(".")[:2])
         sections.append((f"{prefix}.*", drafts))
     custom = [Draft(p.kind, p.title, f"{p.description} (hand-written in the spec: panels.{p.name})", p.unit,
@@ -53,6 +52,20 @@ def service_dashboard(model: Model, service: Service) -> Any:
     return dashboard(
         model, service.dashboard_uid, f"{model.project.title} / {service.title}",
         f"{service.description} Metrics of the {service.name} service.", [service.name], sections, variables)
+
+
+def _ratio_alerts(model: Model, members: list[Metric]) -> list[Alert]:
+    """The ratio alerts (in spec order) whose numerator is one of `members` and that need a panel of their own."""
+    by_numerator = model.memo("dashboards.ratio_alerts", _ratio_alerts_by_numerator)
+    return [model.alerts[i] for i in sorted({i for m in members for i in by_numerator.get(m.key, ())})]
+
+
+def _ratio_alerts_by_numerator(model: Model) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for i, a in enumerate(model.alerts):
+        if a.kind == "ratio" and a.numerator is not None and not is_plain_error_ratio(model, a):
+            found.setdefault(a.numerator.key, []).append(i)
+    return found
 
 
 def _metric_drafts(model: Model, metric: Metric, marks: dict[tuple[str, str], list[Mark]]) -> list[Draft]:
