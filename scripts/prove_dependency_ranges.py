@@ -30,6 +30,7 @@ BIN = Path(sys.executable).parent
 VERSIONS = {
     "pyyaml": ["6.0.1", "6.0.2", "6.0.3", "6.0.4"],
     "jinja2": ["3.1.5", "3.1.6"],
+    "orjson": ["3.10.18", "3.11.9", "3.12.0", "3.13.0"],
     "grafanalib": ["0.7.1"],  # 0.7.0 fails: TimeSeries() has no tooltipSort (so the pin stays)
     "jsonschema": ["4.18.6", "4.21.1", "4.23.0", "4.25.1", "4.26.0"],
     "click": ["8.1.8", "8.2.1", "8.3.1", "8.5.1"],

@@ -136,10 +136,11 @@ def promtool_test(out: Path, name: str, timeout: float = 60) -> str:
     return "" if r.returncode == 0 else r.stdout + r.stderr
 
 
-def alert_names(out: Path) -> list[tuple[str, str]]:
-    """(alert name, severity) of every alert rule: an alert may be one rule per severity (disjoint
-    environments), so a collision is two rules with the same name and severity."""
-    return [(rule["alert"], rule["labels"]["severity"]) for f in sorted((out / "prometheus" / "rules").glob("*.yml"))
+def alert_names(out: Path) -> list[tuple[str, str, str]]:
+    """(alert name, severity, long window) of every alert rule: an alert may be one rule per severity (disjoint
+    environments) and burn-rate tier, so a collision is two rules with the same name, severity and tier."""
+    return [(rule["alert"], rule["labels"]["severity"], rule["labels"].get("long_window", ""))
+            for f in sorted((out / "prometheus" / "rules").glob("*.yml"))
             for group in yaml.safe_load(f.read_text())["groups"] for rule in group["rules"] if "alert" in rule]
 
 

@@ -24,7 +24,7 @@ from obs_codegen.output import fresh
 # The newest release on PyPI when the ranges were last proven (2026-12-02). An application that
 # holds these must be able to `pip install obs-codegen` (the ResolutionImpossible).
 NEWEST = {"click": "8.5.1", "jsonschema": "4.26.0", "jinja2": "3.1.6", "pyyaml": "6.0.4", "grafanalib": "0.7.1",
-          "promql-parser": "0.12.0", "jsonschema-rs": "0.61.2"}
+          "promql-parser": "0.12.0", "jsonschema-rs": "0.61.2", "orjson": "3.13.0"}
 
 
 def runtime_requirements() -> dict[str, Requirement]:

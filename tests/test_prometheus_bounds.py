@@ -56,7 +56,8 @@ def test_specs_at_the_bounds_generate_small_tests_that_pass(compile_text, tmp_pa
                 doc = yaml.safe_load(text)
                 exprs = [r.expr for g in groups[doc["rule_files"][0].split("/")[-1].split(".")[0]] for r in g.rules]
                 sizes = (input_samples(doc), evaluations(doc), query_samples(doc, exprs, 4)[0])
-                assert sizes[0] <= MAX_TEST_SAMPLES and sizes[1] <= 110 and sizes[2] <= MAX_QUERY_SAMPLES, (path, sizes)
+                most = 320 if path.name.endswith(".long-windows.test.yml") else 110  # the 3d tier's detection
+                assert sizes[0] <= MAX_TEST_SAMPLES and sizes[1] <= most and sizes[2] <= MAX_QUERY_SAMPLES, (path, sizes)
         dirs.append(write(files, tmp_path / f"out{i}"))
     failures = {str(prom): run_tests(prom) for prom in dirs}
     assert failures == {str(prom): {} for prom in dirs}, "\n".join(str(f) for f in failures.values())

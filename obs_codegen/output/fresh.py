@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 MANIFEST = ".obs-codegen-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-SHAPING_LIBRARIES = ("grafanalib", "jinja2", "promql-parser", "pyyaml")
+SHAPING_LIBRARIES = ("grafanalib", "jinja2", "orjson", "promql-parser", "pyyaml")
 # The versions of each output-shaping library that scripts/prove_dependency_ranges.py showed to generate
 # byte-identical output (and identical diagnostics); pyproject.toml allows exactly these. The inputs hash
 # names the proven set instead of the exact version, so out/ (its manifest too) is the same anywhere in the
@@ -43,6 +43,7 @@ SHAPING_LIBRARIES = ("grafanalib", "jinja2", "promql-parser", "pyyaml")
 PROVEN_VERSIONS = {
     "grafanalib": ("0.7.1",),  # 0.7.0 fails to render (no TimeSeries tooltipSort); 0.7.1 is the newest release
     "jinja2": ("3.1.5", "3.1.6"),
+    "orjson": ("3.10.18", "3.11.9", "3.12.0", "3.13.0"),  # indented JSON (backends/fast_json.py, tests/test_fast_json.py)
     "promql-parser": ("0.12.0",),  # durations' seconds (burn-rate factors, test timelines) come from it
     "pyyaml": ("6.0.1", "6.0.2", "6.0.3", "6.0.4"),
 }
