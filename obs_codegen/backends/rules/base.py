@@ -112,6 +112,17 @@ def matchers(flt: Filter, extra: tuple[str, ...] = ()) -> list[str]:
     return [promql.eq(tag.label, value) for tag, value in flt] + list(extra)
 
 
+def absent_per_env(flt: Filter, env: str | None, envs: tuple[str, ...],
+                   inputs: list[tuple[str, list[str]]]) -> str:
+    """`absent()` of each (series, extra matchers) input, per environment, `or`-ed: absent() keeps only the
+    equality matchers' labels, so one selector over every environment would fire only when all are silent."""
+    parts = []
+    for e in envs if env else (None,):
+        extra = (promql.eq(env, e),) if env and e else ()
+        parts.append(" or ".join(f"absent({promql.selector(name, matchers(flt, extra) + more)})" for name, more in inputs))
+    return promql.or_join(parts) or ""
+
+
 def sum_rate(metric_series: str, sel: list[str], window: str, labels: list[str], fn: str = "rate") -> str:
     return f"sum{promql.by(labels)} ({fn}({promql.selector(metric_series, sel)}[{window}]))"
 

@@ -19,6 +19,7 @@ from .base import (
     Rule,
     Text,
     Value,
+    absent_per_env,
     env_matcher,
     links,
     matchers,
@@ -167,15 +168,7 @@ def absent_inputs(slo: SLO) -> list[tuple[str, list[str]]]:
 
 def absent_expr(model: Model, slo: SLO) -> str:
     """`absent()` of every SLI input per environment: a silent production fires while staging still reports."""
-    env = metric_env(model, *slo.metrics)
-    envs: list[str | None] = list(model.project.environments) if env else [None]
-    parts = []
-    for e in envs:
-        extra = (promql.eq(env, e),) if env and e else ()
-        terms = [f"absent({promql.selector(name, matchers(slo.filter, extra) + more)})"
-                 for name, more in absent_inputs(slo)]
-        parts.append(" or ".join(terms))
-    return promql.or_join(parts) or ""
+    return absent_per_env(slo.filter, metric_env(model, *slo.metrics), model.project.environments, absent_inputs(slo))
 
 
 def absent_rule(model: Model, slo: SLO, urls: tuple[tuple[str, Text], ...]) -> Rule:

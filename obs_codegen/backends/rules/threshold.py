@@ -11,6 +11,7 @@ from .base import (
     Rule,
     Text,
     Value,
+    absent_per_env,
     branches,
     env_matcher,
     label_list,
@@ -73,12 +74,9 @@ def _traffic_guard(model: Model, alert: Alert, env_sel: tuple[str, ...], groupin
 
 
 def absent_alert_expr(model: Model, alert: Alert, envs: tuple[str, ...] | None = None) -> str:
-    """`absent()` of the metric per environment (absent() keeps only the equality matchers' labels, so one
-    selector over every environment would fire only when all of them are silent)."""
-    env = metric_env(model, *alert.metrics)
-    chosen: tuple[str | None, ...] = (envs or model.project.environments) if env else (None,)
-    return promql.or_join([f"absent({promql.selector(alert.presence_series, matchers(alert.filter, extra))})"
-                           for extra in (((promql.eq(env, e),) if env and e else ()) for e in chosen)]) or ""
+    """`absent()` of the metric in each of `envs` (None: every environment)."""
+    return absent_per_env(alert.filter, metric_env(model, *alert.metrics), envs or model.project.environments,
+                          [(alert.presence_series, [])])
 
 
 def alert_expr(model: Model, alert: Alert, envs: tuple[str, ...] | None = None) -> str:
