@@ -247,3 +247,44 @@ def test_filtered_ratio_on_one_metric_gets_a_passing_test(compile_text, tmp_path
 def test_ratio_threshold_outside_zero_one_is_rejected(compile_text, threshold: str) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_text(ONE_METRIC_RATIO.replace("THRESHOLD", threshold))
     assert [d.rule for d in compiled.diagnostics] == ["alert-ratio-threshold"], [d.text() for d in compiled.diagnostics]
+
+
+# --- long windows from recorded rates (item 6) ---------------------------------------------------
+
+def test_long_windows_read_only_recorded_rates(model: Model) -> None:
+    """Every selector of an SLO rule over a day or more names a recording rule's series: no rule of an SLO
+    group re-reads raw series over 1d, 3d or the period at each evaluation (the cost issue #12 measured)."""
+    from obs_codegen.backends.promtool_cost import selectors
+
+    long = [(g.name, s.name) for gs in prometheus.build(model).values() for g in gs if g.name.startswith("slo-")
+            for r in g.rules for s in selectors(r.expr) if (s.window or 0) >= 86400]
+    assert long and all(":" in name for _, name in long), long
+    assert {name for _, name in long} == {"slo:sli_bad_events:rate5m", "slo:sli_events:rate5m"}, long
+
+
+def test_recorded_long_window_is_weighted_by_traffic(model: Model, tmp_path: Path) -> None:
+    """A busy healthy half-day (6,000 requests a minute) then a quiet half-day at 50 % errors (600 a minute):
+    the 1d SLI is the share of failed requests, 300 x 720 / (6,600 x 720) = 4.5 %, as rate() over the raw
+    counters gives; the average of the 5m ratios (Sloth's 30d window shape) would say about 25 %."""
+    from obs_codegen.backends.rules.testkit import phased
+
+    route = {"route": "POST /api/chat"}
+    total, errors = metric(model, "next.request.count"), metric(model, "next.request.errors")
+    inputs = [phased(m.prom_name, {**metric_labels(model, m, "production"), **route}, phases)
+              for m, phases in ((total, [(6000, 720), (600, 720)]), (errors, [(0, 720), (300, 720)]))]
+    slo = '{slo="chat-availability", env="production"}'
+    raw = (f'sum(rate({total.prom_name}{{route="POST /api/chat"}}[1d])) / '
+           f'sum(rate({total.prom_name}{{route="POST /api/chat"}}[1d]))')
+    raw = raw.replace(total.prom_name, errors.prom_name, 1)
+    one = [{"labels": "{}", "value": 1}]
+    r = run_scenarios(model, tmp_path, "next", [
+        {"name": "busy and healthy, then quiet and failing", "interval": "1m", "input_series": inputs,
+         "promql_expr_test": [
+             {"expr": f"count(slo:sli_error:ratio_rate1d{slo} > 0.0450 < 0.0460)", "eval_time": "1d",
+              "exp_samples": one},
+             {"expr": f"count(abs(sum(slo:sli_error:ratio_rate1d{slo}) - ({raw})) < 0.0005)", "eval_time": "1d",
+              "exp_samples": one},
+             {"expr": f"count(avg_over_time(slo:sli_error:ratio_rate5m{slo}[1d]) > 0.2)", "eval_time": "1d",
+              "exp_samples": one}]},
+    ], interval="5m")
+    assert_passes(r)

@@ -268,8 +268,9 @@ def test_dropped_bucket_is_caught_by_prometheus(model: Model, out: Path, tmp_pat
         groups = rule_groups(out)
         records = checks.recording_rule_failures(stack.api, groups)
         expected = {f"rule group 'slo-chat-latency', record {checks.selector_of(r['record'], r['labels'])}: no series"
-                    for r in groups["slo-chat-latency"] if r.get("record", "").startswith(("slo:sli_error", "slo:error_"))}
-        assert len(expected) == 9 and {f.split("\n")[0] for f in records} == expected, records
+                    for r in groups["slo-chat-latency"]
+                    if r.get("record", "").startswith(("slo:sli_bad_events", "slo:sli_error", "slo:error_"))}
+        assert len(expected) == 10 and {f.split("\n")[0] for f in records} == expected, records
         exposition = checks.exposition_failures(stack.api, model.metrics)
         assert exposition == ["metric next.request.latency_ms: coachup_next_request_latency_ms_bucket le buckets "
                               "missing [8000.0], unexpected []"], exposition

@@ -17,6 +17,7 @@ from conftest import CASES, model_of, require_binary, run, write_files
 from obs_codegen.backends import prometheus, promql
 from obs_codegen.backends.gotemplate import humanize, humanize_percentage
 from obs_codegen.backends.prometheus_tests import burn_between
+from obs_codegen.backends.rules.slo import event_rates
 from obs_codegen.backends.templating import Templates
 from obs_codegen.spec import naming
 from obs_codegen.spec.model import Model
@@ -161,8 +162,16 @@ def test_coachup_has_the_seed_alerts(model: Model) -> None:
         assert name in rules, name
         for fragment in fragments:
             assert fragment in rules[name].expr, (name, fragment)
-    sli = prometheus.sli_expr(model, next(s for s in model.slos if s.name == "chat-latency"), "5m")
-    assert 'coachup_next_request_latency_ms_bucket{route="POST /api/chat", le=~"8000|8000\\\\.0"}[5m]' in sli
+    latency = next(s for s in model.slos if s.name == "chat-latency")
+    bucket = 'coachup_next_request_latency_ms_bucket{route="POST /api/chat", le=~"8000|8000\\\\.0"}'
+    assert f"{bucket}[1h]" in prometheus.sli_expr(model, latency, "1h")
+    bad, _ = event_rates(model, latency, "5m")  # recorded once; the 5m and the long windows read the record
+    assert f"{bucket}[5m]" in bad
+    assert prometheus.sli_expr(model, latency, "5m") == (
+        'slo:sli_bad_events:rate5m{slo="chat-latency"}\n/\nslo:sli_events:rate5m{slo="chat-latency"}')
+    assert prometheus.sli_expr(model, latency, "3d") == (
+        'sum_over_time(slo:sli_bad_events:rate5m{slo="chat-latency"}[3d])\n/\n'
+        'sum_over_time(slo:sli_events:rate5m{slo="chat-latency"}[3d])')
 
 
 def test_burn_rate_factors_follow_the_period(model: Model) -> None:

@@ -64,24 +64,27 @@ def test_specs_at_the_bounds_generate_small_tests_that_pass(compile_text, tmp_pa
 
 
 def test_promtool_refuses_a_query_over_its_sample_limit_as_estimated(compile_text, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Why a week-long alert test has samples only where rate() looks: with one sample a minute, the latency
-    SLO's `rate(..._count[15d])` (same rule file, same histogram) holds 10,080 points of one series at the last
-    evaluation; promtool refuses that query, and `query_samples` sees it coming."""
-    from obs_codegen.backends.promtool_cost import PROMTOOL_MAX_SAMPLES, query_samples, sample_indices
+    """Why a long alert test samples sparsely (hourly, for a 90-day cost average): with one sample a minute for
+    8 days, `increase(..._total[90d])` holds 11,521 points of one series at day 8; promtool refuses that query,
+    and `query_samples` sees it coming. (SLO windows of a day or more read recorded rates, one sample per
+    evaluation, so they no longer read the raw series a threshold alert's test feeds.)"""
+    from obs_codegen.backends.promtool_cost import PROMTOOL_MAX_SAMPLES, query_samples
     from obs_codegen.lint.slos import MAX_QUERY_SAMPLES
 
     compiled = compile_text(yaml.safe_dump(at_bounds(), sort_keys=False))
-    exprs = [r.expr for g in prometheus.build(compiled.model)["api"] for r in g.rules]
+    exprs = [r.expr for g in prometheus.build(compiled.model)["vendor"] for r in g.rules]
     prom = write(render(compiled.model), tmp_path / "out")
-    doc = yaml.safe_load(files_of(prom, "ApiLatencyHigh.test.yml"))
+    doc = yaml.safe_load(files_of(prom, "FeePerUserOverBudget.test.yml"))
     dense = yaml.safe_load(yaml.safe_dump(doc))
     for test in dense["tests"]:
+        test["interval"] = "1m"
         for s in test["input_series"]:
-            per_step = next(p for p in s["values"].split() if "+" in p).split("+")[1].split("x")[0]
-            s["values"] = f"0+{per_step}x{max(sample_indices(s['values']))}"
+            s["values"] = f"0+1x{8 * 1440}"
+        for check in test.get("alert_rule_test", []):
+            check["eval_time"] = "8d"
     (prom / "tests" / "Dense.test.yml").write_text(yaml.safe_dump(dense), encoding="utf-8")
     assert query_samples(doc, exprs, 4)[0] < MAX_QUERY_SAMPLES < PROMTOOL_MAX_SAMPLES < query_samples(dense, exprs, 4)[0]
-    assert run_tests(prom, ["ApiLatencyHigh.test.yml"]) == {}
+    assert run_tests(prom, ["FeePerUserOverBudget.test.yml"]) == {}
     refused = run_tests(prom, ["Dense.test.yml"])
     assert "too many samples" in refused.get("Dense.test.yml", ""), refused
 

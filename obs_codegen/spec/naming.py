@@ -68,6 +68,9 @@ def slo_error_ratio_record(window: str) -> str:
 
 
 SLO_OBJECTIVE_RECORD = "slo:objective:ratio"
+SLO_BASE_WINDOW = "5m"  # the SLI's bad and all events per second over this window are recorded once per evaluation
+SLO_BAD_EVENTS_RECORD = f"slo:sli_bad_events:rate{SLO_BASE_WINDOW}"  # failed (or too slow) requests per second
+SLO_EVENTS_RECORD = f"slo:sli_events:rate{SLO_BASE_WINDOW}"  # all the SLI's requests per second
 SLO_LABEL = "slo"
 LONG_WINDOW_LABEL, SHORT_WINDOW_LABEL = "long_window", "short_window"  # a burn-rate tier's windows
 SLO_BUDGET_REMAINING_RECORD = "slo:error_budget_remaining:ratio"

@@ -77,8 +77,8 @@ def known_series(model: Model) -> dict[str, Series]:
     for slo in model.slos:
         env = metric_env(model, *slo.metrics)
         labels = {naming.SLO_LABEL: None, **({env: env_tag[env]} if env else {})}
-        for name in (naming.SLO_OBJECTIVE_RECORD, naming.SLO_BUDGET_REMAINING_RECORD,
-                     *(naming.slo_error_ratio_record(w) for w in naming.slo_windows(slo.period))):
+        for name in (naming.SLO_OBJECTIVE_RECORD, naming.SLO_BUDGET_REMAINING_RECORD, naming.SLO_BAD_EVENTS_RECORD,
+                     naming.SLO_EVENTS_RECORD, *(naming.slo_error_ratio_record(w) for w in naming.slo_windows(slo.period))):
             _record(out, name, labels, {naming.SLO_LABEL: (slo.name,)})
     for alert in model.alerts:
         if alert.kind == "cost_per_user" and alert.cost is not None and alert.users is not None:

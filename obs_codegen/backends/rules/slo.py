@@ -4,6 +4,17 @@ page and ticket alerts, and a no-data alert per environment.
 Burn-rate factors follow the SRE workbook, derived from the SLO period (factor = budget share *
 period / long window: 14.4 for 30d, 13.44 for 28d), but never below 1: a factor under 1 would
 raise a "burning too fast" alert while the budget is on track to last the period.
+
+Windows of a day or more (1d, 3d, the period) do not re-read the raw series at every evaluation: the
+bad and all events per second over 5m are recorded once per evaluation (per environment), and a long
+window is the ratio of their sums over it, `sum_over_time(bad[3d]) / sum_over_time(all[3d])`. Every
+recorded sample covers the 5m before it, so each request counts about (5m / evaluation interval) times
+in both sums alike: the ratio is weighted by traffic like `rate()` of the raw counters (Sloth's
+`avg_over_time` of the 5m ratio is not: a quiet night's hour counts as much as a busy hour). It reads
+one series per environment sampled once per evaluation instead of every raw series at every scrape
+(scripts/bench_slo_rules.py measures it). A subquery at 5m steps (`bad[3d:5m]`) would read 5 times
+fewer samples, but its steps are aligned to 5m boundaries: the window ends up to 5m in the past and is
+empty for the first 5m after the rules load.
 """
 
 from __future__ import annotations
@@ -74,19 +85,44 @@ def slo_total_series(slo: SLO) -> str:
     return metric.prom_name if slo.kind == "ratio" else metric.count_series
 
 
-def sli_expr(model: Model, slo: SLO, window: str) -> str:
-    metric = slo.total or slo.latency_metric
-    assert metric is not None
+RECORDED_FROM = "1d"  # SLI windows this long or longer are sums of the recorded 5m rates, not raw-series rates
+
+
+def recorded(window: str) -> bool:
+    """Whether the SLI over `window` is computed from the recorded base-window rates."""
+    return naming.duration_seconds(window) >= naming.duration_seconds(RECORDED_FROM)
+
+
+def event_rates(model: Model, slo: SLO, window: str) -> tuple[str, str]:
+    """(bad events, all events) per second over `window` from the raw series, by env. A ratio SLO's errors
+    may have no series until the first one (read as 0); a latency SLO's bad events are the requests above the
+    threshold's bucket."""
     env = metric_env(model, *slo.metrics)
     sel, grouping = matchers(slo.filter), [env] if env else []
     total = sum_rate(slo_total_series(slo), sel, window, grouping)
     if slo.kind == "ratio":
         assert slo.errors is not None
-        errors = sum_rate(slo.errors.prom_name, sel, window, grouping)
-        return f"(\n  {errors}\n  or\n  0 * {total}\n)\n/\n{total}"
+        return f"{sum_rate(slo.errors.prom_name, sel, window, grouping)}\nor\n0 * {total}", total
     assert slo.latency_metric is not None and slo.threshold is not None
     good = sum_rate(slo.latency_metric.bucket_series, sel + [promql.le_matcher(slo.threshold)], window, grouping)
-    return f"1 - (\n  {good}\n  /\n  {total}\n)"
+    return f"{total}\n-\n{good}", total
+
+
+def _recorded(slo: SLO, record: str, extra: tuple[str, ...] = ()) -> str:
+    return promql.selector(record, [promql.eq(naming.SLO_LABEL, slo.name), *extra])
+
+
+def sli_expr(model: Model, slo: SLO, window: str) -> str:
+    """The SLI's error ratio over `window`: the recorded base rates' ratio (a sum of them over a long window),
+    else bad over all events from the raw series."""
+    bad, events = _recorded(slo, naming.SLO_BAD_EVENTS_RECORD), _recorded(slo, naming.SLO_EVENTS_RECORD)
+    if window == naming.SLO_BASE_WINDOW:
+        return f"{bad}\n/\n{events}"
+    if recorded(window):
+        return f"sum_over_time({bad}[{window}])\n/\nsum_over_time({events}[{window}])"
+    raw_bad, raw_events = event_rates(model, slo, window)
+    inner = "\n".join(f"  {line}" for line in raw_bad.splitlines())
+    return f"(\n{inner}\n)\n/\n{raw_events}"
 
 
 def _burn(slo: SLO, window: str, on: str, extra: tuple[str, ...] = ()) -> str:
@@ -97,7 +133,10 @@ def _burn(slo: SLO, window: str, on: str, extra: tuple[str, ...] = ()) -> str:
 
 def _guard(model: Model, slo: SLO, window: str, extra: tuple[str, ...] = ()) -> str:
     env = metric_env(model, *slo.metrics)
-    rate = sum_rate(slo_total_series(slo), matchers(slo.filter, extra), window, [env] if env else [])
+    if recorded(window):
+        rate = f"avg_over_time({_recorded(slo, naming.SLO_EVENTS_RECORD, extra)}[{window}])"
+    else:
+        rate = sum_rate(slo_total_series(slo), matchers(slo.filter, extra), window, [env] if env else [])
     return f"and on ({env or ''}) ({rate} * 3600 >= {promql.rounded_number(slo.min_requests_per_hour)})"
 
 
@@ -125,6 +164,9 @@ def slo_group(model: Model, slo: SLO) -> Group:
         labels = ((naming.SLO_LABEL, slo.name),) + (((env, env_name),) if env else ())
         group.rules.append(Rule(f"vector({promql.rounded_number(objective / 100)})", record=naming.SLO_OBJECTIVE_RECORD,
                                 labels=labels))
+    for record, expr in zip((naming.SLO_BAD_EVENTS_RECORD, naming.SLO_EVENTS_RECORD),
+                            event_rates(model, slo, naming.SLO_BASE_WINDOW)):
+        group.rules.append(Rule(expr, record=record, labels=((naming.SLO_LABEL, slo.name),)))
     for window in naming.slo_windows(slo.period):
         group.rules.append(Rule(sli_expr(model, slo, window), record=naming.slo_error_ratio_record(window),
                                 labels=((naming.SLO_LABEL, slo.name),)))

@@ -206,10 +206,9 @@ def _resolve_case(model: Model, slo: SLO, setup: _Setup, severity: str, rate: fl
     reset = max(minutes(t.short) for t in tiers(slo) if t.severity == severity) + 2 * step
     fired = [t for t in tiers(slo) if t.severity == severity and rate > t.factor]
     rule = setup.tier_rules[fired[0].long]
-    per_step = setup.per_minute * step
-    inputs = _slo_phases(model, slo, [(rate, per_step, burned // step), (0.0, per_step, reset // step + 2)])
+    inputs = _slo_phases(model, slo, [(rate, setup.per_minute, burned), (0.0, setup.per_minute, reset + 2 * step)])
     return case(f"{setup.names[severity]} resolves within {max(minutes(t.short) for t in fired)}m of recovery "
-                f"from {promql.rounded_number(rate)}x burn", f"{step}m", inputs,
+                f"from {promql.rounded_number(rate)}x burn", "1m", inputs,
                 [check(f"{burned}m", rule, *(expected(setup.tier_rules[t.long], setup.labels, rate) for t in fired)),
                  check(f"{burned + reset}m", rule)])
 
@@ -220,9 +219,10 @@ def detection_minutes(t: Tier, rate: float) -> float:
     return minutes(t.long) * t.factor / rate
 
 
-DETECTION_STEP = {"5m": 1}  # minutes between samples and evaluations of a tier's detection test; LONG_STEP for
-LONG_STEP = 15  # the others, in a file of their own: a short window of 30m or more still holds 3 samples, and the
-# test stays cheap (the 3d tier's, at 1m steps, evaluates every rule of the service 4,500 times: over a minute)
+DETECTION_STEP = {"5m": 1}  # minutes between evaluations of a tier's detection test; LONG_STEP for the others, in
+LONG_STEP = 15  # a file of their own: the test stays cheap (the 3d tier's, at 1m steps, evaluates every rule of the
+# service 4,500 times: over a minute). Input samples stay a minute apart, as scrapes are: the recorded 5m rates
+# that the long windows sum need two samples in 5m.
 
 
 def _detection_case(model: Model, slo: SLO, setup: _Setup, t: Tier, rate: float) -> dict[str, Any]:
@@ -238,13 +238,12 @@ def _detection_case(model: Model, slo: SLO, setup: _Setup, t: Tier, rate: float)
 
     start = on_step(minutes(t.long) - detect + tol)  # the long window sees only healthy minutes and the burn
     quiet, firing = on_step(start + fire_at - tol - step), on_step(start + fire_at + tol)
-    per_step = setup.per_minute * step
-    inputs = _slo_phases(model, slo, [(0.0, per_step, start // step), (rate, per_step, (firing - start) // step + 1)])
+    inputs = _slo_phases(model, slo, [(0.0, setup.per_minute, start), (rate, setup.per_minute, firing - start + 1)])
     rule = setup.tier_rules[t.long]
     tier = {naming.LONG_WINDOW_LABEL: t.long}
     return case(f"{slo_alert_names(slo)[t.severity]} on the {t.long}/{t.short} windows detects a "
                 f"{promql.rounded_number(rate)}x burn after {promql.rounded_number(round(detect, 1))}m "
-                f"+ for: {BURN_FOR[t.severity]} (within {tol}m)", f"{step}m", inputs, [],
+                f"+ for: {BURN_FOR[t.severity]} (within {tol}m)", "1m", inputs, [],
                 [alerts_test(rule, f"{quiet}m", [], **tier), alerts_test(rule, f"{firing}m", [setup.labels], **tier)])
 
 
