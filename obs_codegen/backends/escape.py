@@ -186,21 +186,24 @@ ts_comment = ts_doc  # text after `//`: the same rules (one line, U+2028/U+2029 
 
 # --- JSON --------------------------------------------------------------------------------
 
-def json_value(value: object, indent: int | None = None, sort_keys: bool = True) -> str:
+def json_value(value: object, indent: int | None = None, sort_keys: bool = True, finite: bool = False) -> str:
     """JSON text for `value` (UTF-8, keys sorted); non-printable characters and lone surrogates as `\\uXXXX`.
 
-    The result is also a valid TypeScript/JavaScript expression. NaN and infinities raise.
+    The result is also a valid TypeScript/JavaScript expression. NaN and infinities raise, unless
+    `finite` (the caller guarantees there are none: `fast_json.encode`).
     """
     from .fast_json import encode
 
-    fast = encode(value) if indent == 2 and sort_keys else None  # the same text, from a C encoder
+    fast = encode(value, finite) if indent == 2 and sort_keys else None  # the same text, from a C encoder
     try:
         text = fast if fast is not None else \
             json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, indent=indent, allow_nan=False)
     except ValueError as exc:
         raise Unrepresentable(f"not representable in JSON: {exc}") from None
-    # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string.
-    if text.replace("\n", "").isprintable():  # the common case, in C: a lone surrogate is not printable either
+    # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string,
+    # where the encoders escape every ASCII control character but DEL. `isascii` is O(1) in CPython.
+    # A lone surrogate is not printable either.
+    if (text.isascii() and "\x7f" not in text) or text.replace("\n", "").isprintable():
         return text
     return "".join(_u_escape(ch) if (_is_surrogate(ch) or not ch.isprintable()) and ch != "\n" else ch
                    for ch in text)
