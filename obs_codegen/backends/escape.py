@@ -64,7 +64,7 @@ def _u_escape(ch: str) -> str:
 
 def _visible(text: str) -> str:
     """Non-printable characters as visible `\\uXXXX` text (for comments and Markdown, which have no escapes)."""
-    return "".join(ch if ch.isprintable() else _u_escape(ch) for ch in text)
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else _u_escape(ch) for ch in text)
 
 
 def _one_line(text: str) -> str:
@@ -99,6 +99,9 @@ def _py_quote_needs_escape(text: str, i: int, delimiter: str | None) -> bool:
 
 
 def _py_escape(text: str, delimiter: str | None) -> str:
+    plain = text if delimiter is not None else text.replace("\n", "").replace("\t", "")
+    if plain.isprintable() and "\\" not in text and "'" not in text and '"' not in text:
+        return text  # the common case, in C: nothing to escape
     out = []
     for i, ch in enumerate(text):
         if ch in _PY_SIMPLE and not (delimiter is None and ch in "\n\t"):
@@ -156,8 +159,11 @@ def ts_str(value: str) -> str:
     the exact UTF-16 string; `*/` and `</` as `*\\/` and `<\\/`, a backtick and `${` escaped,
     so the literal also stays inert inside a comment or a template literal.
     """
-    out = ['"']
     text = str(value)
+    # The common case, in C: nothing to escape (_TS_SIMPLE's other characters are not printable).
+    if text.isprintable() and _re(r"[\\\"`]|[*<]/|\$\{").search(text) is None:
+        return f'"{text}"'
+    out = ['"']
     for i, ch in enumerate(text):
         if ch in _TS_SIMPLE:
             out.append(_TS_SIMPLE[ch])
@@ -281,7 +287,7 @@ def yaml_document(doc: object, sort_keys: bool = False) -> str:
 
     def text(dumper: Any, value: str) -> yaml.Node:
         style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
-        if any(ch in "\x85\u2028\u2029" or not (ch.isprintable() or ch == "\n") for ch in value):
+        if not value.replace("\n", "").isprintable():  # NEL, U+2028 and U+2029 are not printable either
             style = '"'
         node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
         return node
@@ -333,8 +339,11 @@ def promql_str(value: str) -> str:
 
     Label values are UTF-8 in Prometheus, so a lone surrogate (no valid Go escape) raises.
     """
+    text = str(value)
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return f'"{text}"'  # the common case, in C: nothing to escape, nothing to refuse
     out = ['"']
-    for ch in str(value):
+    for ch in text:
         code = ord(ch)
         if ch in _PROMQL_SIMPLE:
             out.append(_PROMQL_SIMPLE[ch])
