@@ -34,7 +34,9 @@ def mark(kind: Kind, text: str) -> str:
 
 
 def _strip(text: str) -> str:
-    return text.translate({ord(ch): None for ch in ALL})
+    for ch in ALL:  # four C-speed scans; str.translate looks up every character in a dict
+        text = text.replace(ch, "")
+    return text
 
 
 def _misplaced(kind: Kind, line: int) -> MisplacedText:
