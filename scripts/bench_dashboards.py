@@ -4,8 +4,8 @@
 
 Each builder runs in this one process, warm (imports and a first build done), and is timed from
 the panel descriptions to the JSON bytes written, `rounds` times; the median and minimum are
-printed as a Markdown table. Ours: obs-codegen's dashboards layer (drafts -> grafanalib objects ->
-normalised JSON, sorted keys, indent 2: what `generate` writes), with the Coach Up spec's model for
+printed as a Markdown table. Ours: obs-codegen's dashboards layer (drafts -> plan -> the dashboard
+JSON as data, sorted keys, indent 2: what `generate` writes), with the Coach Up spec's model for
 the project-wide parts. grafanalib alone: its TimeSeries panels and Dashboard, `json.dumps` with its
 encoder. grafana-foundation-sdk (a test extra; skipped when not installed): its builders and
 encoder. Used by scripts/bench.py; not part of the tool.
@@ -29,12 +29,10 @@ def queries(n: int) -> list[tuple[str, str]]:
 
 
 def ours(n: int) -> Callable[[], bytes]:
-    from grafanalib._gen import DashboardEncoder
-
     from obs_codegen.backends.dashboards import _dump
+    from obs_codegen.backends.dashboards.build import dashboard_json
     from obs_codegen.backends.dashboards.common import Draft
-    from obs_codegen.backends.dashboards.layout import dashboard, var_datasource
-    from obs_codegen.backends.dashboards.normalize import normalize_dashboard
+    from obs_codegen.backends.dashboards.layout import plan, var_datasource
     from obs_codegen.spec.loader import load
     from obs_codegen.spec.resolve import resolve
 
@@ -44,9 +42,8 @@ def ours(n: int) -> Callable[[], bytes]:
 
     def build() -> bytes:
         drafts = [Draft("timeseries", f"Panel {i}", f"Rate of metric {i}.", "reqps", [q]) for i, q in enumerate(qs)]
-        built = dashboard(model, "bench-uid", "Bench", "1,000 panels.", ["bench"], [("All", drafts)], [var_datasource()])
-        raw = json.loads(json.dumps(built.to_json_data(), cls=DashboardEncoder))
-        return _dump(normalize_dashboard(raw))
+        laid = plan(model, "bench-uid", "Bench", "1,000 panels.", ["bench"], [("All", drafts)], [var_datasource()])
+        return _dump(dashboard_json(laid))
     return build
 
 

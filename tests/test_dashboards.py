@@ -21,6 +21,7 @@ from conftest import CASE_NAMES, CASES, model_of
 
 from obs_codegen.backends import dashboards
 from obs_codegen.backends.dashboards.normalize import SCHEMA_VERSION
+from obs_codegen.backends.dashboards.reference import grafanalib_json
 from obs_codegen.backends.templating import Templates
 from obs_codegen.spec import naming
 from obs_codegen.spec.model import Model
@@ -93,7 +94,7 @@ def test_lint_and_promql_clean(case: str | None, model: Model) -> None:
 
 def test_lint_rejects_grafanalib_raw_output(model: Model) -> None:
     """The normaliser is needed: grafanalib's own JSON breaks the no-null and legacy-key rules."""
-    raw = dashboards.raw_dashboards(model)["next"]
+    raw = grafanalib_json(dashboards.plans(model)["next"])
     rules = {f.split(": ")[1] for f in lint_dashboard(raw)}
     assert {"no-null-rule", "legacy-key-rule", "schema-version-rule", "panel-datasource-rule"} <= rules
     text = json.dumps(raw)

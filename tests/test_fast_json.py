@@ -49,6 +49,7 @@ def test_every_json_output_under_out() -> None:
     for path in files:
         value = json.loads(path.read_text(encoding="utf-8"))
         assert fast_json.encode(value) == reference(value), path
+        assert fast_json.encode(value, finite=True) == reference(value), path  # what the dashboards backend calls
 
 
 def test_doubles_of_every_magnitude() -> None:
@@ -94,6 +95,7 @@ def test_random_nested_values() -> None:
     for _ in range(2000):
         doc = value(0)
         assert fast_json.encode(doc) == reference(doc)
+        assert fast_json.encode(doc, finite=True) == reference(doc)  # no NaN or infinity here
 
 
 @pytest.mark.parametrize("value", [math.nan, [math.inf], {"a": -math.inf}, (1, 2), {"a": (1,)}, 2 ** 64, -2 ** 64,

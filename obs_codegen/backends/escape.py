@@ -64,7 +64,7 @@ def _u_escape(ch: str) -> str:
 
 def _visible(text: str) -> str:
     """Non-printable characters as visible `\\uXXXX` text (for comments and Markdown, which have no escapes)."""
-    return "".join(ch if ch.isprintable() else _u_escape(ch) for ch in text)
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else _u_escape(ch) for ch in text)
 
 
 def _one_line(text: str) -> str:
@@ -99,6 +99,9 @@ def _py_quote_needs_escape(text: str, i: int, delimiter: str | None) -> bool:
 
 
 def _py_escape(text: str, delimiter: str | None) -> str:
+    plain = text if delimiter is not None else text.replace("\n", "").replace("\t", "")
+    if plain.isprintable() and "\\" not in text and "'" not in text and '"' not in text:
+        return text  # the common case, in C: nothing to escape
     out = []
     for i, ch in enumerate(text):
         if ch in _PY_SIMPLE and not (delimiter is None and ch in "\n\t"):
@@ -156,8 +159,11 @@ def ts_str(value: str) -> str:
     the exact UTF-16 string; `*/` and `</` as `*\\/` and `<\\/`, a backtick and `${` escaped,
     so the literal also stays inert inside a comment or a template literal.
     """
-    out = ['"']
     text = str(value)
+    # The common case, in C: nothing to escape (_TS_SIMPLE's other characters are not printable).
+    if text.isprintable() and _re(r"[\\\"`]|[*<]/|\$\{").search(text) is None:
+        return f'"{text}"'
+    out = ['"']
     for i, ch in enumerate(text):
         if ch in _TS_SIMPLE:
             out.append(_TS_SIMPLE[ch])
@@ -186,21 +192,24 @@ ts_comment = ts_doc  # text after `//`: the same rules (one line, U+2028/U+2029 
 
 # --- JSON --------------------------------------------------------------------------------
 
-def json_value(value: object, indent: int | None = None, sort_keys: bool = True) -> str:
+def json_value(value: object, indent: int | None = None, sort_keys: bool = True, finite: bool = False) -> str:
     """JSON text for `value` (UTF-8, keys sorted); non-printable characters and lone surrogates as `\\uXXXX`.
 
-    The result is also a valid TypeScript/JavaScript expression. NaN and infinities raise.
+    The result is also a valid TypeScript/JavaScript expression. NaN and infinities raise, unless
+    `finite` (the caller guarantees there are none: `fast_json.encode`).
     """
     from .fast_json import encode
 
-    fast = encode(value) if indent == 2 and sort_keys else None  # the same text, from a C encoder
+    fast = encode(value, finite) if indent == 2 and sort_keys else None  # the same text, from a C encoder
     try:
         text = fast if fast is not None else \
             json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, indent=indent, allow_nan=False)
     except ValueError as exc:
         raise Unrepresentable(f"not representable in JSON: {exc}") from None
-    # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string.
-    if text.replace("\n", "").isprintable():  # the common case, in C: a lone surrogate is not printable either
+    # Structural whitespace is only "\n" and " "; any other non-printable character is inside a string,
+    # where the encoders escape every ASCII control character but DEL. `isascii` is O(1) in CPython.
+    # A lone surrogate is not printable either.
+    if (text.isascii() and "\x7f" not in text) or text.replace("\n", "").isprintable():
         return text
     return "".join(_u_escape(ch) if (_is_surrogate(ch) or not ch.isprintable()) and ch != "\n" else ch
                    for ch in text)
@@ -278,7 +287,7 @@ def yaml_document(doc: object, sort_keys: bool = False) -> str:
 
     def text(dumper: Any, value: str) -> yaml.Node:
         style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
-        if any(ch in "\x85\u2028\u2029" or not (ch.isprintable() or ch == "\n") for ch in value):
+        if not value.replace("\n", "").isprintable():  # NEL, U+2028 and U+2029 are not printable either
             style = '"'
         node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
         return node
@@ -330,8 +339,11 @@ def promql_str(value: str) -> str:
 
     Label values are UTF-8 in Prometheus, so a lone surrogate (no valid Go escape) raises.
     """
+    text = str(value)
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return f'"{text}"'  # the common case, in C: nothing to escape, nothing to refuse
     out = ['"']
-    for ch in str(value):
+    for ch in text:
         code = ord(ch)
         if ch in _PROMQL_SIMPLE:
             out.append(_PROMQL_SIMPLE[ch])

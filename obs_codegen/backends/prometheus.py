@@ -28,6 +28,7 @@ Design choices:
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
 from ..spec import naming
 from ..spec.model import Model
@@ -63,11 +64,24 @@ from .templating import Templates
 __all__ = ["ABSENT_FOR", "BURN_FOR", "BURN_FORMAT", "RATE_WINDOW", "TIERS", "Group", "Label", "Rule", "Text", "Tier",
            "Value", "alert_expr", "alert_labels", "alert_rule", "alert_rules", "branches", "build", "burn_tier_expr", "cost_records",
            "dump_yaml", "env_label", "header", "metric_env", "render", "renamed_records", "sli_expr", "slo_alert_names",
-           "slo_group", "slo_total_series", "template", "tiers"]
+           "slo_group", "slo_total_series", "template", "tests_of", "tiers"]
 
 
 def build(model: Model) -> dict[str, list[Group]]:
-    """Rule groups per service, in spec order."""
+    """Rule groups per service, in spec order; built once per model (two lint rules and three backends read
+    them), so read-only."""
+    return model.memo("prometheus.groups", _build)
+
+
+def tests_of(model: Model) -> dict[str, dict[str, Any]]:
+    """The promtool test documents of `build(model)` by file stem, built once per model (the lint measures
+    them, `render` writes them); read-only."""
+    from .prometheus_tests import build_tests
+
+    return model.memo("prometheus.tests", lambda m: build_tests(m, build(m)))
+
+
+def _build(model: Model) -> dict[str, list[Group]]:
     out: dict[str, list[Group]] = {}
     for slo in model.slos:
         out.setdefault(slo.service, []).append(slo_group(model, slo))
@@ -122,8 +136,6 @@ def dump_yaml(doc: object) -> str:
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
-    from .prometheus_tests import build_tests
-
     groups = build(model)
     files: dict[PurePosixPath, bytes] = {}
     for service, service_groups in sorted(groups.items()):
@@ -131,7 +143,7 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
         text = header(model, f"Recording and alert rules for the {service} service; load with Prometheus "
                              "`rule_files:` (also valid for Thanos and Mimir rulers).") + dump_yaml(doc)
         files[PurePosixPath(f"prometheus/rules/{service}.rules.yml")] = text.encode("utf-8")
-    for name, doc in sorted(build_tests(model, groups).items()):
+    for name, doc in sorted(tests_of(model).items()):
         text = header(model, "Unit tests for the generated rules; run `promtool test rules <this file>`.")
         files[PurePosixPath(f"prometheus/tests/{name}.test.yml")] = (text + dump_yaml(doc)).encode("utf-8")
     return dict(sorted(files.items()))

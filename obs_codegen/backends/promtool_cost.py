@@ -18,6 +18,8 @@ operators. tests/test_prometheus.py holds `selectors` to promql_parser on every 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -102,6 +104,11 @@ def _tokens(expr: str) -> list[tuple[str, str]]:
 
 def selectors(expr: str) -> list[Selector]:
     """Every series selector of a generated expression, in order."""
+    return list(_selectors(expr))
+
+
+@functools.lru_cache(maxsize=4096)  # each rule file's expressions are read once per test file of its service
+def _selectors(expr: str) -> tuple[Selector, ...]:
     tokens = _tokens(expr)
     out, i = [], 0
     while i < len(tokens):
@@ -135,7 +142,7 @@ def selectors(expr: str) -> list[Selector]:
             window = naming.duration_seconds(tokens[i][1][1:-1])
             i += 1
         out.append(Selector(text, tuple(matchers), window))
-    return out
+    return tuple(out)
 
 
 def parse_series(text: str) -> tuple[str, dict[str, str]]:
@@ -182,7 +189,7 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
     recording rule's output has one sample per evaluation and one series per environment.
     """
     step = naming.duration_seconds(str(doc["evaluation_interval"]))
-    parsed = [selectors(e) for e in exprs]
+    parsed = [_selectors(e) for e in exprs]
     worst = (0, 0)
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
@@ -199,7 +206,7 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
                     continue
                 for name, labels, times in inputs:
                     if sel.matches(name, labels):
-                        inside = sum(1 for t in times if since <= t <= end)
+                        inside = bisect.bisect_right(times, end) - bisect.bisect_left(times, since)  # times ascend
                         largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
             worst = max(worst, (largest + vectors, index))
     return worst

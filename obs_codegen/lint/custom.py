@@ -25,7 +25,7 @@ from .registry import rule
 def _custom_promql(model: Model, src: Source) -> Iterator[Diagnostic]:
     if not model.recording_rules and not model.panels:
         return
-    from ..backends.dashboards import raw_dashboards
+    from ..backends.dashboards import dashboards_json
     from ..verify import dashboards as dash
     from ..verify import promql
 
@@ -36,7 +36,7 @@ def _custom_promql(model: Model, src: Source) -> Iterator[Diagnostic]:
         for problem in promql.check_expr(record.expr, model, before)[:3]:
             yield src.diag(("recording_rules", record.name, "expr"), "custom-promql",
                            f"recording rule {record.name}: {problem}")
-    boards = raw_dashboards(model) if model.panels else {}
+    boards = dashboards_json(model) if model.panels else {}
     for panel in model.panels:
         board = boards.get(panel.service, {})
         variables = {v.get("name") for v in board.get("templating", {}).get("list", [])}

@@ -210,13 +210,12 @@ def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
     if not all(_testable(model, a) for a in model.alerts) or not all(_slo_testable(model, s) for s in model.slos) \
             or any(True for _ in _slo_types(model, src)) or any(True for _ in _alert_types(model, src)):
         return  # other rules report what is missing or malformed; tests are built only from a sound model
-    from ..backends.prometheus import build
-    from ..backends.prometheus_tests import build_tests
+    from ..backends.prometheus import build, tests_of
     from ..backends.promtool_cost import PROMTOOL_MAX_SAMPLES, input_samples, query_samples
 
     try:
         groups = build(model)
-        docs = build_tests(model, groups)
+        docs = tests_of(model)
     except (LookupError, AssertionError, ValueError, ArithmeticError, RecursionError, re.error):
         return  # a model the other rules reject (a tag pattern Python cannot compile, ...); never rendered
     owners: dict[str, tuple[str, tuple[str, ...], bool]] = {

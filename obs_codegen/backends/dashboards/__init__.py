@@ -7,9 +7,11 @@ Outputs (relative to out/):
                                         (omitted when the spec has neither SLOs nor cost alerts)
   grafana/provisioning/dashboards.yaml  a `file` provider for the folder named in the spec
 
-Panels are planned from the model as `Draft`s (`service`, `slo`), built with
-grafanalib (`layout`), then normalised to the JSON current Grafana writes
-(`normalize`), with every option the panel plugin's schema requires (`panels`).
+Panels are planned from the model as `Draft`s (`service`, `slo`), laid out as a
+`Plan` (`layout`) and written as the JSON current Grafana writes (`build`), with
+every option the panel plugin's schema requires (`panels`). `reference` builds the
+same plans with grafanalib and normalises its JSON (`normalize`): the tests hold
+both to the same bytes; grafanalib is not imported to generate.
 Queries only use series names from `Metric.series` and recording-rule names from
 `naming`, so they cannot drift from the Prometheus rules backend. Grafana
 threshold steps are fixed numbers, so alert and SLO thresholds that differ per
@@ -19,7 +21,6 @@ environment are drawn as a series that follows the `$env` variable
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,6 +28,7 @@ from ...spec import naming
 from ...spec.model import Model
 from ..escape import json_value, yaml_comment, yaml_document
 from ..templating import Templates
+from .layout import Plan
 from .service import service_dashboard
 from .slo import slo_dashboard
 
@@ -38,27 +40,31 @@ MOUNT_ROOT = "/var/lib/grafana/dashboards"  # where the provisioning file expect
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     """Every dashboard and the provisioning file, as bytes keyed by path under out/."""
-    from .normalize import normalize_dashboard
-
     files: dict[PurePosixPath, bytes] = {}
-    for name, raw in raw_dashboards(model).items():
-        files[PurePosixPath(DASHBOARDS_DIR, f"{name}.json")] = _dump(normalize_dashboard(raw))
+    for name, board in dashboards_json(model).items():
+        files[PurePosixPath(DASHBOARDS_DIR, f"{name}.json")] = _dump(board)
     files[PurePosixPath(PROVISIONING_FILE)] = _provisioning(model)
     return dict(sorted(files.items()))
 
 
-def raw_dashboards(model: Model) -> dict[str, dict[str, Any]]:
-    """grafanalib's own JSON for every dashboard (before normalisation), keyed by file stem."""
-    from grafanalib._gen import DashboardEncoder
-
+def plans(model: Model) -> dict[str, Plan]:
+    """Every dashboard's plan, keyed by file stem: one per service with metrics, and the SLO overview."""
     built = {s.name: service_dashboard(model, s) for s in model.services if model.metrics_for(s.name)}
     if model.slos or any(a.kind == "cost_per_user" for a in model.alerts):  # else it would have no panel
         built["slo-overview"] = slo_dashboard(model)
-    return {name: json.loads(json.dumps(d.to_json_data(), cls=DashboardEncoder)) for name, d in built.items()}
+    return built
+
+
+def dashboards_json(model: Model) -> dict[str, dict[str, Any]]:
+    """Every dashboard's JSON (as written, before encoding), keyed by file stem; read-only (`build`)."""
+    from .build import dashboard_json
+
+    return {name: dashboard_json(p) for name, p in plans(model).items()}
 
 
 def _dump(data: dict[str, Any]) -> bytes:
-    return (json_value(data, indent=2) + "\n").encode("utf-8")
+    """Indented, key-sorted JSON; every float of a dashboard is finite (`layout.panel_parts` checks them)."""
+    return (json_value(data, indent=2, finite=True) + "\n").encode("utf-8")
 
 
 def mount_path(model: Model) -> str:

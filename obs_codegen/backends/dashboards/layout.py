@@ -1,31 +1,111 @@
-"""Variables, grid layout and the grafanalib objects a list of drafts becomes."""
+"""A dashboard as data: variables, links, the grid layout and each panel's parts, before any JSON.
+
+`plan` turns the planners' drafts (`service`, `slo`) into a `Plan`: rows and panels placed on the
+24-column grid with their ids, the alert annotations, the links and the variables. Two builders
+read a plan: `build` writes the JSON current Grafana writes itself (what `generate` emits), and
+`reference` builds the same dashboard with grafanalib objects and normalises grafanalib's JSON;
+tests/test_dashboard_reference.py holds the two to the same bytes. What both need per panel (the
+targets, threshold steps and per-environment overrides) is computed once here (`panel_parts`).
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ...spec.model import Metric, Model, Tag
 from .. import promql
+from ..escape import Unrepresentable
 from .common import DATASOURCE, GRID_COLUMNS, Draft, env_tag, env_threshold_expr
+
+Grid = dict[str, int]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard variable: the data source picker, or a Prometheus `label_values` query."""
+
+    name: str
+    label: str
+    query: str
+    type: str = "query"  # query | datasource
+    multi: bool = False  # several values and an "All" option (`.*`)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A dashboard link: the project's dashboards by tag (`dashboards`) or one URL (`link`)."""
+
+    title: str
+    type: str
+    icon: str
+    tooltip: str
+    uri: str = ""
+    tags: tuple[str, ...] = ()
+    asDropdown: bool = False  # Grafana's field names, as grafanalib spells them
+    keepTime: bool = True
+    includeVars: bool = False
+    targetBlank: bool = False
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A draft with its panel id and grid position."""
+
+    id: int
+    draft: Draft
+    grid: Grid
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row header (its id and grid position) and the panels below it."""
+
+    id: int
+    title: str
+    grid: Grid
+    panels: list[Placed]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a dashboard shows, laid out; the builders only translate it to JSON."""
+
+    uid: str
+    title: str
+    description: str
+    tags: list[str]
+    rows: list[Row]
+    variables: list[Variable]
+    links: list[Link]
+    annotations: list[dict[str, Any]]
+    env_var: str | None  # the environment variable's name, when the dashboard has one
+
+
+@dataclass(frozen=True)
+class PanelParts:
+    """What a panel draws: targets (expr, legend, refId), threshold steps (colour, value; the base step's value
+    is None), per-environment threshold series as field overrides, and whether fixed threshold lines are drawn."""
+
+    targets: list[tuple[str, str, str]]
+    steps: list[tuple[str, float | None]]
+    overrides: list[dict[str, Any]]
+    lines: bool
+
 
 # --- variables ------------------------------------------------------------------------
 
-def var_datasource() -> Any:
-    from grafanalib.core import Template
-
-    return Template(name="datasource", label="Data source", query="prometheus", type="datasource", refresh=1,
-                    default=None)
+def var_datasource() -> Variable:
+    return Variable("datasource", "Data source", "prometheus", type="datasource")
 
 
-def var_query(name: str, label: str, query: str, multi: bool) -> Any:
-    from grafanalib.core import Template
-
-    return Template(name=name, label=label, query=query, dataSource=DATASOURCE, type="query", refresh=2,
-                    sort=1, multi=multi, includeAll=multi, allValue=".*" if multi else None)
+def var_query(name: str, label: str, query: str, multi: bool) -> Variable:
+    return Variable(name, label, query, multi=multi)
 
 
-def var_env(model: Model, metrics: tuple[Metric, ...]) -> list[Any]:
+def var_env(model: Model, metrics: tuple[Metric, ...]) -> list[Variable]:
     env = env_tag(model)
     source = next((m for m in metrics if env is not None and env in m.tags), None)
     if env is None or source is None:
@@ -33,65 +113,49 @@ def var_env(model: Model, metrics: tuple[Metric, ...]) -> list[Any]:
     return [var_query(env.label, "Environment", f"label_values({source.series[-1]}, {env.label})", multi=False)]
 
 
-def var_tag(label: str, tag: Tag, source: Metric) -> Any:
+def var_tag(label: str, tag: Tag, source: Metric) -> Variable:
     env = next((t for t in source.tags if t.is_environment), None)
     scope = f'{{{env.label}="${env.label}"}}' if env is not None else ""
     return var_query(label, tag.name, f"label_values({source.series[-1]}{scope}, {label})", multi=True)
 
 
-# --- layout and grafanalib objects ----------------------------------------------------
+# --- the plan ---------------------------------------------------------------------------
 
-def dashboard(model: Model, uid: str, title: str, description: str, tags: list[str],
-               sections: list[tuple[str, list[Draft]]], variables: list[Any]) -> Any:
-    from grafanalib.core import (
-        Annotations,
-        Dashboard,
-        GridPos,
-        RowPanel,
-        Templating,
-        Time,
-    )
-
+def plan(model: Model, uid: str, title: str, description: str, tags: list[str],
+         sections: list[tuple[str, list[Draft]]], variables: list[Variable]) -> Plan:
+    """Rows and panels placed and numbered (a row, then its panels), annotations, links and variables."""
     env = env_tag(model)
     env_var = env.label if env is not None and any(v.name == env.label for v in variables) else None
-    panels: list[Any] = []
+    rows: list[Row] = []
     about: dict[str, list[int]] = {}  # alert name -> ids of the panels showing what it reads
+    next_id = 1
     for row_title, row_grid, placed in _layout(sections):
-        panels.append(RowPanel(title=row_title, id=len(panels) + 1, gridPos=GridPos(**row_grid)))
-        for i, (draft, _) in enumerate(placed):
-            for name in draft.alerts:
-                about.setdefault(name, []).append(len(panels) + 1 + i)
-        panels += [_panel(draft, len(panels) + 1 + i, GridPos(**grid), env_var)
-                   for i, (draft, grid) in enumerate(placed)]
+        panels = [Placed(next_id + 1 + i, draft, grid) for i, (draft, grid) in enumerate(placed)]
+        rows.append(Row(next_id, row_title, row_grid, panels))
+        for panel in panels:
+            for name in panel.draft.alerts:
+                about.setdefault(name, []).append(panel.id)
+        next_id += 1 + len(panels)
     generated = f"Generated by obs-codegen from {model.spec_path}; do not edit (regenerate instead)."
-    return Dashboard(
-        title=title, uid=uid, description=f"{description} {generated}", tags=[model.project.name, *tags],
-        annotations=Annotations(alert_annotations(about, env_var)),
-        panels=panels, templating=Templating(variables), time=Time("now-6h", "now"), refresh="1m",
-        graphTooltip=1, timezone="utc", links=_links(model, uid))
+    return Plan(uid, title, f"{description} {generated}", [model.project.name, *tags], rows, variables,
+                _links(model, uid), alert_annotations(about, env_var), env_var)
 
 
-def _links(model: Model, uid: str) -> list[Any]:
+def _links(model: Model, uid: str) -> list[Link]:
     """Every dashboard of the project (by tag), the SLO overview (keeping time and variables) and the catalog.
 
     Grafana resolves `/d/<uid>` against its own URL; the catalog link is written only when
     `project.links.catalog` is absolute (lint alert-links-relative warns otherwise).
     """
-    from grafanalib.core import DashboardLink
-
-    links = [DashboardLink(
-        title=model.project.title, type="dashboards", tags=[model.project.name], asDropdown=True,
-        keepTime=True, includeVars=False, targetBlank=False, icon="external link", tooltip="")]
+    links = [Link(model.project.title, "dashboards", "external link", "", tags=(model.project.name,),
+                  asDropdown=True)]
     if uid != model.slo_overview_uid and (model.slos or any(a.kind == "cost_per_user" for a in model.alerts)):
-        links.append(DashboardLink(title="SLO overview", type="link", uri=f"/d/{model.slo_overview_uid}",
-                                   keepTime=True, includeVars=True, icon="dashboard", tooltip="SLOs and budgets"))
+        links.append(Link("SLO overview", "link", "dashboard", "SLOs and budgets", uri=f"/d/{model.slo_overview_uid}",
+                          includeVars=True))
     if model.project.catalog_url.startswith(("https://", "http://")):
-        links.append(DashboardLink(title="Catalog and runbooks", type="link", uri=model.project.catalog_url,
-                                   targetBlank=True, icon="doc", tooltip="Metrics, alerts and runbooks"))
+        links.append(Link("Catalog and runbooks", "link", "doc", "Metrics, alerts and runbooks",
+                          uri=model.project.catalog_url, targetBlank=True))
     return links
-
-
-Grid = dict[str, int]
 
 
 def alert_annotations(about: dict[str, list[int]], env_var: str | None) -> list[dict[str, Any]]:
@@ -149,43 +213,37 @@ def _layout(sections: list[tuple[str, list[Draft]]]) -> list[tuple[str, Grid, li
     return out
 
 
-def _panel(draft: Draft, panel_id: int, grid: Any, env_var: str | None) -> Any:
-    """The grafanalib panel of a draft. A threshold that differs per environment is drawn as a series
-    that follows the `env` variable (dashed, in the mark's colour) instead of a fixed threshold step, so
-    a staging view never shows the production number; stats (no lines) keep only per-env-free marks."""
-    from grafanalib.core import Heatmap, Stat, Target, Threshold, TimeSeries, YAxis
+# --- what a panel draws -----------------------------------------------------------------
 
-    follows = [m for m in draft.marks if m.per_env and env_var is not None]
-    fixed = [m for m in draft.marks if m not in follows]
+_DASHED = [
+    {"id": "custom.lineStyle", "value": {"dash": [10, 10], "fill": "dash"}},
+    {"id": "custom.fillOpacity", "value": 0},
+]
+
+
+def panel_parts(draft: Draft, env_var: str | None) -> PanelParts:
+    """A threshold that differs per environment is drawn as a series that follows the `env` variable
+    (dashed, in the mark's colour) instead of a fixed threshold step, so a staging view never shows the
+    production number; stats (no lines) keep only per-env-free marks."""
+    follows = [m for m in draft.marks if m.per_env and env_var is not None] if draft.marks else []
+    fixed = [m for m in draft.marks if m not in follows] if follows else draft.marks
     exprs = list(draft.targets)
     if draft.kind == "timeseries":
         exprs += [(env_threshold_expr(env_var or "", m.per_env), m.name) for m in follows]
-    targets = [Target(expr=expr, legendFormat=legend, refId=chr(ord("A") + i), instant=draft.instant,
-                      datasource=DATASOURCE, format="heatmap" if draft.kind == "heatmap" else "time_series")
-               for i, (expr, legend) in enumerate(exprs)]
+    targets = [(expr, legend, chr(ord("A") + i)) for i, (expr, legend) in enumerate(exprs)]
     neutral = draft.kind == "stat" and bool(follows)  # its colour steps would be another environment's
-    steps = [Threshold("text" if neutral else draft.base_color, 0, 0.0)]
-    for i, mark in enumerate(sorted(set(fixed), key=lambda m: m.value)):
-        steps.append(Threshold(mark.color, i + 1, float(mark.value)))
+    steps: list[tuple[str, float | None]] = [("text" if neutral else draft.base_color, None)]
+    steps += [(mark.color, _finite(mark.value)) for mark in sorted(set(fixed), key=lambda m: m.value)]
     overrides = [{
         "matcher": {"id": "byFrameRefID", "options": chr(ord("A") + len(draft.targets) + i)},
-        "properties": [
-            {"id": "color", "value": {"fixedColor": mark.color, "mode": "fixed"}},
-            {"id": "custom.lineStyle", "value": {"dash": [10, 10], "fill": "dash"}},
-            {"id": "custom.fillOpacity", "value": 0},
-        ],
+        "properties": [{"id": "color", "value": {"fixedColor": mark.color, "mode": "fixed"}}, *_DASHED],
     } for i, mark in enumerate(follows)] if draft.kind == "timeseries" else []
-    common: dict[str, Any] = {
-        "title": draft.title, "description": draft.description, "dataSource": DATASOURCE, "targets": targets,
-        "id": panel_id, "gridPos": grid, "interval": draft.interval or None,
-    }
-    if draft.kind == "heatmap":
-        return Heatmap(yAxis=YAxis(format=draft.unit), **common)
-    if draft.kind == "stat":
-        return Stat(format=draft.unit, thresholds=steps, reduceCalc="lastNotNull", graphMode="none",
-                    colorMode="value", decimals=draft.decimals, **common)
-    return TimeSeries(
-        unit=draft.unit, thresholds=steps, thresholdsStyleMode="line" if fixed else "off", overrides=overrides,
-        drawStyle="bars" if draft.bars else "line", fillOpacity=60 if draft.bars else 10,
-        legendDisplayMode="table", legendCalcs=["lastNotNull", "max"], tooltipMode="multi", tooltipSort="desc",
-        valueMin=0, valueDecimals=draft.decimals, colorMode="palette-classic", **common)
+    return PanelParts(targets, steps, overrides, bool(fixed))
+
+
+def _finite(value: float) -> float:
+    """`float(value)`; NaN and infinities raise as the JSON encoder would (the dashboards' only floats from the spec)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise Unrepresentable(f"not representable in JSON: threshold {number!r}")
+    return number

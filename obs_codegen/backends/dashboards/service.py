@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from ...spec.model import Alert, Metric, Model, Service
 from .common import (
@@ -26,11 +25,11 @@ from .common import (
     sum_by,
     threshold_marks,
 )
-from .layout import dashboard, var_datasource, var_env, var_tag
+from .layout import Plan, plan, var_datasource, var_env, var_tag
 
 # --- service dashboards ---------------------------------------------------------------
 
-def service_dashboard(model: Model, service: Service) -> Any:
+def service_dashboard(model: Model, service: Service) -> Plan:
     metrics = model.metrics_for(service.name)
     marks = threshold_marks(model)
     families: dict[str, list[Metric]] = {}
@@ -49,7 +48,7 @@ def service_dashboard(model: Model, service: Service) -> Any:
     tag_labels = sorted({t.label: t for m in metrics for t in m.tags if t.bounded and not t.is_environment}.items())
     variables = [var_datasource(), *var_env(model, metrics)]
     variables += [var_tag(label, tag, next(m for m in metrics if tag in m.tags)) for label, tag in tag_labels]
-    return dashboard(
+    return plan(
         model, service.dashboard_uid, f"{model.project.title} / {service.title}",
         f"{service.description} Metrics of the {service.name} service.", [service.name], sections, variables)
 

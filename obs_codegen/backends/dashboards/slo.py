@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from ...spec import naming
 from ...spec.model import SLO, Alert, Model
 from .. import promql
 from ..prometheus import slo_alert_names
 from .common import BURN_WINDOWS, SEVERITY_COLOR, Draft, Mark, describe, env_tag, per_env_text
-from .layout import dashboard, var_datasource, var_query
+from .layout import Plan, plan, var_datasource, var_query
 
 # --- SLO overview ---------------------------------------------------------------------
 
-def slo_dashboard(model: Model) -> Any:
+def slo_dashboard(model: Model) -> Plan:
     env = env_tag(model)
     env_label = env.label if env is not None else "env"
     sections = [(f"SLO {slo.name} ({model.service(slo.service).title})",
@@ -30,7 +29,7 @@ def slo_dashboard(model: Model) -> Any:
               else naming.per_user_record(cost_alert.cost.base_name))  # type: ignore[union-attr]
     variables = [var_datasource(), var_query(env_label, "Environment", f"label_values({source}, {env_label})",
                                                multi=False)]
-    return dashboard(
+    return plan(
         model, model.slo_overview_uid, f"{model.project.title} / SLO overview",
         "Objective, current SLI, remaining error budget and burn rate of every SLO, read from the recording rules "
         "that the Prometheus rules generated from the same spec; plus daily cost per active user.",

@@ -1,0 +1,121 @@
+"""`contexts.check_python`'s reading of strings and comments gives tokenize's verdict.
+
+Escaped text is marked by private-use sentinels; tokenize decides whether each mark lies in a
+token of its kind (`contexts._check_python`). Before Python 3.12, `_marks_in_place` reads only the
+strings and comments, and tokenize runs only when it refuses or the file does not compile. Here
+both run on every rendered Python file of the Coach Up spec and of every test case (where the
+shortcut must be taken), on hundreds of mutations of them (marks moved, swapped, dropped, quotes,
+`#` and backslashes inserted) and on hand-written corner cases: the returned text, or the error
+and its message, must be the same.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import pytest
+from conftest import CASE_NAMES, CASES, model_of
+
+from obs_codegen.backends import contexts
+from obs_codegen.backends.python_pkg import render
+from obs_codegen.backends.templating import Templates
+from obs_codegen.spec.model import Model
+
+# a mutated file may hold `\w` in a string: compile warns (invalid escape), and these tests compile many
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")
+DOC_OPEN, DOC_CLOSE = contexts.SENTINELS["docstring"]
+COMMENT_OPEN, COMMENT_CLOSE = contexts.SENTINELS["comment"]
+
+
+def verdict(check: Callable[[str], str], text: str) -> str:
+    try:
+        return "ok:" + check(text)
+    except contexts.MisplacedText as exc:
+        return f"error:{exc}"
+
+
+def same(text: str) -> None:
+    assert verdict(contexts.check_python, text) == verdict(contexts._check_python, text), repr(text[:200])
+
+
+@pytest.fixture(scope="module")
+def rendered(model: Model) -> list[str]:
+    """Every rendered Python file, marks in, as the Python backend hands it to check_python."""
+    texts: list[str] = []
+    original = contexts.check_python
+
+    def capture(text: str) -> str:
+        texts.append(text)
+        return original(text)
+
+    contexts.check_python = capture
+    try:
+        for m in [model, *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]:
+            render(m, Templates())
+    finally:
+        contexts.check_python = original
+    assert texts
+    return texts
+
+
+def test_every_rendered_file_takes_the_shortcut_with_tokenizes_result(rendered: list[str]) -> None:
+    for text in rendered:
+        assert contexts._marks_in_place(text)
+        same(text)
+
+
+def test_mutated_files_get_tokenizes_verdict(rendered: list[str]) -> None:
+    rnd = random.Random(12)
+    marked = [t for t in rendered if contexts._ANY.search(t)]
+    outcomes = {True: 0, False: 0}
+    for _ in range(600):
+        text = rnd.choice(marked)
+        marks = [m.start() for m in contexts._ANY.finditer(text)]
+        at, where = rnd.choice(marks), rnd.randrange(len(text))
+        op = rnd.randrange(6)
+        if op == 0:  # move one mark elsewhere
+            text = text[:at] + text[at + 1:]
+            text = text[:where] + rnd.choice(contexts.ALL) + text[where:]
+        elif op == 1:  # the other kind's mark in its place
+            other = {DOC_OPEN: COMMENT_OPEN, DOC_CLOSE: COMMENT_CLOSE, COMMENT_OPEN: DOC_OPEN, COMMENT_CLOSE: DOC_CLOSE}
+            text = text[:at] + other[text[at]] + text[at + 1:]
+        elif op == 2:  # drop one
+            text = text[:at] + text[at + 1:]
+        elif op == 3:  # a pair somewhere
+            kind = rnd.choice(list(contexts.SENTINELS))
+            text = text[:where] + contexts.mark(kind, "x") + text[where:]
+        else:  # a character that changes where strings and comments begin or end, near a mark
+            near = max(0, min(len(text), at + rnd.randint(-40, 40)))
+            text = text[:near] + rnd.choice(["'", '"', '"""', "#", "\\", "\n", "f", "r"]) + text[near:]
+        same(text)
+        outcomes[verdict(contexts._check_python, text).startswith("ok:")] += 1
+    assert min(outcomes.values()) > 100, outcomes  # both verdicts, often
+
+
+@pytest.mark.parametrize("text", [
+    f'"""{DOC_OPEN}a{DOC_CLOSE}"""\n',
+    f"r'''{DOC_OPEN}a{DOC_CLOSE}'''\n",
+    f'Rb"""{DOC_OPEN}a{DOC_CLOSE}"""\n',
+    f'X = f"""{DOC_OPEN}a{DOC_CLOSE}"""\n',  # an f-string is not a docstring context
+    f'X = rf"""{DOC_OPEN}a{DOC_CLOSE}"""\n',
+    f'X = 1 if 0 else"""{DOC_OPEN}a{DOC_CLOSE}"""\n',  # a keyword before the quote, not a prefix
+    f'X = 1 if 0 else"{DOC_OPEN}a{DOC_CLOSE}"\n',
+    f'X = "{DOC_OPEN}a{DOC_CLOSE}"\n',  # one quote: not a docstring
+    f'X = "#"  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',
+    f"X = '\\'#'  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n",
+    f'X = "a\\\nb"  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',
+    f'X = """a\\""""  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',
+    f'X = """a""""  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',
+    f'# {COMMENT_OPEN}c\n{COMMENT_CLOSE}\n',  # a pair split over two comments
+    f'# {COMMENT_OPEN}c{COMMENT_CLOSE}\rX = 1\n',
+    f'X = 1  {COMMENT_OPEN}c{COMMENT_CLOSE}\n',  # in code
+    f'X = "{COMMENT_OPEN}c{COMMENT_CLOSE}"\n',  # a comment mark in a string
+    f'"""{DOC_OPEN}a"""\n"""{DOC_CLOSE}"""\n',
+    f'"""{DOC_OPEN}a{DOC_CLOSE}\n',  # unterminated
+    f'X = (  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',  # does not compile
+    f'def f():\n    """{DOC_OPEN}a{DOC_CLOSE}"""\n    return f"{{1!r}}"  # {COMMENT_OPEN}c{COMMENT_CLOSE}\n',
+    "X = 1\n",
+])
+def test_corner_cases(text: str) -> None:
+    same(text)
