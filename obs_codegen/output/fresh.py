@@ -35,13 +35,12 @@ if TYPE_CHECKING:
 
 MANIFEST = ".obs-codegen-manifest.json"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-SHAPING_LIBRARIES = ("grafanalib", "jinja2", "orjson", "promql-parser", "pyyaml")
+SHAPING_LIBRARIES = ("jinja2", "orjson", "promql-parser", "pyyaml")
 # The versions of each output-shaping library that scripts/prove_dependency_ranges.py showed to generate
 # byte-identical output (and identical diagnostics); pyproject.toml allows exactly these. The inputs hash
 # names the proven set instead of the exact version, so out/ (its manifest too) is the same anywhere in the
 # range; any other version is hashed as itself (the fast path misses, and the full path compares bytes).
 PROVEN_VERSIONS = {
-    "grafanalib": ("0.7.1",),  # 0.7.0 fails to render (no TimeSeries tooltipSort); 0.7.1 is the newest release
     "jinja2": ("3.1.5", "3.1.6"),
     "orjson": ("3.10.18", "3.11.9", "3.12.0", "3.13.0"),  # indented JSON (backends/fast_json.py, tests/test_fast_json.py)
     "promql-parser": ("0.12.0",),  # durations' seconds (burn-rate factors, test timelines) come from it
