@@ -3,8 +3,8 @@
 `spec/shape.py` lets jsonschema-rs prove a spec valid and asks `jsonschema` otherwise. Here, on the
 Coach Up spec, every tests/cases/*/spec.yaml, every lint fixture, every adversarial spec and
 thousands of seeded mutations of the Coach Up and adversarial base specs:
-  * whenever the data is plain JSON (`_plain`), jsonschema-rs says valid exactly when `jsonschema`
-    finds no error; when it is not, jsonschema-rs never decides;
+  * whenever the data is plain JSON (`native_data.is_plain_json`), jsonschema-rs says valid exactly
+    when `jsonschema` finds no error; when it is not, jsonschema-rs never decides;
   * loading gives the same diagnostics (file, line, column, rule, severity, message) with the
     jsonschema-rs path switched off.
 """
@@ -22,6 +22,7 @@ from adversarial import generate
 from conftest import CASES, ROOT, SPEC
 from test_adversarial import BASE
 
+from obs_codegen.native_data import is_plain_json
 from obs_codegen.spec import loader, shape
 
 CORPUS: list[tuple[str, bytes]] = (
@@ -36,7 +37,7 @@ CHUNKS = 4
 def _agree(data: Any, where: str) -> bool:
     """Assert the two engines agree on `data`; True when it is valid."""
     python_valid = not shape.python_errors(data)
-    if shape._plain(data):
+    if is_plain_json(data):
         assert shape.native_valid(data) == python_valid, where
     else:
         assert not shape.native_valid(data), where

@@ -22,14 +22,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..backends.identifiers import CodegenError
-from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
 from ..diagnostics import printable
 from ..safe_io import describe_os_error, read_regular
-from ..spec.model import Model
 from .decode import STRICT, DuplicateKey, fast_object, lenient_loads
+from .messages import json_path, json_type, message
+
+if TYPE_CHECKING:  # the backends and the model are imported only to build schemas from a spec (from_model)
+    from ..spec.model import Model
 
 __all__ = ["Finding", "LineResult", "LogValidator", "SchemaError", "ServiceChecker", "Stats", "json_path",
            "native_validator"]
@@ -52,7 +53,6 @@ NO_SERVICE = "(no service)"
 UNKNOWN_SERVICE = "(unknown service)"
 UNKNOWN_KIND = "(unknown kind)"
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
 class SchemaError(ValueError):
@@ -117,66 +117,6 @@ class LineResult:
         return not self.errors
 
 
-def json_path(parts: Iterable[Any]) -> str:
-    """`$.sse.firstTokenMs`, `$.items[0]`, `$['odd key']`."""
-    out = "$"
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif _IDENT.match(str(p)):
-            out += f".{p}"
-        else:
-            out += "[" + json.dumps(str(p), ensure_ascii=False) + "]"
-    return out
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _short(values: Any, limit: int = 12) -> str:
-    items = [json.dumps(v, ensure_ascii=False) for v in values]
-    return ", ".join(items[:limit]) + (f", ... ({len(items)} in all)" if len(items) > limit else "")
-
-
-_BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
-
-
-def _message(error: Any) -> str:
-    """A message for one jsonschema error that never quotes the offending value."""
-    kind, want = error.validator, error.validator_value
-    if kind == "type":
-        return f"must be {want if isinstance(want, str) else ' or '.join(want)}, not {_json_type(error.instance)}"
-    if kind == "enum":
-        return f"must be one of {_short(want)}"
-    if kind == "const":
-        return f"must be {json.dumps(want, ensure_ascii=False)}"
-    if kind == "pattern":
-        return f"does not match {want}"
-    if kind == "format":
-        return f"is not a valid {want}" + (" (RFC 3339)" if want == "date-time" else "")
-    if kind in _BOUNDS:
-        return f"must be {_BOUNDS[kind]} {want}"
-    if kind == "maxLength":
-        return f"is longer than {want} characters"
-    if kind == "minLength":
-        return f"is shorter than {want} characters"
-    if kind is False or kind == "false":
-        return "is not allowed"
-    message: str = error.message  # a keyword our schemas do not use (a user's own schema)
-    return message
-
-
 def _selector(condition: Any) -> Predicate | None:
     """The event-kind condition the log schemas write (`LogEvent.discriminator_values`: the field is present
     and, for an enum, has one of the values) as a direct test, which saves a validator call per line;
@@ -197,15 +137,22 @@ def _selector(condition: Any) -> Predicate | None:
     return None
 
 
+def _python_predicate(schema: Mapping[str, Any]) -> Predicate:
+    from .compat import validator
+
+    is_valid: Predicate = validator(schema).is_valid
+    return is_valid
+
+
 class ServiceChecker:
     """The compiled schema of one service plus what is needed to name event kinds."""
 
     def __init__(self, service: str, schema: Mapping[str, Any]):
-        from .compat import validator
         from .pii import FreeText
 
         self.service = service
-        self.validator = validator(schema)
+        self.schema = schema
+        self._validator: Any = None
         self.free_text = FreeText(schema)
         self.native = native_validator(schema)
         self.kinds: list[tuple[Predicate, str, str, Any]] = []  # (the `if` as a predicate, title, discriminator, schema)
@@ -216,10 +163,20 @@ class ServiceChecker:
             target = defs.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else {}
             title = target.get("title", ref or "?") if isinstance(target, Mapping) else "?"
             required = node["if"].get("required", []) if isinstance(node["if"], Mapping) else []
-            cond = _selector(node["if"]) or native_validator(node["if"]) or validator(node["if"]).is_valid
+            cond = _selector(node["if"]) or native_validator(node["if"]) or _python_predicate(node["if"])
             self.kinds.append((cond, str(title), ",".join(required), target))
             node = node.get("else")
         self.depth = len(self.kinds)
+
+    @property
+    def validator(self) -> Any:
+        """Python's jsonschema (set up as ajv reads schemas, `compat`), which explains rejected lines;
+        built, and jsonschema imported, on first use."""
+        if self._validator is None:
+            from .compat import validator
+
+            self._validator = validator(self.schema)
+        return self._validator
 
     def kind_of(self, obj: Mapping[str, Any]) -> str:
         return self._kind(obj)[0]
@@ -232,7 +189,7 @@ class ServiceChecker:
 
     def personal_data(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """(JSON path, message) for each free-text string that looks like personal data (`--pii`)."""
-        schemas = [self.validator.schema, self._kind(obj)[1]]
+        schemas = [self.schema, self._kind(obj)[1]]
         return tuple(sorted({(json_path(path), f"looks like {kind} (free text must not carry personal data)")
                              for path, kind in self.free_text.scan(obj, [s for s in schemas if s is not None])}))
 
@@ -246,6 +203,8 @@ class ServiceChecker:
         return tuple(sorted(found))
 
     def _explain(self, error: Any) -> Iterator[tuple[str, str]]:
+        from ..backends.log_schemas import UNKNOWN_KIND_COMMENT
+
         path = list(error.absolute_path)
         schema_path = list(error.absolute_schema_path)
         if error.validator == "required" and schema_path[: self.depth] == ["else"] * self.depth \
@@ -263,29 +222,31 @@ class ServiceChecker:
                 if name not in allowed:
                     yield json_path(path + [name]), f"property not allowed in {where} (unknown field; never log raw content or PII)"
         else:
-            yield json_path(path), _message(error)
+            yield json_path(path), message(error)
 
 
 class LogValidator:
     """Validates parsed log lines; one precompiled checker per service."""
 
     def __init__(self, schemas: Mapping[str, Mapping[str, Any]], pii: bool = False):
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError as JsonSchemaError
+        from .meta import InvalidSchema, check_schema
 
         self.pii = pii
         self.checkers: dict[str, ServiceChecker] = {}
         for service, schema in sorted(schemas.items()):
             try:
-                Draft202012Validator.check_schema(schema)
+                check_schema(schema)
                 self.checkers[service] = ServiceChecker(service, schema)
-            except JsonSchemaError as exc:
+            except InvalidSchema as exc:
                 raise SchemaError(f"schema for service '{service}' is invalid: {exc.message}") from exc
             except (re.error, OverflowError, RecursionError) as exc:  # a pattern Python cannot compile
                 raise SchemaError(f"schema for service '{service}' has a pattern Python cannot compile: {exc}") from exc
 
     @classmethod
     def from_model(cls, model: Model, pii: bool = False) -> LogValidator:
+        from ..backends.identifiers import CodegenError
+        from ..backends.log_schemas import service_schema
+
         try:
             built = {s.name: service_schema(model, s.name) for s in model.services}
         except CodegenError as exc:  # a spec `lint` rejects
@@ -310,7 +271,7 @@ class LogValidator:
 
     def check_object(self, obj: Any) -> LineResult:
         if not isinstance(obj, dict):
-            return LineResult(NOT_JSON, "-", (("$", f"must be a JSON object, not {_json_type(obj)}"),))
+            return LineResult(NOT_JSON, "-", (("$", f"must be a JSON object, not {json_type(obj)}"),))
         service = obj.get("service")
         checker = self.checkers.get(service) if isinstance(service, str) else None
         if checker is None:

@@ -9,10 +9,10 @@ two engines read the schema the same way:
   * every `pattern` goes through the same Python regular expression (`patterns.compiled`, given
     to jsonschema-rs as a custom keyword), so the regex dialect cannot differ;
   * formats are annotations in both (the spec schema checks none);
-  * jsonschema-rs sees only data it reads exactly as Python does: dicts with string keys, lists,
-    strings, booleans, None, finite floats and integers within 2**53. Anything else (a YAML set,
-    bytes, an `!!omap` tuple, NaN, a huge integer, a lone surrogate, a schema it cannot compile)
-    leaves the verdict to `jsonschema`.
+  * jsonschema-rs sees only data it reads exactly as Python does (`native_data.is_plain_json`:
+    dicts with string keys, lists, strings, booleans, None, finite floats, integers within 2**53).
+    Anything else (a YAML set, bytes, an `!!omap` tuple, NaN, a huge integer, a lone surrogate, a
+    schema it cannot compile) leaves the verdict to `jsonschema`.
 
 `tests/test_spec_shape.py` holds the two engines to the same verdict on every spec under tests/
 and on thousands of mutations of the Coach Up spec.
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
+from ..native_data import is_plain_json
 
 if TYPE_CHECKING:
     from .loader import Source
@@ -41,25 +41,10 @@ _RULE_BY_VALIDATOR = {
     "pattern": "spec-pattern",
     "propertyNames": "spec-pattern",
 }
-_EXACT_INT = 2 ** 53
 
 
 def _kind(value: Any) -> str:
     return {bool: "boolean", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)
-
-
-def _plain(value: Any) -> bool:
-    """Is `value` made only of what jsonschema-rs reads as Python's jsonschema does (see the module docstring)?"""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain(v) for v in value)
-    if kind is int:
-        return bool(-_EXACT_INT <= value <= _EXACT_INT)
-    return kind is float and math.isfinite(value)
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,7 +68,7 @@ def native_valid(data: Any) -> bool:
     if validator is None:
         return False
     try:
-        return _plain(data) and bool(validator.is_valid(data))
+        return is_plain_json(data) and bool(validator.is_valid(data))
     except (ValueError, TypeError, OverflowError, RecursionError):  # UnicodeEncodeError is a ValueError
         return False
 
