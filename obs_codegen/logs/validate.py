@@ -170,12 +170,13 @@ class ServiceChecker:
 
     @property
     def validator(self) -> Any:
-        """Python's jsonschema (set up as ajv reads schemas, `compat`), which explains rejected lines;
-        built, and jsonschema imported, on first use."""
+        """Python's jsonschema (set up as ajv reads schemas, `compat`, references inlined, `inline`), which
+        explains rejected lines; built, and jsonschema imported, on first use."""
         if self._validator is None:
             from .compat import validator
+            from .inline import inline_refs
 
-            self._validator = validator(self.schema)
+            self._validator = validator(inline_refs(self.schema))
         return self._validator
 
     def kind_of(self, obj: Mapping[str, Any]) -> str:
