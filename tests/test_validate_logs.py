@@ -116,6 +116,13 @@ def test_garbage_is_a_finding_not_a_crash(model) -> None:  # type: ignore[no-unt
         assert not result.ok and result.errors[0][0] in ("$", "$.service"), raw
 
 
+def test_a_lone_surrogate_is_checked_not_a_crash(model) -> None:  # type: ignore[no-untyped-def]
+    """`\\ud800` decodes to a string jsonschema-rs cannot take: Python's jsonschema decides the line."""
+    validator = LogValidator.from_model(model)
+    good = GOOD.read_bytes().splitlines()[0]
+    assert validator.check_line(good.replace(b'"POST /api/chat"', b'"POST /api/chat\\ud800"')).errors[0][0] == "$.route"
+
+
 def test_validation_streams_lazily(model) -> None:  # type: ignore[no-untyped-def]
     """An endless input yields its first finding without being read to the end (constant memory)."""
     validator = LogValidator.from_model(model)
