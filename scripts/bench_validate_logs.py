@@ -50,6 +50,8 @@ def main() -> int:
     model = compile_spec(ROOT / "spec/observability.yaml", lint=False).model
     assert model is not None
     validator = LogValidator.from_model(model)
+    for checker in validator.checkers.values():  # the Python explainers too (built on first use), as before
+        assert checker.validator is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.jsonl"
         generate(path, args.lines, args.bad_every)

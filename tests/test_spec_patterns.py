@@ -1,7 +1,7 @@
 """The spec schema's patterns match whole values, in Python as in an editor's ECMA-262 engine (node).
 
 Python's `re.search` lets `$` match before a final newline, so `jsonschema`'s own `pattern`
-keyword accepted `28d\\n`; `SpecValidator` translates the anchor. One node run checks that every
+keyword accepted `28d\\n`; `spec_validator()` translates the anchor. One node run checks that every
 pattern of the published schema gives the same verdict in both engines on a sample corpus (with
 and without a trailing newline), and that each pattern accepts at least one sample.
 """
@@ -18,7 +18,7 @@ from conftest import run
 from jsonschema import Draft202012Validator
 from test_adversarial import BASE as BASE_SPEC_TEXT
 
-from obs_codegen.spec.patterns import SpecValidator, compiled, python_pattern
+from obs_codegen.spec.patterns import compiled, python_pattern, spec_validator
 from obs_codegen.spec.schema import spec_schema
 
 SAMPLES = ["shop", "shop_obs", "a", "28d", "5m", "100ms", "x-request-id", "client-api", "api-availability",
@@ -70,6 +70,6 @@ def test_spec_validator_rejects_a_trailing_newline_that_jsonschema_accepts() -> 
     data["slos"]["api-availability"]["period"] = "28d\n"
     data["project"]["packages"]["python"] = "shop_obs\n"
     plain = [e.message for e in Draft202012Validator(spec_schema()).iter_errors(data)]
-    ours = sorted(".".join(map(str, e.absolute_path)) for e in SpecValidator(spec_schema()).iter_errors(data))
+    ours = sorted(".".join(map(str, e.absolute_path)) for e in spec_validator()(spec_schema()).iter_errors(data))
     assert plain == []  # the bug: Python's `$` accepts the newline
     assert ours == ["project.packages.python", "slos.api-availability.period"]

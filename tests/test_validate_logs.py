@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from conftest import ROOT, SPEC
 
 from obs_codegen.cli.validate_logs import validate_logs
-from obs_codegen.logs.validate import Finding, LogValidator, Stats, json_path
+from obs_codegen.logs.validate import Finding, LogValidator, ServiceChecker, Stats, json_path
 
 LOGS = ROOT / "tests" / "fixtures" / "logs"
 GOOD, BAD, MIXED = LOGS / "good.jsonl", LOGS / "bad.jsonl", LOGS / "mixed.jsonl"
@@ -113,6 +116,13 @@ def test_garbage_is_a_finding_not_a_crash(model) -> None:  # type: ignore[no-unt
         assert not result.ok and result.errors[0][0] in ("$", "$.service"), raw
 
 
+def test_a_lone_surrogate_is_checked_not_a_crash(model) -> None:  # type: ignore[no-untyped-def]
+    """`\\ud800` decodes to a string jsonschema-rs cannot take: Python's jsonschema decides the line."""
+    validator = LogValidator.from_model(model)
+    good = GOOD.read_bytes().splitlines()[0]
+    assert validator.check_line(good.replace(b'"POST /api/chat"', b'"POST /api/chat\\ud800"')).errors[0][0] == "$.route"
+
+
 def test_validation_streams_lazily(model) -> None:  # type: ignore[no-untyped-def]
     """An endless input yields its first finding without being read to the end (constant memory)."""
     validator = LogValidator.from_model(model)
@@ -140,21 +150,12 @@ MUTANTS += ["2025-08-19t14:00:22z", "2025-08-19T23:59:60Z", "2025-08-19T14:00:22
             "u:" + "a" * 64, "u:" + "a" * 32 + "\n", "städte", "١٢٣", "a\u2028b", 1e308, -0.0]
 
 
-def test_native_validator_agrees_with_jsonschema_and_ajv(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """One engine decides: jsonschema-rs's verdict on thousands of mutated lines (formats, patterns, bounds,
-    types, unknown fields, event kinds) equals Python jsonschema's (as `compat` sets it up) and ajv's,
-    for every service schema."""
-    import random
-
-    from test_log_schemas import ajv_verdicts, write_schemas
-
-    validator = LogValidator.from_model(model)
-    assert all(c.native is not None for c in validator.checkers.values())
+def _mutated_lines(validator: LogValidator, count: int) -> Iterator[tuple[dict[str, Any], ServiceChecker]]:
+    """Seeded mutations of the good lines (1 or 2 fields set to MUTANTS or removed) whose service logs."""
     rng = random.Random(7)
     seeds = [json.loads(line) for line in GOOD.read_text().splitlines()]
     keys = sorted({k for s in seeds for k in s} | {"text", "job", "span", "attempt"})
-    lines, verdicts = [], []
-    for _ in range(3000):
+    for _ in range(count):
         line = dict(rng.choice(seeds))
         for _ in range(rng.randint(1, 2)):
             key = rng.choice(keys)
@@ -164,8 +165,21 @@ def test_native_validator_agrees_with_jsonschema_and_ajv(model, tmp_path: Path) 
                 line[key] = rng.choice(MUTANTS)
         service = line.get("service")
         checker = validator.checkers.get(service) if isinstance(service, str) else None
-        if checker is None or checker.native is None:
-            continue
+        if checker is not None and checker.native is not None:
+            yield line, checker
+
+
+def test_native_validator_agrees_with_jsonschema_and_ajv(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One engine decides: jsonschema-rs's verdict on thousands of mutated lines (formats, patterns, bounds,
+    types, unknown fields, event kinds) equals Python jsonschema's (as `compat` sets it up) and ajv's,
+    for every service schema."""
+    from test_log_schemas import ajv_verdicts, write_schemas
+
+    validator = LogValidator.from_model(model)
+    assert all(c.native is not None for c in validator.checkers.values())
+    lines, verdicts = [], []
+    for line, checker in _mutated_lines(validator, 3000):
+        assert checker.native is not None
         native, python = checker.native(line), checker.validator.is_valid(line)
         assert native == python, line
         lines.append(line)
@@ -175,6 +189,41 @@ def test_native_validator_agrees_with_jsonschema_and_ajv(model, tmp_path: Path) 
     corpus.write_text("".join(json.dumps(x) + "\n" for x in lines))
     _, results = ajv_verdicts(write_schemas(model, tmp_path / "schemas"), corpus)
     assert [r["valid"] for r in sorted(results, key=lambda r: r["line"])] == verdicts
+
+
+def test_inlined_references_explain_every_line_as_the_schema_as_written(model) -> None:  # type: ignore[no-untyped-def]
+    """The explainer reads each schema with its `$ref`s inlined (logs/inline.py): on the fixtures and thousands
+    of mutated lines it gives exactly the findings of the schema as written."""
+    from obs_codegen.logs.compat import validator as as_written
+    from obs_codegen.logs.inline import inline_refs
+
+    validator = LogValidator.from_model(model)
+    assert all(inline_refs(c.schema) is not c.schema for c in validator.checkers.values())
+    written = {name: as_written(c.schema) for name, c in validator.checkers.items()}
+    fixtures = [json.loads(line) for f in (GOOD, BAD, MIXED) for line in f.read_text().splitlines()
+                if line.startswith('{"') and '"service":' in line]
+    cases = [(line, validator.checkers[line["service"]]) for line in fixtures
+             if isinstance(line, dict) and line.get("service") in validator.checkers]
+    explained = 0
+    for line, checker in cases + list(_mutated_lines(validator, 3000)):
+        inlined = {x for e in checker.validator.iter_errors(line) for x in checker._explain(e)}
+        assert inlined == {x for e in written[checker.service].iter_errors(line) for x in checker._explain(e)}, line
+        explained += bool(inlined)
+    assert explained > 1500
+
+
+def test_inline_refs_keeps_what_it_cannot_prove_the_same() -> None:
+    from obs_codegen.logs.inline import inline_refs
+
+    defs = {"a": {"type": "string"}, "loop": {"properties": {"x": {"$ref": "#/$defs/loop"}}}}
+    assert inline_refs({"$defs": defs, "properties": {"x": {"$ref": "#/$defs/a", "minLength": 1}}}) == {
+        "$defs": defs, "properties": {"x": {"minLength": 1, "allOf": [{"type": "string"}]}}}
+    for schema in ({"$defs": defs, "$ref": "#/$defs/loop"}, {"$defs": defs, "$ref": "#/$defs/none"},
+                   {"$defs": defs, "$ref": "other.json#/a"}, {"$defs": {"a": {"$anchor": "x"}}, "$ref": "#/$defs/a"},
+                   {"$defs": {"a": {"$id": "urn:x"}}, "$ref": "#/$defs/a"}, {"$defs": defs, "$dynamicRef": "#a"}):
+        assert inline_refs(schema) is schema
+    data = {"$defs": defs, "enum": [{"$ref": "#/$defs/a"}], "const": {"$ref": "#/$defs/a"}}
+    assert inline_refs(data) == data  # data is never rewritten
 
 
 def test_a_schema_jsonschema_rs_cannot_compile_falls_back_to_python() -> None:

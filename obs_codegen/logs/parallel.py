@@ -30,11 +30,8 @@ def _init(validator: LogValidator) -> None:
 
 def _check(chunk: list[tuple[int, bytes]]) -> list[Verdict]:
     assert _VALIDATOR is not None
-    out = []
-    for number, raw in chunk:
-        result = _VALIDATOR.check_line(raw)
-        out.append((number, result.service, result.kind, result.errors))
-    return out
+    verdict = _VALIDATOR.verdict
+    return [(number, *verdict(raw)) for number, raw in chunk]
 
 
 def _chunks(lines: Iterable[bytes | str]) -> Iterator[list[tuple[int, bytes]]]:

@@ -22,13 +22,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..backends.identifiers import CodegenError
-from ..backends.log_schemas import UNKNOWN_KIND_COMMENT, service_schema
 from ..diagnostics import printable
 from ..safe_io import describe_os_error, read_regular
-from ..spec.model import Model
+from .decode import STRICT, DuplicateKey, fast_object, lenient_loads
+from .messages import json_path, json_type, message
+
+if TYPE_CHECKING:  # the backends and the model are imported only to build schemas from a spec (from_model)
+    from ..spec.model import Model
 
 __all__ = ["Finding", "LineResult", "LogValidator", "SchemaError", "ServiceChecker", "Stats", "json_path",
            "native_validator"]
@@ -51,7 +53,6 @@ NO_SERVICE = "(no service)"
 UNKNOWN_SERVICE = "(unknown service)"
 UNKNOWN_KIND = "(unknown kind)"
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
 class SchemaError(ValueError):
@@ -116,66 +117,6 @@ class LineResult:
         return not self.errors
 
 
-def json_path(parts: Iterable[Any]) -> str:
-    """`$.sse.firstTokenMs`, `$.items[0]`, `$['odd key']`."""
-    out = "$"
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif _IDENT.match(str(p)):
-            out += f".{p}"
-        else:
-            out += "[" + json.dumps(str(p), ensure_ascii=False) + "]"
-    return out
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _short(values: Any, limit: int = 12) -> str:
-    items = [json.dumps(v, ensure_ascii=False) for v in values]
-    return ", ".join(items[:limit]) + (f", ... ({len(items)} in all)" if len(items) > limit else "")
-
-
-_BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
-
-
-def _message(error: Any) -> str:
-    """A message for one jsonschema error that never quotes the offending value."""
-    kind, want = error.validator, error.validator_value
-    if kind == "type":
-        return f"must be {want if isinstance(want, str) else ' or '.join(want)}, not {_json_type(error.instance)}"
-    if kind == "enum":
-        return f"must be one of {_short(want)}"
-    if kind == "const":
-        return f"must be {json.dumps(want, ensure_ascii=False)}"
-    if kind == "pattern":
-        return f"does not match {want}"
-    if kind == "format":
-        return f"is not a valid {want}" + (" (RFC 3339)" if want == "date-time" else "")
-    if kind in _BOUNDS:
-        return f"must be {_BOUNDS[kind]} {want}"
-    if kind == "maxLength":
-        return f"is longer than {want} characters"
-    if kind == "minLength":
-        return f"is shorter than {want} characters"
-    if kind is False or kind == "false":
-        return "is not allowed"
-    message: str = error.message  # a keyword our schemas do not use (a user's own schema)
-    return message
-
-
 def _selector(condition: Any) -> Predicate | None:
     """The event-kind condition the log schemas write (`LogEvent.discriminator_values`: the field is present
     and, for an enum, has one of the values) as a direct test, which saves a validator call per line;
@@ -196,15 +137,22 @@ def _selector(condition: Any) -> Predicate | None:
     return None
 
 
+def _python_predicate(schema: Mapping[str, Any]) -> Predicate:
+    from .compat import validator
+
+    is_valid: Predicate = validator(schema).is_valid
+    return is_valid
+
+
 class ServiceChecker:
     """The compiled schema of one service plus what is needed to name event kinds."""
 
     def __init__(self, service: str, schema: Mapping[str, Any]):
-        from .compat import validator
         from .pii import FreeText
 
         self.service = service
-        self.validator = validator(schema)
+        self.schema = schema
+        self._validator: Any = None
         self.free_text = FreeText(schema)
         self.native = native_validator(schema)
         self.kinds: list[tuple[Predicate, str, str, Any]] = []  # (the `if` as a predicate, title, discriminator, schema)
@@ -215,10 +163,21 @@ class ServiceChecker:
             target = defs.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/$defs/") else {}
             title = target.get("title", ref or "?") if isinstance(target, Mapping) else "?"
             required = node["if"].get("required", []) if isinstance(node["if"], Mapping) else []
-            cond = _selector(node["if"]) or native_validator(node["if"]) or validator(node["if"]).is_valid
+            cond = _selector(node["if"]) or native_validator(node["if"]) or _python_predicate(node["if"])
             self.kinds.append((cond, str(title), ",".join(required), target))
             node = node.get("else")
         self.depth = len(self.kinds)
+
+    @property
+    def validator(self) -> Any:
+        """Python's jsonschema (set up as ajv reads schemas, `compat`, references inlined, `inline`), which
+        explains rejected lines; built, and jsonschema imported, on first use."""
+        if self._validator is None:
+            from .compat import validator
+            from .inline import inline_refs
+
+            self._validator = validator(inline_refs(self.schema))
+        return self._validator
 
     def kind_of(self, obj: Mapping[str, Any]) -> str:
         return self._kind(obj)[0]
@@ -231,20 +190,25 @@ class ServiceChecker:
 
     def personal_data(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """(JSON path, message) for each free-text string that looks like personal data (`--pii`)."""
-        schemas = [self.validator.schema, self._kind(obj)[1]]
+        schemas = [self.schema, self._kind(obj)[1]]
         return tuple(sorted({(json_path(path), f"looks like {kind} (free text must not carry personal data)")
                              for path, kind in self.free_text.scan(obj, [s for s in schemas if s is not None])}))
 
     def errors(self, obj: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """Every problem as (JSON path, message); () when the line is valid."""
-        if self.native is not None and self.native(obj):
-            return ()
+        try:
+            if self.native is not None and self.native(obj):
+                return ()
+        except ValueError:  # a lone surrogate (UnicodeEncodeError) jsonschema-rs cannot take: jsonschema decides
+            pass
         found: set[tuple[str, str]] = set()
         for error in self.validator.iter_errors(obj):
             found.update(self._explain(error))
         return tuple(sorted(found))
 
     def _explain(self, error: Any) -> Iterator[tuple[str, str]]:
+        from ..backends.log_schemas import UNKNOWN_KIND_COMMENT
+
         path = list(error.absolute_path)
         schema_path = list(error.absolute_schema_path)
         if error.validator == "required" and schema_path[: self.depth] == ["else"] * self.depth \
@@ -262,66 +226,31 @@ class ServiceChecker:
                 if name not in allowed:
                     yield json_path(path + [name]), f"property not allowed in {where} (unknown field; never log raw content or PII)"
         else:
-            yield json_path(path), _message(error)
-
-
-def _finite_float(text: str) -> float:
-    """JSON numbers too large for a double (1e400) are not valid log values, as in JavaScript."""
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text} is out of range")
-    return value
-
-
-class DuplicateKey(ValueError):
-    """A JSON object names the same key twice (`json.loads` would keep the last value silently)."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """`object_pairs_hook` for `json.loads`: the object, unless a key repeats (checked by size: fast)."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise DuplicateKey(key)
-            seen.add(key)
-    return obj
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-# One decoder for every line (json.loads with options builds a new one per call): NaN and Infinity,
-# numbers beyond a double and repeated keys are errors.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
+            yield json_path(path), message(error)
 
 
 class LogValidator:
     """Validates parsed log lines; one precompiled checker per service."""
 
     def __init__(self, schemas: Mapping[str, Mapping[str, Any]], pii: bool = False):
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError as JsonSchemaError
+        from .meta import InvalidSchema, check_schema
 
         self.pii = pii
         self.checkers: dict[str, ServiceChecker] = {}
         for service, schema in sorted(schemas.items()):
             try:
-                Draft202012Validator.check_schema(schema)
+                check_schema(schema)
                 self.checkers[service] = ServiceChecker(service, schema)
-            except JsonSchemaError as exc:
+            except InvalidSchema as exc:
                 raise SchemaError(f"schema for service '{service}' is invalid: {exc.message}") from exc
             except (re.error, OverflowError, RecursionError) as exc:  # a pattern Python cannot compile
                 raise SchemaError(f"schema for service '{service}' has a pattern Python cannot compile: {exc}") from exc
 
     @classmethod
     def from_model(cls, model: Model, pii: bool = False) -> LogValidator:
+        from ..backends.identifiers import CodegenError
+        from ..backends.log_schemas import service_schema
+
         try:
             built = {s.name: service_schema(model, s.name) for s in model.services}
         except CodegenError as exc:  # a spec `lint` rejects
@@ -346,7 +275,7 @@ class LogValidator:
 
     def check_object(self, obj: Any) -> LineResult:
         if not isinstance(obj, dict):
-            return LineResult(NOT_JSON, "-", (("$", f"must be a JSON object, not {_json_type(obj)}"),))
+            return LineResult(NOT_JSON, "-", (("$", f"must be a JSON object, not {json_type(obj)}"),))
         service = obj.get("service")
         checker = self.checkers.get(service) if isinstance(service, str) else None
         if checker is None:
@@ -361,40 +290,62 @@ class LogValidator:
         return LineResult(service, checker.kind_of(obj), errors)
 
     def check_line(self, raw: bytes | str) -> LineResult:
-        try:
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            obj = _DECODER.decode(text.rstrip("\r\n"))
-        except DuplicateKey as exc:
-            return self._duplicate(text, exc.key)
-        except UnicodeDecodeError as exc:
-            return LineResult(NOT_JSON, "-", (("$", f"not UTF-8 ({exc.reason} at byte {exc.start})"),))
-        except json.JSONDecodeError as exc:
-            return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc.msg} at column {exc.colno}"),))
-        except ValueError as exc:
-            return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc}"),))
-        except RecursionError:
-            return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
+        return self._check(raw, fast_object(raw))
+
+    def _check(self, raw: bytes | str, obj: dict[str, Any] | None) -> LineResult:
+        """The verdict on line `raw`; `obj` is its object when `fast_object` proved it, else the strict decoder reads it."""
+        if obj is None:
+            try:
+                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                obj = STRICT.decode(text.rstrip("\r\n"))
+            except DuplicateKey as exc:
+                return self._duplicate(text, exc.key)
+            except UnicodeDecodeError as exc:
+                return LineResult(NOT_JSON, "-", (("$", f"not UTF-8 ({exc.reason} at byte {exc.start})"),))
+            except json.JSONDecodeError as exc:
+                return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc.msg} at column {exc.colno}"),))
+            except ValueError as exc:
+                return LineResult(NOT_JSON, "-", (("$", f"not JSON: {exc}"),))
+            except RecursionError:
+                return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
         try:
             return self.check_object(obj)
         except RecursionError:
             return LineResult(NOT_JSON, "-", (("$", "not a log event: nested too deeply"),))
+
+    def verdict(self, raw: bytes | str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        """(service, kind, errors) of line `raw`, as `check_line` decides it; a valid line proven by orjson
+        and jsonschema-rs alone (the common case, about 5 us) creates nothing else."""
+        obj = fast_object(raw)
+        if obj is not None and not self.pii:
+            service = obj.get("service")
+            if type(service) is str:
+                checker = self.checkers.get(service)
+                if checker is not None and checker.native is not None and checker.native(obj):
+                    return service, checker.kind_of(obj), ()
+        result = self._check(raw, obj)
+        return result.service, result.kind, result.errors
 
     def _duplicate(self, text: str, key: str) -> LineResult:
         """A line whose object repeats `key`: invalid whatever the values (JSON.parse keeps the last one,
         another reader the first), and checked as JavaScript would read it for the other problems."""
         duplicate = ("$", f"the key {key!r} appears twice in one object: readers disagree on which value counts")
         try:
-            read = self.check_object(json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float))
+            read = self.check_object(lenient_loads(text))
         except (ValueError, RecursionError):
             return LineResult(NOT_JSON, "-", (duplicate,))
         return LineResult(read.service, read.kind, tuple(sorted(set(read.errors) | {duplicate})))
 
     def validate_lines(self, lines: Iterable[bytes | str], file: str, stats: Stats) -> Iterator[Finding]:
         """Check each non-blank line, count it in `stats`, and yield its findings."""
+        verdict, counts = self.verdict, stats.valid_by_kind
         for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            result = self.check_line(raw)
-            stats.add(result.service, result.kind, result.ok)
-            for path, message in result.errors:
-                yield Finding(file, number, path, message)
+            service, kind, errors = verdict(raw)
+            if not errors:
+                stats.lines += 1
+                stats.valid += 1
+                counts[(service, kind)] += 1
+            elif raw.strip():
+                stats.add(service, kind, False)
+                for path, message in errors:
+                    yield Finding(file, number, path, message)

@@ -11,13 +11,13 @@ composing, and no check is quadratic in the size of the spec.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..safe_io import TooLarge, read_regular
+from .shape import validate_shape
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
@@ -381,21 +381,6 @@ class _TooDeep(Exception):
     pass
 
 
-_RULE_BY_VALIDATOR = {
-    "additionalProperties": "spec-unknown-key",
-    "required": "spec-missing-key",
-    "type": "spec-type",
-    "enum": "spec-enum",
-    "const": "spec-enum",
-    "pattern": "spec-pattern",
-    "propertyNames": "spec-pattern",
-}
-
-
-def _kind(value: Any) -> str:
-    return {bool: "boolean", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)
-
-
 def decode_spec(name: str, raw: bytes) -> tuple[str, Diagnostic | None]:
     """The text of a spec file, or a `spec-encoding` diagnostic at the first byte that is not UTF-8."""
     try:
@@ -407,49 +392,3 @@ def decode_spec(name: str, raw: bytes) -> tuple[str, Diagnostic | None]:
         col = len(before[before.rfind(b"\n") + 1:].decode("utf-8").lstrip("\ufeff")) + 1
         return "", Diagnostic(name, line, col, "spec-encoding", "error",
                               f"spec is not valid UTF-8 (byte 0x{raw[exc.start]:02x})")
-
-
-def validate_shape(src: Source) -> list[Diagnostic]:
-    """Validate `src.data` against the spec JSON Schema; one diagnostic per violation."""
-    from .patterns import SpecValidator
-    from .schema import spec_schema
-
-    validator = SpecValidator(spec_schema())
-    diags: list[Diagnostic] = []
-    for err in validator.iter_errors(src.data):
-        path = tuple(err.absolute_path)
-        rule = _RULE_BY_VALIDATOR.get(str(err.validator), "spec-schema")
-        where = ".".join(str(p) for p in path) or "(top level)"
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            known = sorted(err.schema.get("properties", {}))
-            for key in sorted(set(err.instance) - set(known)):
-                hint = difflib.get_close_matches(key, known, n=1)
-                more = f"; did you mean '{hint[0]}'?" if hint else f"; expected one of: {', '.join(known)}"
-                diags.append(src.diag(path + (key,), rule, f"unknown key '{key}' in {where}{more}", key=True))
-            continue
-        if "propertyNames" in err.relative_schema_path:
-            # jsonschema reports a bad name as a `pattern` error on the name itself, at the mapping's path.
-            bad = err.instance
-            pattern = err.schema.get("pattern", "")
-            diags.append(src.diag(path + (bad,), "spec-pattern", f"name '{bad}' in {where} must match {pattern}",
-                                  key=True))
-            continue
-        if err.validator == "required":
-            diags.append(src.diag(path, rule, f"{where}: {err.message}", key=True))
-            continue
-        if err.validator in ("enum", "const"):
-            allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
-            same = [a for a in allowed if str(a) == str(err.instance)]  # `version: "1"`: right text, wrong type
-            if same:
-                diags.append(src.diag(path, rule, f"{where} must be the {_kind(same[0])} {same[0]!r}, not the "
-                                                  f"{_kind(err.instance)} {err.instance!r}"
-                                                  + (" (remove the quotes)" if isinstance(err.instance, str) else "")))
-                continue
-            hint = difflib.get_close_matches(str(err.instance), [str(a) for a in allowed], n=1)
-            more = f"; did you mean '{hint[0]}'?" if hint else ""
-            shown = allowed[0] if len(allowed) == 1 else ", ".join(str(a) for a in allowed)
-            diags.append(src.diag(path, rule, f"{where}: {err.instance!r} is not {'' if len(allowed) == 1 else 'one of '}"
-                                              f"{shown}{more}"))
-            continue
-        diags.append(src.diag(path, rule, f"{where}: {err.message}"))
-    return diags
