@@ -273,9 +273,7 @@ def test_recorded_long_window_is_weighted_by_traffic(model: Model, tmp_path: Pat
     inputs = [phased(m.prom_name, {**metric_labels(model, m, "production"), **route}, phases)
               for m, phases in ((total, [(6000, 720), (600, 720)]), (errors, [(0, 720), (300, 720)]))]
     slo = '{slo="chat-availability", env="production"}'
-    raw = (f'sum(rate({total.prom_name}{{route="POST /api/chat"}}[1d])) / '
-           f'sum(rate({total.prom_name}{{route="POST /api/chat"}}[1d]))')
-    raw = raw.replace(total.prom_name, errors.prom_name, 1)
+    raw = f"sum(rate({sel(errors.prom_name, route)}[1d])) / sum(rate({sel(total.prom_name, route)}[1d]))"
     one = [{"labels": "{}", "value": 1}]
     r = run_scenarios(model, tmp_path, "next", [
         {"name": "busy and healthy, then quiet and failing", "interval": "1m", "input_series": inputs,
