@@ -79,6 +79,7 @@ def check_python(text: str) -> str:
 
 
 _PY_NEXT = re.compile("[#'\"]")  # what starts a string or a comment in code
+_PY_LINE_END = re.compile("[\r\n]")
 # The rest of a string after its opening quote (the 3.11 tokenizer's patterns: a backslash escapes
 # the next character, a line break included; a one-quote string ends at its line).
 _PY_END = {
@@ -100,8 +101,8 @@ def _marks_in_place(text: str) -> bool:
             return False  # a mark in code
         start = found.start()
         if text[start] == "#":
-            ends = [e for e in (text.find("\n", start), text.find("\r", start)) if e >= 0]
-            end, kind = min(ends, default=len(text)), "comment"
+            line_end = _PY_LINE_END.search(text, start)  # one scan to the comment's end, not two to the file's
+            end, kind = len(text) if line_end is None else line_end.start(), "comment"
         else:
             quote = text[start:start + 3] if text.startswith(('"""', "'''"), start) else text[start]
             rest = _PY_END[quote].match(text, start + len(quote))
