@@ -291,9 +291,10 @@ def _template_line(exc: BaseException, filename: str | None) -> int | None:
 def make_environment(dirs: list[Path]) -> jinja2.Environment:
     """The sandboxed Jinja2 environment over `dirs` whose templates can print escaped output only."""
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    class Environment(SandboxedEnvironment):
+    from .sandbox import FastSandbox
+
+    class Environment(FastSandbox):
         def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
             return enforce(super()._parse(source, name, filename), name, filename)  # type: ignore[no-any-return]
 
