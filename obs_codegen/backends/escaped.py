@@ -320,9 +320,12 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name`; every broken rule is an `UnescapedOutput` naming the template (and line)."""
     import jinja2
 
+    from ..heap import paused
+
     template = env.get_template(name)
     try:
-        text = template.render(**context)
+        with paused():  # every printed piece is a live `Escaped` (tracked by the collector) until the join
+            text = template.render(**context)
     except (UnescapedOutput, jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
         line = _template_line(exc, template.filename)
         raise type(exc)(f"{exc}{f' ({template.filename}, line {line})' if line else ''}") from None
