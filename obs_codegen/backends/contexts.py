@@ -66,12 +66,54 @@ def check_python(text: str) -> str:
     with paused():
         if sys.version_info < (3, 12) and _marks_in_place(text):
             stripped = _strip(text)
-            try:
-                compile(stripped, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+            if _parses(stripped):
                 return stripped
-            except SyntaxError:
-                pass  # tokenize names the first problem, as it always did
+            # else tokenize names the first problem, as it always did
         return _check_python(text)
+
+
+_PIECE_CHARS = 1 << 18
+# A line break before a line that may begin a top-level statement (not a clause continuing the one above).
+_STATEMENT_START = re.compile(r"\n(?=[A-Za-z_@])(?!(?:else|elif|except|finally|case)\b)")
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` cut, every `size` characters or so, after a line break followed by a line that may start a statement."""
+    out, start = [], 0
+    while len(text) - start > size:
+        cut = _STATEMENT_START.search(text, start + size)
+        if cut is None:
+            break
+        out.append(text[start:cut.start() + 1])
+        start = cut.start() + 1
+    out.append(text[start:])
+    return out
+
+
+def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
+    """True when `text` parses as a Python module (`compile` with `ast.PyCF_ONLY_AST`: parse, run nothing).
+
+    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is parsed in pieces of about
+    256 KiB, cut before lines at column 0. When every piece parses, the whole does: a piece that parses
+    alone ends with its last statement complete and the tokenizer outside any bracket, string or
+    continuation line, so the next piece starts a statement at column 0 in the state a fresh parse
+    starts in, and a module is any sequence of statements (this parse checks no placement rule, not
+    even that of `from __future__`). When a cut was not between statements (inside a string, before an
+    `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
+    the whole text's. tests/test_python_context_check.py holds it to that on cut rendered files."""
+    pieces = _pieces(text, size)
+    if len(pieces) > 1:
+        try:
+            for piece in pieces:
+                compile(piece, "<rendered>", "exec", dont_inherit=True, flags=0x400)
+            return True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass  # undecided: the whole text decides
+    try:
+        compile(text, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        return True
+    except SyntaxError:
+        return False
 
 
 _PY_NEXT = re.compile("[#'\"]")  # what starts a string or a comment in code

@@ -49,7 +49,7 @@ def key(name: str) -> Escaped:
 def _leaf(name: str, value: object) -> str:
     """`value` through filter `name` (one whose output is valid TypeScript), as `escaped` would, but unwrapped."""
     try:
-        return FILTERS[name][0](value)  # type: ignore[no-any-return]
+        return FILTERS[name][0](value)
     except (TypeError, ValueError) as exc:
         raise UnescapedOutput(f"`{name}` {exc}") from None
 
