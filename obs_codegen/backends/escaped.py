@@ -32,9 +32,21 @@ class Escaped(str):
 
     def __new__(cls, text: str, languages: Iterable[Language] | None, origin: str) -> Escaped:
         obj = super().__new__(cls, text)
-        obj.languages = None if languages is None else frozenset(languages)
+        obj.languages = None if languages is None else _language_set(languages)
         obj.origin = origin
         return obj
+
+
+_LANGUAGE_SETS: dict[tuple[Language, ...] | frozenset[Language], frozenset[Language]] = {}
+
+
+def _language_set(languages: Iterable[Language]) -> frozenset[Language]:
+    """One shared frozenset per set of languages: a template's output holds millions of `Escaped` pieces at once."""
+    key = languages if isinstance(languages, (tuple, frozenset)) else tuple(languages)
+    found = _LANGUAGE_SETS.get(key)
+    if found is None:
+        found = _LANGUAGE_SETS[key] = frozenset(key)
+    return found
 
 
 class UnescapedOutput(Exception):
