@@ -93,22 +93,28 @@ def _pieces(text: str, size: int) -> list[str]:
 def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
     """True when `text` parses as a Python module (`compile` with `ast.PyCF_ONLY_AST`: parse, run nothing).
 
-    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is parsed in pieces of about
-    256 KiB, cut before lines at column 0. When every piece parses, the whole does: a piece that parses
+    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is compiled in pieces of about
+    256 KiB, cut before lines at column 0, to bytecode (which needs no Python syntax tree, and checks more
+    than the parse: `return` outside a function...). When every piece compiles, the whole parses: a piece that parses
     alone ends with its last statement complete and the tokenizer outside any bracket, string or
     continuation line, so the next piece starts a statement at column 0 in the state a fresh parse
     starts in, and a module is any sequence of statements (this parse checks no placement rule, not
-    even that of `from __future__`). When a cut was not between statements (inside a string, before an
+    even that of `from __future__`; a text naming `barry_as_FLUFL`, which changes the grammar of what
+    follows, is parsed whole). When a cut was not between statements (inside a string, before an
     `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
     the whole text's. tests/test_python_context_check.py holds it to that on cut rendered files."""
-    pieces = _pieces(text, size)
-    if len(pieces) > 1:
-        try:
-            for piece in pieces:
-                compile(piece, "<rendered>", "exec", dont_inherit=True, flags=0x400)
-            return True
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass  # undecided: the whole text decides
+    import warnings
+
+    try:
+        if "barry_as_FLUFL" in text:  # the one import that changes how the parser reads what follows it
+            raise ValueError("parsed whole")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # the compiler's own warnings: the whole parse has none
+            for piece in _pieces(text, size):
+                compile(piece, "<rendered>", "exec", dont_inherit=True)  # to bytecode: no Python syntax tree at all
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # undecided: the whole text decides
     try:
         compile(text, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
         return True
