@@ -161,7 +161,8 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     "a = 1\nb = \n", "try:\n    pass\nfinally:\n    pass\n", "match x:\n    case 1:\n        pass\ncase 2:\n    pass\n",
     "x = 1\n\x00y = 2\n", "from __future__ import barry_as_FLUFL\nx = 1\ny = 1 != 2\n",
     "from __future__ import barry_as_FLUFL\nx = 1\ny = 1 <> 2\n", "x = 1\nfrom __future__ import braces\n",
-    "def f():\n    return 1\nx = 1 is 'a'\n", "nonlocal x\n", "def f(a, a):\n    pass\n", "await x\n", "x = f'''\n{y}\nz'''\n", "x = 1\r\ny = 2\r\n", "class C:\n    a = 1\nb = C\n",
+    "def f():\n    return 1\nx = 1 is 'a'\n", "nonlocal x\n", "def f(a, a):\n    pass\n", "await x\n",
+    "x = f'''\n{y}\nz'''\n", "x = 1\r\ny = 2\r\n", "class C:\n    a = 1\nb = C\n",
 ])
 def test_pieces_corner_cases(text: str) -> None:
     def outcome(parse: Callable[[], bool]) -> object:
