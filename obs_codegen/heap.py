@@ -18,6 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _depth = 0
+BATCH_THRESHOLDS = (100_000, 50, 100)
+
+
+def tune_for_batch() -> None:
+    """For a process that builds one large model and exits (the CLI, the benchmark's stage runs): collect far less often.
+
+    The default gen-0 threshold (700 allocations) makes a 10,000-metric generate run 3,000 collections and
+    16 full ones over an ever larger model (4 s of 21 s); at 100,000 it runs a dozen, with the same peak
+    memory (what cycles hold is small; reference counting frees the rest)."""
+    gc.set_threshold(*BATCH_THRESHOLDS)
 
 
 @contextmanager

@@ -67,12 +67,9 @@ def main() -> None:
                 sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
                 sys.stderr.flush()
                 sys.exit(0)
-    import gc
-
-    # The collector's default gen-0 threshold (700 allocations) makes a 10,000-metric generate run 3,000
-    # collections and 16 full ones over an ever larger model (4 s of 21 s); at 100,000 it runs a dozen,
-    # with the same peak memory (what the cycles hold is small; reference counting frees the rest).
-    gc.set_threshold(100_000, 50, 100)
+    from ..heap import tune_for_batch
     from .main import main as cli
+
+    tune_for_batch()
 
     cli()
