@@ -323,3 +323,18 @@ def test_fuzzed_coachup_specs_never_raise(tmp_path: Path) -> None:
             assert d.line <= mutants[i].count("\n") + 1, (i, d)
         findings += bool(diags)
     assert len(results) == 200 and findings > 100  # the mutations do break things: the loop is not vacuous
+
+
+def test_first_forbidden_searches_what_forbidden_refuses() -> None:
+    """The loader's C search for a forbidden character agrees with `controls.forbidden` on every code point."""
+    import sys
+
+    from obs_codegen.spec import controls
+
+    for free_text in (True, False):
+        for code in range(sys.maxunicode + 1):
+            ch = chr(code)
+            expected = 2 if controls.forbidden(ch, free_text) else None
+            assert controls.first_forbidden(f"ab{ch}", free_text) == expected, (hex(code), free_text)
+        assert controls.first_forbidden("", free_text) is None
+        assert controls.first_forbidden("a\x00b\x01", free_text) == 1

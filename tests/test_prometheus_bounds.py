@@ -157,6 +157,25 @@ def test_sample_indices_follow_promtool_notation() -> None:
     assert input_samples({"tests": [{"input_series": [{"values": "0+1x9"}, {"values": "_x5 1+2x1"}]}]}) == 12
 
 
+def test_samples_between_counts_as_bisecting_the_expanded_times() -> None:
+    """`query_samples` counts a window's samples per run; the count is the one bisecting every sample's time gave."""
+    import bisect
+    import random
+
+    from obs_codegen.backends.promtool_cost import _samples_between, sample_indices, sample_runs
+
+    rng = random.Random(17)
+    parts = ["0", "1+2x{n}", "_", "_x{n}", "5-1x{n}", "7"]
+    for _ in range(3000):
+        values = " ".join(rng.choice(parts).format(n=rng.randint(0, 40)) for _ in range(rng.randint(1, 8)))
+        interval = rng.choice([0.0, 1.0, 15.0, 60.0, 0.1, 7.3, 300.0, 1e-3])
+        end = rng.choice([0.0, rng.uniform(0, 5000), float(rng.randint(0, 100)) * interval])
+        since = end - rng.choice([0.0, 300.0, rng.uniform(0, 5000), 6 * interval, 28 * 86400.0])
+        times = [i * interval for i in sample_indices(values)]
+        expected = bisect.bisect_right(times, end) - bisect.bisect_left(times, since)
+        assert _samples_between(list(sample_runs(values)), interval, since, end) == expected, (values, interval, since, end)
+
+
 CONTROLS = "".join(chr(c) for c in [*range(1, 32), *range(127, 160)]) + "\u2028\u2029\ufeff\U0001f600"
 
 

@@ -119,3 +119,56 @@ def test_mutated_files_get_tokenizes_verdict(rendered: list[str]) -> None:
 ])
 def test_corner_cases(text: str) -> None:
     same(text)
+
+
+def _whole(text: str) -> bool:
+    try:
+        compile(text, "<rendered>", "exec", dont_inherit=True, flags=0x400)
+        return True
+    except SyntaxError:
+        return False
+
+
+def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) -> None:
+    """`_parses` cuts a file into pieces; tiny pieces (cut before almost every column-0 line) on every rendered
+    file and on mutations that break statements across cuts (open brackets, strings, continuations, clauses,
+    decorators, indentation) must give the verdict of parsing the whole file."""
+    rnd = random.Random(17)
+    texts = [contexts._strip(t) for t in rendered]
+    for text in texts:
+        assert len(contexts._pieces(text, 1)) > 1 or text.count("\n") < 3
+        for size in (1, 64, 4096):
+            assert contexts._parses(text, size) == _whole(text) is True
+    inserts = ["(", ")", "[", "]", "{", "'''", '"""', "'", '"', "\\\n", "\n", "  ", "\t", "else:\n", "elif x:\n",
+               "except:\n", "finally:\n", "case 1:\n", "@x\n", "def f():\n", "class C:\n", "if x:\n", "x = (\n",
+               "from __future__ import annotations\n", "#", "return\n", "\n    pass\n", "lambda", ":", "async "]
+    outcomes = {True: 0, False: 0}
+    for _ in range(1500):
+        text = rnd.choice(texts)
+        lines = [m.start() + 1 for m in contexts._STATEMENT_START.finditer(text)] or [0]
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.choice(lines) if rnd.random() < 0.7 else rnd.randrange(len(text) + 1)
+            text = text[:at] + rnd.choice(inserts) + text[at:]
+        whole = _whole(text)
+        assert contexts._parses(text, rnd.choice([1, 40, 300])) == whole, repr(text[:300])
+        outcomes[whole] += 1
+    assert min(outcomes.values()) > 200, outcomes
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1 + \\\ny = 2\n", "x = '''\ny = 2\n'''\n", "if x:\n    pass\nelse:\n    pass\n", "@d\ndef f(): pass\n",
+    "x = (\n1)\n", "def f():\n    return 1\nreturn 2\n", "x = 1\nfrom __future__ import annotations\n", "x = 1\n  y = 2\n",
+    "a = 1\nb = \n", "try:\n    pass\nfinally:\n    pass\n", "match x:\n    case 1:\n        pass\ncase 2:\n    pass\n",
+    "x = 1\n\x00y = 2\n", "from __future__ import barry_as_FLUFL\nx = 1\ny = 1 != 2\n",
+    "from __future__ import barry_as_FLUFL\nx = 1\ny = 1 <> 2\n", "x = 1\nfrom __future__ import braces\n",
+    "def f():\n    return 1\nx = 1 is 'a'\n", "nonlocal x\n", "def f(a, a):\n    pass\n", "await x\n",
+    "x = f'''\n{y}\nz'''\n", "x = 1\r\ny = 2\r\n", "class C:\n    a = 1\nb = C\n",
+])
+def test_pieces_corner_cases(text: str) -> None:
+    def outcome(parse: Callable[[], bool]) -> object:
+        try:
+            return parse()
+        except ValueError as exc:  # null bytes, on a Python that raises ValueError for them: the whole text's
+            return type(exc)
+
+    assert outcome(lambda: contexts._parses(text, 1)) == outcome(lambda: _whole(text))

@@ -8,6 +8,7 @@ that a refused template writes nothing.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -161,3 +162,53 @@ def test_text_in_its_own_context_renders(tmp_path: Path, name: str, source: str)
 def test_rendered_python_must_compile(tmp_path: Path) -> None:
     with pytest.raises(UnescapedOutput, match="does not"):
         render(tmp_path, "x/a.py.j2", "X = (\n")
+
+
+class _Lying:
+    """An object that claims to be a class (its `__class__` is not its type)."""
+
+    __class__ = type  # type: ignore[assignment]
+    mro = "claimed"
+
+
+def _generator() -> object:
+    yield 1
+
+
+@pytest.mark.parametrize("template", [
+    "{{ d.key }}", "{{ d.items }}", "{{ d.missing }}", "{{ d.__class__ }}", "{{ d._private }}", "{{ d['key'] }}",
+    "{{ s.upper }}", "{{ s.format }}", "{{ s.format('{0.__class__}', s) }}", "{{ s.missing }}", "{{ s.__class__ }}",
+    "{{ f.__code__ }}", "{{ f.__globals__ }}", "{{ f.__name__ }}", "{{ cls.mro }}", "{{ cls.__subclasses__ }}",
+    "{{ cls.x }}", "{{ g.gi_frame }}", "{{ g.gi_code }}", "{{ g.send }}", "{{ obj.mro }}", "{{ sub.key }}",
+    "{{ sub.items }}", "{{ ns.value }}", "{{ ns.__dict__ }}", "{{ lst.append }}", "{{ lst.pop }}",
+])
+def test_fast_sandbox_gives_the_sandbox_verdicts(template: str) -> None:
+    """`FastSandbox` (the environment's base) reads attributes exactly as Jinja2's `SandboxedEnvironment` does."""
+    from types import SimpleNamespace
+
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from obs_codegen.backends.sandbox import FastSandbox
+
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    class Cls:
+        x = 1
+
+    context = {"d": {"key": "v", "items": "shadowed", "_private": 1, "__class__": 2}, "s": "text", "f": _generator,
+               "cls": Cls, "g": _generator(), "obj": _Lying(), "sub": Sub(key="v"), "ns": SimpleNamespace(value=3),
+               "lst": [1]}
+
+    def outcome(env: jinja2.Environment) -> str:
+        try:
+            text = env.from_string(template).render(**context)
+        except Exception as exc:  # the verdict includes the kind of failure
+            text = f"{type(exc).__name__}: {exc}"
+        return re.sub(r" at 0x[0-9a-f]+", "", text)  # a wrapper made per read has its own address
+
+    fast = FastSandbox(undefined=jinja2.StrictUndefined)
+    expected = outcome(SandboxedEnvironment(undefined=jinja2.StrictUndefined))
+    assert outcome(fast) == expected
+    assert outcome(fast) == expected  # and again, from the cache
+    assert outcome(FastSandbox()) == outcome(SandboxedEnvironment())  # the lenient Undefined alike

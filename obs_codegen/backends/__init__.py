@@ -71,12 +71,16 @@ def render_all(model: Model, templates: Templates | None = None, only: list[str]
                 rendered[name] = module.wrap(model, {p: d for w in wraps for p, d in run(w).items()})
         return rendered[name]
 
+    from ..heap import frozen, refreeze
+
     files: Files = {}
     owner: dict[PurePosixPath, str] = {}
-    for name in sorted(BACKENDS) if only is None else only:
-        for path, data in run(name).items():
-            if path in files:
-                raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
-            files[path] = data
-            owner[path] = name
+    with frozen():  # the model, then each backend's output and memos: kept, so never walked by the collector
+        for name in sorted(BACKENDS) if only is None else only:
+            for path, data in run(name).items():
+                if path in files:
+                    raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
+                files[path] = data
+                owner[path] = name
+            refreeze()
     return dict(sorted(files.items()))

@@ -59,26 +59,71 @@ def check_python(text: str) -> str:
     The cyclic garbage collector is paused meanwhile: tokenizing and parsing a large module make
     millions of short-lived objects, and each full collection would walk the whole model again
     (synth-10000: 32 s -> 22 s for the Python backend). Nothing here makes a reference cycle."""
-    import gc
     import sys
 
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    from ..heap import paused
+
+    with paused():
         if sys.version_info < (3, 12) and _marks_in_place(text):
             stripped = _strip(text)
-            try:
-                compile(stripped, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+            if _parses(stripped):
                 return stripped
-            except SyntaxError:
-                pass  # tokenize names the first problem, as it always did
+            # else tokenize names the first problem, as it always did
         return _check_python(text)
-    finally:
-        if paused:
-            gc.enable()
+
+
+_PIECE_CHARS = 1 << 18
+# A line break before a line that may begin a top-level statement (not a clause continuing the one above).
+_STATEMENT_START = re.compile(r"\n(?=[A-Za-z_@])(?!(?:else|elif|except|finally|case)\b)")
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` cut, every `size` characters or so, after a line break followed by a line that may start a statement."""
+    out, start = [], 0
+    while len(text) - start > size:
+        cut = _STATEMENT_START.search(text, start + size)
+        if cut is None:
+            break
+        out.append(text[start:cut.start() + 1])
+        start = cut.start() + 1
+    out.append(text[start:])
+    return out
+
+
+def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
+    """True when `text` parses as a Python module (`compile` with `ast.PyCF_ONLY_AST`: parse, run nothing).
+
+    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is compiled in pieces of about
+    256 KiB, cut before lines at column 0, to bytecode (which needs no Python syntax tree, and checks more
+    than the parse: `return` outside a function...). When every piece compiles, the whole parses: a piece that parses
+    alone ends with its last statement complete and the tokenizer outside any bracket, string or
+    continuation line, so the next piece starts a statement at column 0 in the state a fresh parse
+    starts in, and a module is any sequence of statements (this parse checks no placement rule, not
+    even that of `from __future__`; a text naming `barry_as_FLUFL`, which changes the grammar of what
+    follows, is parsed whole). When a cut was not between statements (inside a string, before an
+    `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
+    the whole text's. tests/test_python_context_check.py holds it to that on cut rendered files."""
+    import warnings
+
+    try:
+        if "barry_as_FLUFL" in text:  # the one import that changes how the parser reads what follows it
+            raise ValueError("parsed whole")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # the compiler's own warnings: the whole parse has none
+            for piece in _pieces(text, size):
+                compile(piece, "<rendered>", "exec", dont_inherit=True)  # to bytecode: no Python syntax tree at all
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass  # undecided: the whole text decides
+    try:
+        compile(text, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
+        return True
+    except SyntaxError:
+        return False
 
 
 _PY_NEXT = re.compile("[#'\"]")  # what starts a string or a comment in code
+_PY_LINE_END = re.compile("[\r\n]")
 # The rest of a string after its opening quote (the 3.11 tokenizer's patterns: a backslash escapes
 # the next character, a line break included; a one-quote string ends at its line).
 _PY_END = {
@@ -100,8 +145,8 @@ def _marks_in_place(text: str) -> bool:
             return False  # a mark in code
         start = found.start()
         if text[start] == "#":
-            ends = [e for e in (text.find("\n", start), text.find("\r", start)) if e >= 0]
-            end, kind = min(ends, default=len(text)), "comment"
+            line_end = _PY_LINE_END.search(text, start)  # one scan to the comment's end, not two to the file's
+            end, kind = len(text) if line_end is None else line_end.start(), "comment"
         else:
             quote = text[start:start + 3] if text.startswith(('"""', "'''"), start) else text[start]
             rest = _PY_END[quote].match(text, start + len(quote))

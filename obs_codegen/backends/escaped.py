@@ -32,9 +32,21 @@ class Escaped(str):
 
     def __new__(cls, text: str, languages: Iterable[Language] | None, origin: str) -> Escaped:
         obj = super().__new__(cls, text)
-        obj.languages = None if languages is None else frozenset(languages)
+        obj.languages = None if languages is None else _language_set(languages)
         obj.origin = origin
         return obj
+
+
+_LANGUAGE_SETS: dict[tuple[Language, ...] | frozenset[Language], frozenset[Language]] = {}
+
+
+def _language_set(languages: Iterable[Language]) -> frozenset[Language]:
+    """One shared frozenset per set of languages: a template's output holds millions of `Escaped` pieces at once."""
+    key = languages if isinstance(languages, (tuple, frozenset)) else tuple(languages)
+    found = _LANGUAGE_SETS.get(key)
+    if found is None:
+        found = _LANGUAGE_SETS[key] = frozenset(key)
+    return found
 
 
 class UnescapedOutput(Exception):
@@ -291,9 +303,10 @@ def _template_line(exc: BaseException, filename: str | None) -> int | None:
 def make_environment(dirs: list[Path]) -> jinja2.Environment:
     """The sandboxed Jinja2 environment over `dirs` whose templates can print escaped output only."""
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    class Environment(SandboxedEnvironment):
+    from .sandbox import FastSandbox
+
+    class Environment(FastSandbox):
         def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
             return enforce(super()._parse(source, name, filename), name, filename)  # type: ignore[no-any-return]
 
@@ -319,9 +332,12 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name`; every broken rule is an `UnescapedOutput` naming the template (and line)."""
     import jinja2
 
+    from ..heap import paused
+
     template = env.get_template(name)
     try:
-        text = template.render(**context)
+        with paused():  # every printed piece is a live `Escaped` (tracked by the collector) until the join
+            text = template.render(**context)
     except (UnescapedOutput, jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
         line = _template_line(exc, template.filename)
         raise type(exc)(f"{exc}{f' ({template.filename}, line {line})' if line else ''}") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -151,22 +152,57 @@ def parse_series(text: str) -> tuple[str, dict[str, str]]:
     return sel.name, {label: value for label, _, value in sel.matchers}
 
 
-def sample_indices(values: str) -> Iterator[int]:
-    """Indices (in `interval`s from 0) of the samples promtool expands `values` into: `a+bxn` is n + 1
-    samples, `_xn` n missing ones, `_` one missing, a number one sample."""
+def sample_runs(values: str) -> Iterator[tuple[int, int]]:
+    """(first index, count) of each run of samples promtool expands `values` into (indices in `interval`s
+    from 0): `a+bxn` is n + 1 samples, `_xn` n missing ones, `_` one missing, a number one sample."""
     index = 0
     for part in values.split():
         count = int(part.rsplit("x", 1)[1]) + 1 if "x" in part else 1
         if part.startswith("_"):
             index += count - 1 if "x" in part else 1
             continue
-        yield from range(index, index + count)
+        yield index, count
         index += count
 
 
+def sample_indices(values: str) -> Iterator[int]:
+    """Indices (in `interval`s from 0) of the samples promtool expands `values` into (`sample_runs`, one by one)."""
+    for first, count in sample_runs(values):
+        yield from range(first, first + count)
+
+
 def input_samples(doc: dict[str, Any]) -> int:
-    """Input samples promtool loads for a generated test file."""
-    return sum(sum(1 for _ in sample_indices(s["values"])) for t in doc["tests"] for s in t["input_series"])
+    """Input samples promtool loads for a generated test file (counted per run, never expanded)."""
+    return sum(count for t in doc["tests"] for s in t["input_series"] for _, count in sample_runs(s["values"]))
+
+
+def _first_at_or_after(since: float, interval: float) -> int:
+    """The least index i with i * interval >= since (interval > 0), exactly as the products compare."""
+    i = math.ceil(since / interval)
+    while (i - 1) * interval >= since:
+        i -= 1
+    while i * interval < since:
+        i += 1
+    return i
+
+
+def _last_at_or_before(end: float, interval: float) -> int:
+    """The greatest index i with i * interval <= end (interval > 0), exactly as the products compare."""
+    i = math.floor(end / interval)
+    while (i + 1) * interval <= end:
+        i += 1
+    while i * interval > end:
+        i -= 1
+    return i
+
+
+def _samples_between(runs: list[tuple[int, int]], interval: float, since: float, end: float) -> int:
+    """How many samples of `runs` (at index * interval) lie in [since, end], without listing their times."""
+    if interval <= 0:  # promtool refuses such a test; count as bisecting the list of times always did
+        times = [i * interval for first, count in runs for i in range(first, first + count)]
+        return bisect.bisect_right(times, end) - bisect.bisect_left(times, since)
+    lo, hi = _first_at_or_after(since, interval), _last_at_or_before(end, interval)
+    return sum(max(0, min(hi, first + count - 1) - max(lo, first) + 1) for first, count in runs)
 
 
 def _eval_times(test: dict[str, Any]) -> list[float]:
@@ -194,8 +230,7 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
         interval = naming.duration_seconds(test["interval"])
-        inputs = [(*parse_series(s["series"]), [i * interval for i in sample_indices(s["values"])])
-                  for s in test["input_series"]]
+        inputs = [(*parse_series(s["series"]), list(sample_runs(s["values"]))) for s in test["input_series"]]
         for index, sels in enumerate(parsed):
             largest, vectors = 0, 0
             for sel in sels:
@@ -204,9 +239,9 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
                     span = min(sel.window, end) if sel.window is not None else 0
                     largest, vectors = max(largest, int(span // step) + 1), vectors + environments
                     continue
-                for name, labels, times in inputs:
+                for name, labels, runs in inputs:
                     if sel.matches(name, labels):
-                        inside = bisect.bisect_right(times, end) - bisect.bisect_left(times, since)  # times ascend
+                        inside = _samples_between(runs, interval, since, end)
                         largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
             worst = max(worst, (largest + vectors, index))
     return worst

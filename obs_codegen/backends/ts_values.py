@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from .escape import ident
-from .escaped import Escaped, code, code_join, escaped
+from .escaped import FILTERS, Escaped, UnescapedOutput, code, escaped
 from .identifiers import is_ts_identifier
 
 
@@ -46,44 +46,69 @@ def key(name: str) -> Escaped:
     return code("typescript", name) if is_ts_identifier(name) else escaped("ts_str", name)
 
 
-def _property(name: str, as_type: bool) -> Escaped:
+def _leaf(name: str, value: object) -> str:
+    """`value` through filter `name` (one whose output is valid TypeScript), as `escaped` would, but unwrapped."""
+    try:
+        return FILTERS[name][0](value)
+    except (TypeError, ValueError) as exc:
+        raise UnescapedOutput(f"`{name}` {exc}") from None
+
+
+def _property(name: str, as_type: bool) -> str:
     """A property name; in a value, `__proto__` is computed (`{"__proto__": x}` would set the prototype)."""
     if name == "__proto__" and not as_type:
-        return code("typescript", "[", escaped("ts_str", name), "]")
-    return key(name)
+        return "[" + _leaf("ts_str", name) + "]"
+    return name if is_ts_identifier(name) else _leaf("ts_str", name)
 
 
-def _render(value: Value, as_type: bool, depth: int) -> Escaped:
+def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
+    """Append the text of `value` to `out`: only escapers' output (`_leaf`, TypeScript `Escaped` leaves) and fixed text.
+
+    One list for the whole constant, joined once by `js`/`dts`: the same text `code`/`code_join` would build
+    per node (and the same language check on `Typed` leaves), without an intermediate string per level."""
     if isinstance(value, Typed):
-        return value.dts if as_type else value.js
-    if isinstance(value, Ref):
+        out.append(code("typescript", value.dts if as_type else value.js))
+    elif isinstance(value, Ref):
         name = ident(value.name, "typescript")
-        return code("typescript", "typeof " + name if as_type else name)
-    if value is None:
-        return code("typescript", "null")
-    if isinstance(value, bool):
-        return escaped("json", value)
-    if isinstance(value, (int, float)):
-        return escaped("num", value)
-    if isinstance(value, str):
-        return escaped("ts_str", value)
-    if isinstance(value, Mapping):
+        out.append("typeof " + name if as_type else name)
+    elif value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append(_leaf("json", value))
+    elif isinstance(value, (int, float)):
+        out.append(_leaf("num", value))
+    elif isinstance(value, str):
+        out.append(_leaf("ts_str", value))
+    elif isinstance(value, Mapping):
         if not value:
-            return code("typescript", "{}")
+            out.append("{}")
+            return
         inner, outer = _INDENT * (depth + 1), _INDENT * depth
         readonly, end = ("readonly ", ";") if as_type else ("", ",")
-        lines = [code("typescript", inner, readonly, _property(k, as_type), ": ", _render(v, as_type, depth + 1), end)
-                 for k, v in value.items()]
-        return code("typescript", "{\n", code_join("typescript", "\n", lines), "\n", outer, "}")
-    items = code_join("typescript", ", ", [_render(v, as_type, depth) for v in value])
-    return code("typescript", "readonly [" if as_type else "[", items, "]")
+        out.append("{\n")
+        for i, (k, v) in enumerate(value.items()):
+            out.append(("\n" if i else "") + inner + readonly + _property(k, as_type) + ": ")
+            _render(v, as_type, depth + 1, out)
+            out.append(end)
+        out.append("\n" + outer + "}")
+    else:
+        out.append("readonly [" if as_type else "[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(", ")
+            _render(v, as_type, depth, out)
+        out.append("]")
 
 
 def js(value: Value, depth: int = 0) -> Escaped:
     """The JavaScript expression of `value` (objects one property a line, indented for `depth`)."""
-    return _render(value, False, depth)
+    out: list[str] = []
+    _render(value, False, depth, out)
+    return Escaped("".join(out), ("typescript",), "backend code")
 
 
 def dts(value: Value, depth: int = 0) -> Escaped:
     """The TypeScript type `value as const` has: string and number literals, readonly properties and tuples."""
-    return _render(value, True, depth)
+    out: list[str] = []
+    _render(value, True, depth, out)
+    return Escaped("".join(out), ("typescript",), "backend code")

@@ -67,6 +67,9 @@ def main() -> None:
                 sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
                 sys.stderr.flush()
                 sys.exit(0)
+    from ..heap import tune_for_batch
     from .main import main as cli
+
+    tune_for_batch()
 
     cli()

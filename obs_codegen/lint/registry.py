@@ -129,8 +129,12 @@ def run_rules(model: Model, src: Source, sound: bool = True) -> list[Diagnostic]
 
     `sound`: the earlier stages found no error; rules that render the model run only then.
     """
+    from ..heap import frozen, refreeze
+
     out: list[Diagnostic] = []
-    for r in RULES.values():
-        if r.check is not None and (sound or not r.renders):
-            out.extend(r.check(model, src))
+    with frozen():  # the model and source: read by every rule, never walked by the collector meanwhile
+        for r in RULES.values():
+            if r.check is not None and (sound or not r.renders):
+                out.extend(r.check(model, src))
+                refreeze()
     return out
