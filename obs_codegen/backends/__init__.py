@@ -21,6 +21,7 @@ from .templating import Templates
 
 Files = dict[PurePosixPath, bytes]
 Render = Callable[[Model, Templates], Files]
+Render1 = Callable[[str], Files]  # one backend of a fixed model, by name
 
 # name -> module (imported lazily, so `check` and `lint` do not pay for heavy libraries)
 BACKENDS: dict[str, str] = {
@@ -54,21 +55,34 @@ class BackendConflict(Exception):
     """Two backends produced the same path."""
 
 
-def render_all(model: Model, templates: Templates | None = None, only: list[str] | None = None) -> Files:
-    """Run every registered backend (or those in `only`) and merge their files."""
+def render_all(model: Model, templates: Templates | None = None, only: list[str] | None = None,
+               jobs: int | None = None) -> Files:
+    """Run every registered backend (or those in `only`) and merge their files.
+
+    With `jobs` > 1 (default: `parallel.jobs()`) forked workers render a share of the plain
+    backends (`parallel`); the result and any error raised are the same as with `jobs=1`."""
+    from . import parallel
+
     templates = templates or Templates()
+    names = sorted(BACKENDS) if only is None else only
     rendered: dict[str, Files] = {}
+
+    def module_of(name: str) -> object:
+        return importlib.import_module(BACKENDS[name])
+
+    def plain(name: str) -> Files:
+        return module_of(name).render(model, templates)  # type: ignore[attr-defined, no-any-return]
 
     def run(name: str) -> Files:
         if name not in rendered:
-            module = importlib.import_module(BACKENDS[name])
+            module = module_of(name)
             wraps: tuple[str, ...] | None = getattr(module, "WRAPS", None)
             if wraps is None:
-                rendered[name] = module.render(model, templates)
-            elif not module.enabled(model):
+                rendered[name] = plain(name)
+            elif not module.enabled(model):  # type: ignore[attr-defined]
                 rendered[name] = {}
             else:
-                rendered[name] = module.wrap(model, {p: d for w in wraps for p, d in run(w).items()})
+                rendered[name] = module.wrap(model, {p: d for w in wraps for p, d in run(w).items()})  # type: ignore[attr-defined]
         return rendered[name]
 
     from ..heap import frozen, refreeze
@@ -76,7 +90,10 @@ def render_all(model: Model, templates: Templates | None = None, only: list[str]
     files: Files = {}
     owner: dict[PurePosixPath, str] = {}
     with frozen():  # the model, then each backend's output and memos: kept, so never walked by the collector
-        for name in sorted(BACKENDS) if only is None else only:
+        processes = parallel.jobs() if jobs is None else max(1, jobs)
+        if processes > 1:
+            _render_shared(names, processes, plain, rendered)
+        for name in names:
             for path, data in run(name).items():
                 if path in files:
                     raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
@@ -84,3 +101,25 @@ def render_all(model: Model, templates: Templates | None = None, only: list[str]
                 owner[path] = name
             refreeze()
     return dict(sorted(files.items()))
+
+
+def _render_shared(names: list[str], processes: int, plain: Render1, rendered: dict[str, Files]) -> None:
+    """Fill `rendered` with what workers and this process render of the plain backends among `names`.
+
+    Whatever failed is left out, so the caller's run in registry order renders it again here and
+    raises its error as a one-process run would."""
+    from . import parallel
+
+    candidates = [n for n in names if getattr(importlib.import_module(BACKENDS[n]), "WRAPS", None) is None]
+    mine, *theirs = parallel.shares(candidates, processes)
+    if not theirs:
+        return
+    with parallel.workers(plain, theirs) as collect:
+        for name in mine:
+            try:
+                rendered[name] = plain(name)
+            except Exception:  # raised again, in order, by the caller
+                pass
+        for name, done in collect().items():
+            if done is not None:
+                rendered[name] = done

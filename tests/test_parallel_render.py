@@ -1,0 +1,136 @@
+"""Rendering on several cores (backends/parallel.py) gives what one process gives: the files, and the errors.
+
+`render_all(jobs=N)` forks N-1 workers that render a share of the backends; the tests hold every
+N to `jobs=1` on the Coach Up spec and every test case, show that a template error raised in a
+worker's share surfaces in the parent with the one-process error's type and message (and that
+the first failing backend in registry order wins whichever process rendered it), that a worker
+that dies or sends garbage costs nothing but time, and check how shares and the process count
+are chosen.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import CASES, model_of
+
+from obs_codegen.backends import BACKENDS, TARGETS, parallel, render_all
+from obs_codegen.backends.escaped import UnescapedOutput
+from obs_codegen.backends.templating import Templates
+from obs_codegen.pipeline import Compiled
+from obs_codegen.spec.model import Model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def worker_share(processes: int = 2) -> list[str]:
+    plain = sorted(set(BACKENDS) - TARGETS)
+    return parallel.shares(plain, processes)[1]
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_every_process_count_renders_the_same_files_as_one(coachup: Compiled, jobs: int) -> None:
+    assert coachup.model is not None
+    one = render_all(coachup.model, jobs=1)
+    assert render_all(coachup.model, jobs=jobs) == one
+    assert list(render_all(coachup.model, jobs=jobs)) == list(one)  # the same order too
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "spec.yaml").is_file()))
+def test_each_case_renders_the_same_on_two_processes(case: str) -> None:
+    model = model_of(CASES / case / "spec.yaml")
+    assert render_all(model, jobs=2) == render_all(model, jobs=1)
+
+
+def test_only_keeps_its_selection_and_targets_their_wrapped_files() -> None:
+    model = model_of(CASES / "targets" / "spec.yaml")
+    only = ["grafana_operator", "dashboards", "typescript"]
+    assert render_all(model, only=only, jobs=2) == render_all(model, only=only, jobs=1)
+
+
+def _broken_templates(tmp_path: Path, *languages: str) -> Templates:
+    """Template overrides whose Python and/or TypeScript metrics module prints a value unescaped."""
+    for language in languages:
+        name = {"python": "python/metrics.py.j2", "typescript": "typescript/metrics.js.j2"}[language]
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((ROOT / "templates" / name).read_text() + "\n{{ 42 }}\n")
+    return Templates(tmp_path)
+
+
+def _error(model: Model, templates: Templates, jobs: int) -> tuple[type[BaseException], str]:
+    with pytest.raises(Exception) as info:
+        render_all(model, templates, jobs=jobs)
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("languages", [("typescript",), ("python",), ("python", "typescript")])
+def test_a_template_error_is_the_one_process_error(coachup: Compiled, tmp_path: Path,
+                                                    languages: tuple[str, ...]) -> None:
+    assert coachup.model is not None
+    assert "typescript" in worker_share() and "python" not in worker_share()  # both sides are exercised
+    templates = _broken_templates(tmp_path, *languages)
+    one = _error(coachup.model, templates, 1)
+    assert one[0] is UnescapedOutput
+    assert (languages[0] + "/metrics") in one[1]  # registry order: python's error first when both fail
+    assert _error(coachup.model, templates, 2) == one
+
+
+def test_a_worker_that_dies_costs_only_time(coachup: Compiled, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert coachup.model is not None
+    expected = render_all(coachup.model, jobs=1)
+    parent = os.getpid()
+    from obs_codegen.backends import typescript
+
+    real = typescript.render
+
+    def dies_in_a_worker(model: Model, templates: Templates) -> object:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(model, templates)
+
+    monkeypatch.setattr(typescript, "render", dies_in_a_worker)
+    assert render_all(coachup.model, jobs=2) == expected
+
+
+def test_a_worker_sending_garbage_costs_only_time(coachup: Compiled, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert coachup.model is not None
+    expected = render_all(coachup.model, jobs=2)
+    monkeypatch.setattr(parallel.pickle, "dumps", lambda *a, **k: b"not a pickle")
+    assert render_all(coachup.model, jobs=2) == expected
+
+
+def test_shares_cover_every_backend_once_and_balance_by_weight() -> None:
+    names = sorted(BACKENDS)
+    for processes in (1, 2, 3, 5, 40):
+        split = parallel.shares(names, processes)
+        assert sorted(n for share in split for n in share) == names
+        assert len(split) <= processes
+    two = parallel.shares(names, 2)
+    weight = [sum(parallel.WEIGHTS.get(n, 0.05) for n in share) for share in two]
+    heaviest = max(parallel.WEIGHTS.values())
+    assert abs(weight[0] - weight[1]) <= heaviest  # no share holds both of the two heaviest
+    assert not {"python", "typescript"} <= set(two[0]) and not {"python", "typescript"} <= set(two[1])
+    assert parallel.shares([], 2) == [[]]
+
+
+def test_process_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.ENV, "3")
+    assert parallel.jobs() == 3
+    for off in ("1", "0", "-2", "many"):
+        monkeypatch.setenv(parallel.ENV, off)
+        assert parallel.jobs() == 1
+    monkeypatch.delenv(parallel.ENV)
+    assert parallel.jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv(parallel.ENV, "4")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert parallel.jobs() == 1  # a fork would copy this thread's locks, not the thread
+    finally:
+        stop.set()
+        thread.join()
