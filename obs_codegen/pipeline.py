@@ -30,15 +30,30 @@ class Compiled:
 def compile_spec(path: str | Path, display: str | None = None, lint: bool = True,
                  limits: Limits = DEFAULT_LIMITS) -> Compiled:
     """Load, resolve and (optionally) lint the spec at `path` (within `limits`). OSError if unreadable."""
-    return _compile(*load(path, display, limits), lint)
+    compiled = _compile(*load(path, display, limits))
+    return lint_compiled(compiled) if lint else compiled
 
 
 def compile_bytes(raw: bytes, display: str, lint: bool = True, tree: Any = None) -> Compiled:
     """`compile_spec` of spec bytes read elsewhere (the base of `obs-codegen diff`); its includes come from `tree`."""
-    return _compile(*load_bytes(raw, display, tree=tree), lint)
+    compiled = _compile(*load_bytes(raw, display, tree=tree))
+    return lint_compiled(compiled) if lint else compiled
 
 
-def _compile(src: Source, diags: list[Diagnostic], lint: bool) -> Compiled:
+def lint_compiled(compiled: Compiled) -> Compiled:
+    """`compiled` (from `compile_spec(lint=False)`) with the lint rules' diagnostics: what `lint=True` returns.
+
+    Apart so that a caller can start other work on the resolved model first (`generate` starts
+    rendering while the rules run; `backends.rendering`)."""
+    if compiled.model is None:
+        return compiled
+    from .lint import run_rules
+
+    more = run_rules(compiled.model, compiled.source, sound=not has_errors(compiled.diagnostics))
+    return replace(compiled, diagnostics=normalize([*compiled.diagnostics, *more]))
+
+
+def _compile(src: Source, diags: list[Diagnostic]) -> Compiled:
     if src.data is None or not isinstance(src.data, dict):
         return Compiled(src, None, normalize(diags))
     from .spec.resolve import resolve
@@ -46,9 +61,4 @@ def _compile(src: Source, diags: list[Diagnostic], lint: bool) -> Compiled:
     model, more = resolve(src)
     if src.included:
         model = replace(model, included=tuple((rel, raw) for rel, _, raw in src.included))
-    diags += more
-    if lint:
-        from .lint import run_rules
-
-        diags += run_rules(model, src, sound=not has_errors(diags))
-    return Compiled(src, model, normalize(diags))
+    return Compiled(src, model, normalize(diags + more))

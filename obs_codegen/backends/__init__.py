@@ -13,7 +13,8 @@ and passes its files on, and skips a target the spec does not enable.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePosixPath
 
 from ..spec.model import Model
@@ -21,7 +22,6 @@ from .templating import Templates
 
 Files = dict[PurePosixPath, bytes]
 Render = Callable[[Model, Templates], Files]
-Render1 = Callable[[str], Files]  # one backend of a fixed model, by name
 
 # name -> module (imported lazily, so `check` and `lint` do not pay for heavy libraries)
 BACKENDS: dict[str, str] = {
@@ -61,65 +61,63 @@ def render_all(model: Model, templates: Templates | None = None, only: list[str]
 
     With `jobs` > 1 (default: `parallel.jobs()`) forked workers render a share of the plain
     backends (`parallel`); the result and any error raised are the same as with `jobs=1`."""
+    with rendering(model, templates, only, jobs) as finish:
+        return finish()
+
+
+@contextmanager
+def rendering(model: Model, templates: Templates | None = None, only: list[str] | None = None,
+              jobs: int | None = None, parent_load: float = 0.0) -> Iterator[Callable[[], Files]]:
+    """`render_all` in two steps: workers start on entry, `finish()` renders the rest here and returns the files.
+
+    Between the two the caller may do other work on the same model (`generate` lints meanwhile;
+    `parent_load`, in `parallel.WEIGHTS` units, is what that work costs, so the shares allow for
+    it). Leaving the block kills any worker still running, so a caller that gives up (a lint
+    error) waits for nothing."""
+    from ..heap import frozen, refreeze
     from . import parallel
 
     templates = templates or Templates()
     names = sorted(BACKENDS) if only is None else only
     rendered: dict[str, Files] = {}
 
-    def module_of(name: str) -> object:
-        return importlib.import_module(BACKENDS[name])
-
     def plain(name: str) -> Files:
-        return module_of(name).render(model, templates)  # type: ignore[attr-defined, no-any-return]
+        return importlib.import_module(BACKENDS[name]).render(model, templates)  # type: ignore[no-any-return]
 
     def run(name: str) -> Files:
         if name not in rendered:
-            module = module_of(name)
+            module = importlib.import_module(BACKENDS[name])
             wraps: tuple[str, ...] | None = getattr(module, "WRAPS", None)
             if wraps is None:
                 rendered[name] = plain(name)
-            elif not module.enabled(model):  # type: ignore[attr-defined]
+            elif not module.enabled(model):
                 rendered[name] = {}
             else:
-                rendered[name] = module.wrap(model, {p: d for w in wraps for p, d in run(w).items()})  # type: ignore[attr-defined]
+                rendered[name] = module.wrap(model, {p: d for w in wraps for p, d in run(w).items()})
         return rendered[name]
 
-    from ..heap import frozen, refreeze
-
-    files: Files = {}
-    owner: dict[PurePosixPath, str] = {}
-    with frozen():  # the model, then each backend's output and memos: kept, so never walked by the collector
-        processes = parallel.jobs() if jobs is None else max(1, jobs)
-        if processes > 1:
-            _render_shared(names, processes, plain, rendered)
-        for name in names:
-            for path, data in run(name).items():
-                if path in files:
-                    raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
-                files[path] = data
-                owner[path] = name
-            refreeze()
-    return dict(sorted(files.items()))
-
-
-def _render_shared(names: list[str], processes: int, plain: Render1, rendered: dict[str, Files]) -> None:
-    """Fill `rendered` with what workers and this process render of the plain backends among `names`.
-
-    Whatever failed is left out, so the caller's run in registry order renders it again here and
-    raises its error as a one-process run would."""
-    from . import parallel
-
+    processes = parallel.jobs() if jobs is None else max(1, jobs)
     candidates = [n for n in names if getattr(importlib.import_module(BACKENDS[n]), "WRAPS", None) is None]
-    mine, *theirs = parallel.shares(candidates, processes)
-    if not theirs:
-        return
-    with parallel.workers(plain, theirs) as collect:
-        for name in mine:
-            try:
-                rendered[name] = plain(name)
-            except Exception:  # raised again, in order, by the caller
-                pass
-        for name, done in collect().items():
-            if done is not None:
-                rendered[name] = done
+    mine, *theirs = parallel.shares(candidates, processes, parent_load) if processes > 1 else [[]]
+    with frozen(), parallel.workers(plain, theirs) as collect:  # frozen: the model, outputs, memos are kept
+
+        def finish() -> Files:
+            if theirs:
+                for name in mine:
+                    try:
+                        rendered[name] = plain(name)
+                    except Exception:  # raised again below, in registry order, as one process raises it
+                        pass
+                rendered.update((n, done) for n, done in collect().items() if done is not None)
+            files: Files = {}
+            owner: dict[PurePosixPath, str] = {}
+            for name in names:
+                for path, data in run(name).items():
+                    if path in files:
+                        raise BackendConflict(f"{path} is produced by both {owner[path]} and {name}")
+                    files[path] = data
+                    owner[path] = name
+                refreeze()
+            return dict(sorted(files.items()))
+
+        yield finish

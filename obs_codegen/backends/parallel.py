@@ -29,6 +29,8 @@ WEIGHTS: Mapping[str, float] = {
     "mtail": 0.4, "alertmanager": 0.4,
 }
 _DEFAULT_WEIGHT = 0.05
+LINT_WEIGHT = 3.4  # the lint rules, which `generate` runs in the parent while the workers render
+PARENT = frozenset({"prometheus"})  # its rule groups and promtool tests are the lint's, built once (Model.memo)
 ENV = "OBS_CODEGEN_JOBS"
 
 
@@ -48,12 +50,15 @@ def jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def shares(names: Sequence[str], processes: int) -> list[list[str]]:
-    """`names` split into `processes` lists of about equal weight (longest first), the parent's first."""
+def shares(names: Sequence[str], processes: int, parent_load: float = 0.0) -> list[list[str]]:
+    """`names` split into `processes` lists of about equal weight (heaviest first), the parent's first.
+
+    `parent_load` is work the parent does besides (lint), in the same units; `PARENT` backends
+    stay with the parent, which already holds what they share with the lint (`Model.memo`)."""
     bins: list[list[str]] = [[] for _ in range(max(1, processes))]
-    load = [0.0] * len(bins)
-    for name in sorted(names, key=lambda n: (-WEIGHTS.get(n, _DEFAULT_WEIGHT), n)):
-        i = min(range(len(bins)), key=lambda b: (load[b], b))
+    load = [parent_load] + [0.0] * (len(bins) - 1)
+    for name in sorted(names, key=lambda n: (n not in PARENT, -WEIGHTS.get(n, _DEFAULT_WEIGHT), n)):
+        i = 0 if name in PARENT else min(range(len(bins)), key=lambda b: (load[b], b))
         bins[i].append(name)
         load[i] += WEIGHTS.get(name, _DEFAULT_WEIGHT)
     return [sorted(b) for b in bins if b] or [[]]

@@ -75,13 +75,25 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _compile(spec: Path, fmt: str, lint: bool = True, limits: Any = None) -> Any:
+    from ..pipeline import lint_compiled
+
+    compiled = _resolved(spec, limits)
+    return _report(spec, fmt, lint_compiled(compiled) if lint else compiled)
+
+
+def _resolved(spec: Path, limits: Any) -> Any:
+    """The spec loaded and resolved, not linted (`pipeline.lint_compiled` adds the rules)."""
     from ..pipeline import compile_spec
     from ..spec.loader import DEFAULT_LIMITS
 
     try:
-        compiled = compile_spec(spec, display_path(spec), lint=lint, limits=limits or DEFAULT_LIMITS)
+        return compile_spec(spec, display_path(spec), lint=False, limits=limits or DEFAULT_LIMITS)
     except OSError as exc:
         _fail(f"cannot read spec {spec}: {exc.strerror or exc}")
+
+
+def _report(spec: Path, fmt: str, compiled: Any) -> Any:
+    """Print `compiled`'s diagnostics; exit 1 if any is an error (or nothing could be built)."""
     if compiled.diagnostics:
         click.echo(render_diagnostics(compiled.diagnostics, fmt), nl=False, err=fmt == "text")
     if not compiled.ok:
@@ -101,34 +113,44 @@ def _inputs_hash(raw: bytes, spec_path: str, tpl: Any, include: tuple[str, ...] 
         _fail(f"cannot read templates: {describe_os_error(exc)}")
 
 
-def _render(compiled: Any, templates: Path | None) -> tuple[Any, bytes, Any]:
+def _build(spec: Path, fmt: str, limits: Any, templates: Path | None) -> tuple[Any, Any, bytes]:
+    """Compile, lint and render the spec: (compiled, files, manifest), or exit with the diagnostics or error.
+
+    Rendering starts as soon as the spec resolves cleanly, in forked workers (`backends.rendering`),
+    while this process runs the lint rules; a lint error kills the workers and is reported exactly
+    as before. A spec that does not resolve is linted and reported without rendering anything."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from ..backends import BackendConflict, render_all
+    from ..backends import BackendConflict, parallel, rendering
     from ..backends.escaped import UnescapedOutput
     from ..backends.templating import Templates
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
+    from ..pipeline import lint_compiled
     from ..spec.includes import patterns_of
 
+    compiled = _resolved(spec, limits)
+    if not compiled.ok:
+        _report(spec, fmt, lint_compiled(compiled))
     tpl = Templates(templates)
-    src = compiled.source
-    include = tuple(patterns_of(src.data)) if src.included else ()
-    inputs = _inputs_hash(src.raw, src.path, tpl, include, tuple((rel, raw) for rel, _, raw in src.included))
-    try:
-        files = render_all(compiled.model, tpl)
-        for path in files:
-            safe_relpath(path)
-    except (BackendConflict, UnsafePath) as exc:
-        _fail(str(exc), 1)
-    except TemplateSyntaxError as exc:
-        _fail(f"template error: {exc.filename or exc.name}:{exc.lineno}: {exc.message}", 2)
-    except (UnescapedOutput, TemplateError) as exc:
-        _fail(f"template error: {exc}", 2)
-    except Exception as exc:  # a template error or a backend bug: report it, never a traceback
-        _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
+    with rendering(compiled.model, tpl, parent_load=parallel.LINT_WEIGHT) as finish:
+        compiled = _report(spec, fmt, lint_compiled(compiled))
+        src = compiled.source
+        include = tuple(patterns_of(src.data)) if src.included else ()
+        inputs = _inputs_hash(src.raw, src.path, tpl, include, tuple((rel, raw) for rel, _, raw in src.included))
+        try:
+            files = finish()
+            for path in files:
+                safe_relpath(path)
+        except (BackendConflict, UnsafePath) as exc:
+            _fail(str(exc), 1)
+        except TemplateSyntaxError as exc:
+            _fail(f"template error: {exc.filename or exc.name}:{exc.lineno}: {exc.message}", 2)
+        except (UnescapedOutput, TemplateError) as exc:
+            _fail(f"template error: {exc}", 2)
+        except Exception as exc:  # a template error or a backend bug: report it, never a traceback
+            _fail(f"internal error while rendering ({type(exc).__name__}: {exc}); please report it", 2)
     spec_files = {src.path: src.raw, **{name: raw for _, name, raw in src.included}}
-    manifest = manifest_bytes(files, inputs, src.path, __version__, include, spec_files)
-    return files, manifest, tpl
+    return compiled, files, manifest_bytes(files, inputs, src.path, __version__, include, spec_files)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,8 +169,7 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: 
     """Render every output into --out (all or nothing)."""
     from ..output.writer import UnsafePath, WriteError, write_tree
 
-    compiled = _compile(spec, fmt, limits=_limits(**limits))
-    files, manifest, _ = _render(compiled, templates)
+    compiled, files, manifest = _build(spec, fmt, _limits(**limits), templates)
     notices: list[str] = []
     protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {}),
                **{f"the included spec file {name}": spec.parent / rel for rel, name, _ in compiled.source.included}}
@@ -196,8 +217,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_val
     if not out.exists() and any(kind == "previous" for kind, _, _ in leftovers(Path(os.path.abspath(out)))):
         click.echo(f"obs-codegen: {out.as_posix()}/ is missing, but an interrupted generate left the previous "
                    "output beside it; `obs-codegen generate` restores it", err=True)
-    compiled = _compile(spec, "text", limits=limits)
-    files, manifest, _ = _render(compiled, templates)
+    _, files, manifest = _build(spec, "text", limits, templates)
     report = compare(out, files, manifest)
     if report.clean:
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
