@@ -99,7 +99,7 @@ def test_a_worker_that_dies_costs_only_time(coachup: Compiled, monkeypatch: pyte
 def test_a_worker_sending_garbage_costs_only_time(coachup: Compiled, monkeypatch: pytest.MonkeyPatch) -> None:
     assert coachup.model is not None
     expected = render_all(coachup.model, jobs=2)
-    monkeypatch.setattr(parallel.pickle, "dumps", lambda *a, **k: b"not a pickle")
+    monkeypatch.setattr(parallel.pickle, "dump", lambda obj, pipe, **kw: pipe.write(b"not a pickle"))
     assert render_all(coachup.model, jobs=2) == expected
 
 

@@ -118,10 +118,8 @@ def _work(render: Callable[[str], Any], share: Sequence[str], write_fd: int) -> 
                 done[name] = render(name)
             except Exception:  # the parent renders it again and raises the error itself
                 done[name] = None
-        data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(write_fd, view):]
+        with os.fdopen(write_fd, "wb") as pipe:  # streamed: no second copy of the files in memory
+            pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
         code = 1
     finally:
@@ -129,21 +127,16 @@ def _work(render: Callable[[str], Any], share: Sequence[str], write_fd: int) -> 
 
 
 def _receive(pid: int, read_fd: int, share: Sequence[str]) -> Result:
-    chunks = []
-    try:
-        while chunk := os.read(read_fd, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-    _, status = os.waitpid(pid, 0)
     missing: Result = dict.fromkeys(share)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        return missing
     try:
-        done = pickle.loads(b"".join(chunks))
-    except Exception:
+        with os.fdopen(read_fd, "rb") as pipe:  # streamed, likewise
+            done = pickle.load(pipe)
+    except Exception:  # a worker that died midway, or sent what does not unpickle
+        done = None
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not isinstance(done, dict):
         return missing
-    return {**missing, **{n: done.get(n) for n in share}} if isinstance(done, dict) else missing
+    return {**missing, **{n: done.get(n) for n in share}}
 
 
 def _kill(pid: int) -> None:
