@@ -178,3 +178,12 @@ def test_leaving_early_kills_the_workers(coachup: Compiled, monkeypatch: pytest.
         pass
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left, running or unreaped
+
+
+def test_jobs_flag_overrides_the_environment(tmp_path: Path) -> None:
+    one = run_cli("generate", "--jobs", "1", "--out", str(tmp_path / "one"), env={parallel.ENV: "4"})
+    two = run_cli("check", "--full", "--jobs", "2", "--out", str(tmp_path / "one"), env={parallel.ENV: "1"})
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    assert tree(tmp_path / "one") == tree(ROOT / "out")
+    refused = run_cli("generate", "--jobs", "0", "--out", str(tmp_path / "zero"))
+    assert refused.returncode == 2 and "--jobs" in refused.stderr and not (tmp_path / "zero").exists()

@@ -113,7 +113,11 @@ def _inputs_hash(raw: bytes, spec_path: str, tpl: Any, include: tuple[str, ...] 
         _fail(f"cannot read templates: {describe_os_error(exc)}")
 
 
-def _build(spec: Path, fmt: str, limits: Any, templates: Path | None) -> tuple[Any, Any, bytes]:
+jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=None,
+                           help="Processes that render (default: $OBS_CODEGEN_JOBS, else the usable CPUs; 1: no fork).")
+
+
+def _build(spec: Path, fmt: str, limits: Any, templates: Path | None, jobs: int | None = None) -> tuple[Any, Any, bytes]:
     """Compile, lint and render the spec: (compiled, files, manifest), or exit with the diagnostics or error.
 
     Rendering starts as soon as the spec resolves cleanly, in forked workers (`backends.rendering`),
@@ -132,7 +136,7 @@ def _build(spec: Path, fmt: str, limits: Any, templates: Path | None) -> tuple[A
     if not compiled.ok:
         _report(spec, fmt, lint_compiled(compiled))
     tpl = Templates(templates)
-    with rendering(compiled.model, tpl, parent_load=parallel.LINT_WEIGHT) as finish:
+    with rendering(compiled.model, tpl, jobs=jobs, parent_load=parallel.LINT_WEIGHT) as finish:
         compiled = _report(spec, fmt, lint_compiled(compiled))
         src = compiled.source
         include = tuple(patterns_of(src.data)) if src.included else ()
@@ -164,12 +168,13 @@ def main() -> None:
 @out_option
 @templates_option
 @format_option
+@jobs_option
 @limits_options
-def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: int | None) -> None:
+def generate(spec: Path, out: Path, templates: Path | None, fmt: str, jobs: int | None, **limits: int | None) -> None:
     """Render every output into --out (all or nothing)."""
     from ..output.writer import UnsafePath, WriteError, write_tree
 
-    compiled, files, manifest = _build(spec, fmt, _limits(**limits), templates)
+    compiled, files, manifest = _build(spec, fmt, _limits(**limits), templates, jobs)
     notices: list[str] = []
     protect = {"the spec file": spec, **({"the templates directory": templates} if templates else {}),
                **{f"the included spec file {name}": spec.parent / rel for rel, name, _ in compiled.source.included}}
@@ -190,8 +195,10 @@ def generate(spec: Path, out: Path, templates: Path | None, fmt: str, **limits: 
 @out_option
 @templates_option
 @click.option("--full", is_flag=True, help="Always re-render (skip the manifest fast path).")
+@jobs_option
 @limits_options
-def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_values: int | None) -> None:
+def check(spec: Path, out: Path, templates: Path | None, full: bool, jobs: int | None,
+          **limit_values: int | None) -> None:
     """Fail (exit 1) when --out is not exactly what the spec generates."""
     from ..backends.templating import Templates
     from ..output.drift import compare, is_fresh
@@ -217,7 +224,7 @@ def check(spec: Path, out: Path, templates: Path | None, full: bool, **limit_val
     if not out.exists() and any(kind == "previous" for kind, _, _ in leftovers(Path(os.path.abspath(out)))):
         click.echo(f"obs-codegen: {out.as_posix()}/ is missing, but an interrupted generate left the previous "
                    "output beside it; `obs-codegen generate` restores it", err=True)
-    _, files, manifest = _build(spec, "text", limits, templates)
+    _, files, manifest = _build(spec, "text", limits, templates, jobs)
     report = compare(out, files, manifest)
     if report.clean:
         click.echo(f"obs-codegen: {out.as_posix()}/ is up to date", err=True)
