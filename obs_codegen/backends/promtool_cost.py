@@ -230,7 +230,10 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
         interval = naming.duration_seconds(test["interval"])
-        inputs = [(*parse_series(s["series"]), list(sample_runs(s["values"]))) for s in test["input_series"]]
+        inputs: dict[str, list[tuple[dict[str, str], list[tuple[int, int]]]]] = {}  # by metric name
+        for series in test["input_series"]:
+            name, labels = parse_series(series["series"])
+            inputs.setdefault(name, []).append((labels, list(sample_runs(series["values"]))))
         for index, sels in enumerate(parsed):
             largest, vectors = 0, 0
             for sel in sels:
@@ -239,8 +242,8 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
                     span = min(sel.window, end) if sel.window is not None else 0
                     largest, vectors = max(largest, int(span // step) + 1), vectors + environments
                     continue
-                for name, labels, runs in inputs:
-                    if sel.matches(name, labels):
+                for labels, runs in inputs.get(sel.name, ()):  # a selector matches its own name only
+                    if sel.matches(sel.name, labels):
                         inside = _samples_between(runs, interval, since, end)
                         largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
             worst = max(worst, (largest + vectors, index))
