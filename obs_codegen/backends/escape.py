@@ -364,6 +364,7 @@ def promql_str(value: str) -> str:
 _MD_BACKSLASH = frozenset("\\`*[]|~$")
 _MD_ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MD_BLOCK_START = r"([#+=-])|([0-9]+)([.)])"
+_MD_SPECIAL = "[" + re.escape("".join(sorted(_MD_BACKSLASH | set(_MD_ENTITY) | {"_"}))) + "]"
 
 
 def _md_char(text: str, i: int) -> str:
@@ -382,7 +383,8 @@ def md(value: str) -> str:
     Safe in a paragraph, a heading, a list item and a table cell (not in an HTML attribute).
     """
     text = _one_line(value)
-    out = "".join(_md_char(text, i) for i in range(len(text)))
+    # The common case, in C: no character `_md_char` would change.
+    out = text if _re(_MD_SPECIAL).search(text) is None else "".join(_md_char(text, i) for i in range(len(text)))
     m = _re(_MD_BLOCK_START).match(out)
     if m:  # a leading `#`, `-`, `+`, `=` or `1.` would start a heading, a list or a setext underline
         out = "\\" + out if m.group(1) else m.group(2) + "\\" + out[len(m.group(2)):]
