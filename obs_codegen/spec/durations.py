@@ -13,6 +13,7 @@ file's YAML would refuse or what promql-parser gets wrong:
 
 from __future__ import annotations
 
+import functools
 import re
 
 import promql_parser
@@ -28,7 +29,12 @@ MAX_SECONDS = 100 * 365 * 86400
 
 def seconds(text: object) -> float | None:
     """Seconds of a spec duration, or None when `text` is not one (`28d\\n`, `30m1h`, `90`, `1.5h`)."""
-    if not isinstance(text, str) or len(text) > 40 or not _SHAPE.fullmatch(text) or text.isdigit():
+    return _seconds(text) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=4096)  # a spec has few distinct durations, each read by many rules
+def _seconds(text: str) -> float | None:
+    if len(text) > 40 or not _SHAPE.fullmatch(text) or text.isdigit():
         return None
     if _ZERO.fullmatch(text):
         return 0.0

@@ -12,6 +12,7 @@ built here so the rules backend and the dashboards that read them cannot disagre
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -21,6 +22,8 @@ SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
 
 
+# Pure functions of a name, called for every metric by several rules and backends: memoised.
+@functools.lru_cache(maxsize=1 << 16)
 def prom_base(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_]", "_", name)
 
@@ -34,6 +37,7 @@ def prom_series(name: str, metric_type: str) -> tuple[str, ...]:
     return (base,)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def snake_case(name: str) -> str:
     """`modelId` -> `model_id`, `userIDHash` -> `user_id_hash`, `x-request-id` -> `x_request_id`."""
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
