@@ -52,9 +52,8 @@ class Selector:
     matchers: tuple[tuple[str, str, str], ...]
     window: float | None
 
-    def matches(self, name: str, labels: dict[str, str]) -> bool:
-        if name != self.name:
-            return False
+    def matches_labels(self, labels: dict[str, str]) -> bool:
+        """The label matchers alone, for a series already known to have this selector's name."""
         for label, op, value in self.matchers:
             have = labels.get(label, "")
             if op == "=" and have != value or op == "!=" and have == value:
@@ -243,7 +242,7 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) 
                     largest, vectors = max(largest, int(span // step) + 1), vectors + environments
                     continue
                 for labels, runs in inputs.get(sel.name, ()):  # a selector matches its own name only
-                    if sel.matches(sel.name, labels):
+                    if sel.matches_labels(labels):
                         inside = _samples_between(runs, interval, since, end)
                         largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
             worst = max(worst, (largest + vectors, index))
