@@ -377,14 +377,19 @@ def _md_char(text: str, i: int) -> str:
     return _MD_ENTITY.get(ch, ch)
 
 
+def _md_chars(text: str) -> str:
+    """Every character of `text` through `_md_char`; at once, in C, when none of them would change."""
+    if _re(_MD_SPECIAL).search(text) is None:
+        return text
+    return "".join(_md_char(text, i) for i in range(len(text)))
+
+
 def md(value: str) -> str:
     """Inline Markdown text showing `value` literally: one line, no markup, no HTML, no table-cell break.
 
     Safe in a paragraph, a heading, a list item and a table cell (not in an HTML attribute).
     """
-    text = _one_line(value)
-    # The common case, in C: no character `_md_char` would change.
-    out = text if _re(_MD_SPECIAL).search(text) is None else "".join(_md_char(text, i) for i in range(len(text)))
+    out = _md_chars(_one_line(value))
     m = _re(_MD_BLOCK_START).match(out)
     if m:  # a leading `#`, `-`, `+`, `=` or `1.` would start a heading, a list or a setext underline
         out = "\\" + out if m.group(1) else m.group(2) + "\\" + out[len(m.group(2)):]
