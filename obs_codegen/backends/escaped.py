@@ -25,27 +25,31 @@ if TYPE_CHECKING:
 
 
 class Escaped(str):
-    """Text made safe by `origin` (an escaper) for the template languages in `languages` (None: every one)."""
+    """Text made safe by `origin` (an escaper) for the template languages in `languages` (None: every one).
 
+    Each (languages, origin) pair is a subclass of its own (`kind`) holding the two as class
+    attributes, so a piece is a bare `str` with no instance dictionary: a large template's output
+    holds millions of pieces at once, and `finalize` decides each by its type alone."""
+
+    __slots__ = ()
     languages: frozenset[Language] | None
     origin: str
 
     def __new__(cls, text: str, languages: Iterable[Language] | None, origin: str) -> Escaped:
-        obj = super().__new__(cls, text)
-        obj.languages = None if languages is None else _language_set(languages)
-        obj.origin = origin
-        return obj
+        return kind(languages, origin)(text)
 
 
-_LANGUAGE_SETS: dict[tuple[Language, ...] | frozenset[Language], frozenset[Language]] = {}
+_KINDS: dict[tuple[tuple[Language, ...] | frozenset[Language] | None, str], Callable[[str], Escaped]] = {}
 
 
-def _language_set(languages: Iterable[Language]) -> frozenset[Language]:
-    """One shared frozenset per set of languages: a template's output holds millions of `Escaped` pieces at once."""
-    key = languages if isinstance(languages, (tuple, frozenset)) else tuple(languages)
-    found = _LANGUAGE_SETS.get(key)
-    if found is None:
-        found = _LANGUAGE_SETS[key] = frozenset(key)
+def kind(languages: Iterable[Language] | None, origin: str) -> Callable[[str], Escaped]:
+    """The `Escaped` subclass of (`languages`, `origin`); calling it with a text makes a piece of that kind."""
+    key_languages = languages if languages is None or isinstance(languages, (tuple, frozenset)) else tuple(languages)
+    found = _KINDS.get((key_languages, origin))
+    if found is None:  # a class whose `__new__` is str's: `found(text)` runs no Python code
+        body = {"__slots__": (), "__new__": str.__new__, "__module__": __name__, "__qualname__": "Escaped",
+                "languages": None if key_languages is None else frozenset(key_languages), "origin": origin}
+        found = _KINDS[(key_languages, origin)] = type("Escaped", (Escaped,), body)
     return found
 
 
@@ -138,11 +142,14 @@ _COMMENT: dict[Language, Callable[[str], str]] = {
 }
 
 
+_FILTER_KINDS = {name: (fn, kind(languages, name)) for name, (fn, languages) in FILTERS.items()}
+
+
 def escaped(name: str, value: Any, *args: Any, **kwargs: Any) -> Escaped:
     """`value` through filter `name`, for backends that build template values in Python (`escaped("py_str", x)`)."""
-    fn, languages = FILTERS[name]
+    fn, made = _FILTER_KINDS[name]
     try:
-        return Escaped(fn(value, *args, **kwargs), languages, name)
+        return made(fn(value, *args, **kwargs))
     except (TypeError, ValueError) as exc:
         raise UnescapedOutput(f"`{name}` {exc}") from None
 
@@ -152,7 +159,7 @@ def code(language: Language, *parts: str) -> Escaped:
     for part in parts:
         if isinstance(part, Escaped) and part.languages is not None and language not in part.languages:
             raise UnescapedOutput(f"{part.origin} output is for {sorted(part.languages)}, not {language}")
-    return Escaped("".join(parts), (language,), "backend code")
+    return kind((language,), "backend code")("".join(parts))
 
 
 def code_join(language: Language, separator: str, parts: Iterable[Escaped]) -> Escaped:
@@ -169,21 +176,29 @@ def _language_of(context: jinja2.runtime.Context) -> Language:
     return language
 
 
+_as_text = _text(str)
+
+
 def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
     import jinja2
+
+    comments = {language: (_text(fn), kind((language,), "comment")) for language, fn in _COMMENT.items()}
 
     @jinja2.pass_context
     def comment(context: jinja2.runtime.Context, value: Any) -> Escaped:
         language = _language_of(context)
-        if language not in _COMMENT:
+        if language not in comments:
             raise UnescapedOutput(f"{context.name}: {language} has no comments")
-        return Escaped(_text(_COMMENT[language])(value), (language,), "comment")
+        fn, made = comments[language]
+        return made(fn(value))
+
+    idents = {language: kind((language,), "ident") for language in escape.IDENT_GRAMMAR}
 
     @jinja2.pass_context
     def ident(context: jinja2.runtime.Context, value: Any) -> Escaped:
         language = _language_of(context)
         try:
-            return Escaped(escape.ident(_text(str)(value), language), (language,), "ident")
+            return idents[language](escape.ident(_as_text(value), language))
         except (TypeError, ValueError) as exc:
             raise UnescapedOutput(f"{context.name}: `ident` {exc}") from None
 
@@ -191,7 +206,7 @@ def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
     def ident_list(context: jinja2.runtime.Context, values: Iterable[Any]) -> Escaped:
         language = _language_of(context)
         try:
-            return Escaped(", ".join(escape.ident(_text(str)(v), language) for v in values), (language,), "ident_list")
+            return kind((language,), "ident_list")(", ".join(escape.ident(_as_text(v), language) for v in values))
         except (TypeError, ValueError) as exc:
             raise UnescapedOutput(f"{context.name}: `ident_list` {exc}") from None
 
@@ -210,13 +225,21 @@ _TEXT_CONTEXT: dict[tuple[Language, str], Kind] = {
 def _finalize_fn() -> Callable[..., Any]:
     import jinja2
 
+    # (kind of piece, template name) -> "" (printed as it is) or the context it must be marked for:
+    # the verdict depends on nothing else, so each pair is decided once.
+    decided: dict[tuple[type, str | None], str] = {}
+
     @jinja2.pass_context
     def finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+        verdict = decided.get((type(value), context.name))
+        if verdict is not None:
+            return contexts.mark(verdict, value) if verdict else value  # type: ignore[arg-type]
         if isinstance(value, Escaped):
             language = _language_of(context)
             if value.languages is None or language in value.languages:
-                kind = _TEXT_CONTEXT.get((language, value.origin))
-                return value if kind is None else contexts.mark(kind, value)
+                context_kind = _TEXT_CONTEXT.get((language, value.origin))
+                decided[(type(value), context.name)] = context_kind or ""
+                return value if context_kind is None else contexts.mark(context_kind, value)
             raise UnescapedOutput(f"{context.name}: `{value.origin}` escapes for {'/'.join(sorted(value.languages))}, "
                                   f"not for this {language} template")
         if isinstance(value, jinja2.Undefined):
@@ -238,13 +261,17 @@ def output_call(context: jinja2.runtime.Context, fn: Any, *args: Any, **kwargs: 
 
     result = context.environment.call(context, fn, *args, **kwargs)  # type: ignore[attr-defined]
     if isinstance(fn, (Macro, BlockReference)):
-        return Escaped(str(result), None, "macro")
+        return _MACRO(result)
     return result  # a backend helper must return Escaped itself; finalize checks
 
 
 def template_constant(value: Any) -> Escaped:
     """A string literal written in the template: as trusted as the template's own text."""
-    return Escaped(str(value), None, "template literal")
+    return _TEMPLATE_LITERAL(str(value))
+
+
+_MACRO = kind(None, "macro")
+_TEMPLATE_LITERAL = kind(None, "template literal")
 
 
 _HERE = __name__  # the compiled templates import output_call and template_constant from here

@@ -12,12 +12,13 @@ through `num`, booleans through `json`; keys through `key` (a bare identifier or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
 from .escape import ident
-from .escaped import FILTERS, Escaped, UnescapedOutput, code, escaped
+from .escaped import FILTERS, Escaped, UnescapedOutput, code, escaped, kind
 from .identifiers import is_ts_identifier
 
 
@@ -38,6 +39,7 @@ class Typed:
 
 Value = Union[str, int, float, bool, None, Ref, Typed, Sequence["Value"], Mapping[str, "Value"]]  # noqa: UP007 (a runtime alias)
 
+_CODE = kind(("typescript",), "backend code")
 _INDENT = "  "
 
 
@@ -54,11 +56,18 @@ def _leaf(name: str, value: object) -> str:
         raise UnescapedOutput(f"`{name}` {exc}") from None
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _string(value: str) -> str:
+    """A `ts_str` literal (a pure function of the text; a large spec's constants repeat their strings 8x over)."""
+    return _leaf("ts_str", value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _property(name: str, as_type: bool) -> str:
     """A property name; in a value, `__proto__` is computed (`{"__proto__": x}` would set the prototype)."""
     if name == "__proto__" and not as_type:
-        return "[" + _leaf("ts_str", name) + "]"
-    return name if is_ts_identifier(name) else _leaf("ts_str", name)
+        return "[" + _string(name) + "]"
+    return name if is_ts_identifier(name) else _string(name)
 
 
 def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
@@ -78,7 +87,7 @@ def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
     elif isinstance(value, (int, float)):
         out.append(_leaf("num", value))
     elif isinstance(value, str):
-        out.append(_leaf("ts_str", value))
+        out.append(_string(value))
     elif isinstance(value, Mapping):
         if not value:
             out.append("{}")
@@ -104,11 +113,11 @@ def js(value: Value, depth: int = 0) -> Escaped:
     """The JavaScript expression of `value` (objects one property a line, indented for `depth`)."""
     out: list[str] = []
     _render(value, False, depth, out)
-    return Escaped("".join(out), ("typescript",), "backend code")
+    return _CODE("".join(out))
 
 
 def dts(value: Value, depth: int = 0) -> Escaped:
     """The TypeScript type `value as const` has: string and number literals, readonly properties and tuples."""
     out: list[str] = []
     _render(value, True, depth, out)
-    return Escaped("".join(out), ("typescript",), "backend code")
+    return _CODE("".join(out))
