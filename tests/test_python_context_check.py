@@ -135,6 +135,7 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     decorators, indentation) must give the verdict of parsing the whole file."""
     rnd = random.Random(17)
     texts = [contexts._strip(t) for t in rendered]
+    assert sum(contexts._split_literal(t, 1) is not None for t in texts) >= len(CASE_NAMES)  # labels.py, at least
     for text in texts:
         assert len(contexts._pieces(text, 1)) > 1 or text.count("\n") < 3
         for size in (1, 64, 4096):
@@ -142,13 +143,22 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     inserts = ["(", ")", "[", "]", "{", "'''", '"""', "'", '"', "\\\n", "\n", "  ", "\t", "else:\n", "elif x:\n",
                "except:\n", "finally:\n", "case 1:\n", "@x\n", "def f():\n", "class C:\n", "if x:\n", "x = (\n",
                "from __future__ import annotations\n", "#", "return\n", "\n    pass\n", "lambda", ":", "async "]
+    # and where a dict display is cut into its items (`_split_literal`): items that are not dict items,
+    # commas and closers moved, the opener line changed
+    item_inserts = [",", "    'k': 1,\n", "    'k': 1\n", "    1,\n", "    **x,\n", "    }),\n", "    (y := 1): 2,\n",
+                    "    'k': (yield),\n", "    'k': lambda: {\n", "    x for x in y\n", "# c,\n", "\n}\n", "({"]
     outcomes = {True: 0, False: 0}
     for _ in range(1500):
         text = rnd.choice(texts)
         lines = [m.start() + 1 for m in contexts._STATEMENT_START.finditer(text)] or [0]
+        items = [m.end() for m in contexts._ITEM_END.finditer(text)] + [m.end() for m in contexts._DICT_OPENER.finditer(text)]
         for _ in range(rnd.randint(1, 3)):
-            at = rnd.choice(lines) if rnd.random() < 0.7 else rnd.randrange(len(text) + 1)
-            text = text[:at] + rnd.choice(inserts) + text[at:]
+            if items and rnd.random() < 0.3:
+                at, insert = rnd.choice(items), rnd.choice(item_inserts + inserts)
+            else:
+                at = rnd.choice(lines) if rnd.random() < 0.7 else rnd.randrange(len(text) + 1)
+                insert = rnd.choice(inserts)
+            text = text[:at] + insert + text[at:]
         whole = _whole(text)
         assert contexts._parses(text, rnd.choice([1, 40, 300])) == whole, repr(text[:300])
         outcomes[whole] += 1
@@ -163,6 +173,13 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     "from __future__ import barry_as_FLUFL\nx = 1\ny = 1 <> 2\n", "x = 1\nfrom __future__ import braces\n",
     "def f():\n    return 1\nx = 1 is 'a'\n", "nonlocal x\n", "def f(a, a):\n    pass\n", "await x\n",
     "x = f'''\n{y}\nz'''\n", "x = 1\r\ny = 2\r\n", "class C:\n    a = 1\nb = C\n",
+    # dict displays cut into items (`_split_literal`)
+    "X = {\n    'a': 1,\n    'b': 2,\n}\n", "X = {\n    'a': 1\n    'b': 2,\n}\n", "X = {\n    1,\n    2,\n}\n",
+    "X = {\n    'a': 1,\n    2,\n}\n", "X = {\n    'a': \"\"\"\n}\n\"\"\",\n}\n", "\"\"\"\nX = {\n    'a': \"\"\"x\"\"\",\n}\n\"\"\"\n",
+    "X = {\n    'a': (yield),\n}\n", "X = f({\n    'a': 1,\n}, y)\n", "X = {\n    **y,\n    'a': 1,\n}\n",
+    "X = {\n    'a': 1,\n    }\n", "X = {\n    'a': 1,  # c,\n    'b': 2,\n}\n", "X: T[a, b] = M({\n    'a': {\n    'b': 1,\n    }\n})\n",
+    "X = {\n    'a': 1,\n    'b': 2,\n}\nY = {\n    'c': 3,\n}\nZ = (\n", "X = {\n    'a': 1,\n    'b': 2,\n}}\n",
+    "def f():\n    X = {\n    'a': (yield),\n}\n", "X = [{\n    'a': 1,\n}]\n",
 ])
 def test_pieces_corner_cases(text: str) -> None:
     def outcome(parse: Callable[[], bool]) -> object:

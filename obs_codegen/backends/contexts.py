@@ -103,7 +103,9 @@ def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
     even that of `from __future__`; a text naming `barry_as_FLUFL`, which changes the grammar of what
     follows, is parsed whole). When a cut was not between statements (inside a string, before an
     `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
-    the whole text's. tests/test_python_context_check.py holds it to that on cut rendered files."""
+    the whole text's. A piece that is one large dict display (`labels.LABEL_CHECKS`: 2.7 MB, 170 MB of
+    syntax tree at 10,000 metrics) is cut into its items (`_split_literal`). tests/test_python_context_check.py
+    holds it to that on cut rendered files."""
     import symtable
     import warnings
 
@@ -112,8 +114,19 @@ def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
             raise ValueError("parsed whole")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)  # the compiler's own warnings: the whole parse has none
-            for piece in _pieces(text, size):
-                symtable.symtable(piece, "<rendered>", "exec")  # parsed in C: no Python syntax tree, no bytecode
+            pending = _pieces(text, size)
+            while pending:
+                piece = pending.pop()
+                split = _split_literal(piece, size) if len(piece) > 2 * size else None
+                if split is None:
+                    symtable.symtable(piece, "<rendered>", "exec")  # parsed in C: no Python syntax tree, no bytecode
+                    continue
+                modules, items = split
+                for i, chunk in enumerate(items):
+                    symtable.symtable("{**{}, " + chunk + ("\n}" if i == len(items) - 1 else "\n0: 0}"),
+                                      "<rendered>", "eval")
+                for module in modules:
+                    pending.extend(_pieces(module, size))
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass  # undecided: the whole text decides
@@ -122,6 +135,45 @@ def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
         return True
     except SyntaxError:
         return False
+
+
+# The first line of a statement that opens a dict display at module scope, `NAME[: TYPE] = [CALLEE(]{`,
+# at the start of a line.
+_DICT_OPENER = re.compile(r"(?:\A|(?<=\n))[A-Za-z_]\w*(?:: [\w\[\], .]+)? = (?:[A-Za-z_][\w.]*\()?\{(?=\n)")
+_ITEM_END = re.compile(r",\n(?=    [^\s)\]}])")  # after a dict item, before the next one at the item indent
+
+
+def _split_literal(piece: str, size: int) -> tuple[list[str], list[str]] | None:
+    """A piece too large to parse at once that holds a dict display, cut around its items; None if it holds none.
+
+    `HEAD` + `NAME = f({` + items + `\n})REST` becomes the module texts `HEAD` and `NAME = f({\n})REST` (the
+    skeleton) and chunks of about `size` characters of items, each cut after an item's `,` line. The whole
+    parses when the module texts do and every chunk but the last parses as `{**{}, CHUNK\n0: 0}` (the last
+    as `{**{}, CHUNK\n}`):
+      * HEAD ends before a line at column 0, so when it parses the opener line starts a statement, as
+        at any cut of `_pieces`;
+      * the opener line holds no string, comment, lambda or comprehension: its `{` opens a dict display
+        at module scope;
+      * a chunk that parses so is a balanced run of dict items ending in a `,` token, read from and
+        ending in the state a bracket leaves the tokenizer in (no string, no line structure);
+    so the chunks joined are an item list that the empty `{\n}` of the skeleton can hold. A cut inside a
+    string, a comment or a nested bracket makes some text fail, and the caller parses the whole."""
+    opener = _DICT_OPENER.search(piece)
+    if opener is None:
+        return None
+    head, start = piece[:opener.start()], opener.end()
+    close = piece.find("\n}", start)
+    if close < 0:
+        return None
+    chunks, at = [], start
+    while close - at > size:
+        cut = _ITEM_END.search(piece, at + size, close)
+        if cut is None:
+            break
+        chunks.append(piece[at:cut.start() + 2])
+        at = cut.start() + 2
+    chunks.append(piece[at:close])
+    return [t for t in (head, piece[opener.start():start] + piece[close:]) if t], chunks
 
 
 _PY_NEXT = re.compile("[#'\"]")  # what starts a string or a comment in code

@@ -40,9 +40,11 @@ MOUNT_ROOT = "/var/lib/grafana/dashboards"  # where the provisioning file expect
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     """Every dashboard and the provisioning file, as bytes keyed by path under out/."""
+    from .build import dashboard_json
+
     files: dict[PurePosixPath, bytes] = {}
-    for name, board in dashboards_json(model).items():
-        files[PurePosixPath(DASHBOARDS_DIR, f"{name}.json")] = _dump(board)
+    for name, plan in plans(model).items():  # one dashboard's JSON alive at a time: 100 of them take 100 MB
+        files[PurePosixPath(DASHBOARDS_DIR, f"{name}.json")] = _dump(dashboard_json(plan))
     files[PurePosixPath(PROVISIONING_FILE)] = _provisioning(model)
     return dict(sorted(files.items()))
 
