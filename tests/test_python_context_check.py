@@ -175,9 +175,11 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     "x = f'''\n{y}\nz'''\n", "x = 1\r\ny = 2\r\n", "class C:\n    a = 1\nb = C\n",
     # dict displays cut into items (`_split_literal`)
     "X = {\n    'a': 1,\n    'b': 2,\n}\n", "X = {\n    'a': 1\n    'b': 2,\n}\n", "X = {\n    1,\n    2,\n}\n",
-    "X = {\n    'a': 1,\n    2,\n}\n", "X = {\n    'a': \"\"\"\n}\n\"\"\",\n}\n", "\"\"\"\nX = {\n    'a': \"\"\"x\"\"\",\n}\n\"\"\"\n",
+    "X = {\n    'a': 1,\n    2,\n}\n", "X = {\n    'a': \"\"\"\n}\n\"\"\",\n}\n",
+    "\"\"\"\nX = {\n    'a': \"\"\"x\"\"\",\n}\n\"\"\"\n",
     "X = {\n    'a': (yield),\n}\n", "X = f({\n    'a': 1,\n}, y)\n", "X = {\n    **y,\n    'a': 1,\n}\n",
-    "X = {\n    'a': 1,\n    }\n", "X = {\n    'a': 1,  # c,\n    'b': 2,\n}\n", "X: T[a, b] = M({\n    'a': {\n    'b': 1,\n    }\n})\n",
+    "X = {\n    'a': 1,\n    }\n", "X = {\n    'a': 1,  # c,\n    'b': 2,\n}\n",
+    "X: T[a, b] = M({\n    'a': {\n    'b': 1,\n    }\n})\n",
     "X = {\n    'a': 1,\n    'b': 2,\n}\nY = {\n    'c': 3,\n}\nZ = (\n", "X = {\n    'a': 1,\n    'b': 2,\n}}\n",
     "def f():\n    X = {\n    'a': (yield),\n}\n", "X = [{\n    'a': 1,\n}]\n",
 ])
