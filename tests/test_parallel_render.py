@@ -187,3 +187,27 @@ def test_jobs_flag_overrides_the_environment(tmp_path: Path) -> None:
     assert tree(tmp_path / "one") == tree(ROOT / "out")
     refused = run_cli("generate", "--jobs", "0", "--out", str(tmp_path / "zero"))
     assert refused.returncode == 2 and "--jobs" in refused.stderr and not (tmp_path / "zero").exists()
+
+
+@pytest.mark.parametrize("parent_load, workers", [(0.0, 1), (parallel.LINT_WEIGHT, 2)])
+def test_a_parent_that_lints_gets_jobs_workers_beside_it(coachup: Compiled, monkeypatch: pytest.MonkeyPatch,
+                                                       parent_load: float, workers: int) -> None:
+    """`jobs=2`: two processes in all for a plain render, two workers beside a parent that lints (`generate`),
+    which keeps the `PARENT` backends and renders neither of the two largest."""
+    assert coachup.model is not None
+    seen: list[list[str]] = []
+    real = parallel.workers
+
+    def spy(render: object, shares: list[list[str]]) -> object:
+        seen.extend(list(s) for s in shares)
+        return real(render, shares)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel, "workers", spy)
+    with rendering(coachup.model, Templates(), jobs=2, parent_load=parent_load) as finish:
+        files = finish()
+    assert files == render_all(coachup.model, jobs=1)
+    assert len(seen) == workers
+    mine = set(BACKENDS) - TARGETS - {n for s in seen for n in s}
+    assert parallel.PARENT <= mine
+    if parent_load:
+        assert not {"python", "typescript"} & mine

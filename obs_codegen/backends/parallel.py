@@ -10,7 +10,8 @@ the parent exactly as a one-process run raises it (type, message, which backend 
 
 Where forking is not possible or not worth it, everything runs in the parent: a platform without
 `fork`, a process with other threads running (a fork copies only the calling thread), one usable
-CPU, or `OBS_CODEGEN_JOBS=1`. `OBS_CODEGEN_JOBS=N` sets the process count (parent included).
+CPU, or `OBS_CODEGEN_JOBS=1`. `OBS_CODEGEN_JOBS=N` sets the process count (parent included), or, for a
+caller that lints meanwhile (`generate`, `check --full`), the number of workers beside the parent.
 """
 
 from __future__ import annotations

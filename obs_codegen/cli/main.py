@@ -114,7 +114,8 @@ def _inputs_hash(raw: bytes, spec_path: str, tpl: Any, include: tuple[str, ...] 
 
 
 jobs_option = click.option("--jobs", type=click.IntRange(1, 64), default=None,
-                           help="Processes that render (default: $OBS_CODEGEN_JOBS, else the usable CPUs; 1: no fork).")
+                           help="Worker processes that render beside the one that lints (default: $OBS_CODEGEN_JOBS, else the "
+                                "usable CPUs; 1: one process, no fork).")
 
 
 def _build(spec: Path, fmt: str, limits: Any, templates: Path | None, jobs: int | None = None) -> tuple[Any, Any, bytes]:
