@@ -338,3 +338,15 @@ def test_first_forbidden_searches_what_forbidden_refuses() -> None:
             assert controls.first_forbidden(f"ab{ch}", free_text) == expected, (hex(code), free_text)
         assert controls.first_forbidden("", free_text) is None
         assert controls.first_forbidden("a\x00b\x01", free_text) == 1
+
+
+def test_free_text_refuses_a_subset_of_what_a_line_refuses() -> None:
+    """The loader skips the free-text test (`is_free_text`) for a value no line of text would refuse."""
+    import sys
+
+    from obs_codegen.spec import controls
+
+    looser = [code for code in range(sys.maxunicode + 1) if controls.forbidden(chr(code), True)
+              and not controls.forbidden(chr(code), False)]
+    assert looser == []
+    assert not controls.forbidden("\n", True) and controls.forbidden("\n", False)  # the subset is a strict one

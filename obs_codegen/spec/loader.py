@@ -17,6 +17,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..safe_io import TooLarge, read_regular
+from . import controls
 from .shape import validate_shape
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
@@ -135,11 +136,10 @@ def _scalar(node: Any, src: Source, diags: list[Diagnostic], constructor: Any) -
 
 def _checked_text(value: Any, node: Any, src: Source, path: PathT, diags: list[Diagnostic], key: bool = False) -> Any:
     """`value`, with a `spec-control-character` diagnostic (and U+FFFD) for each string holding a forbidden character."""
-    from . import controls
+    if not isinstance(value, str) or controls.first_forbidden(value, False) is None:
+        return value  # nothing a line of text refuses, so nothing free text refuses (a subset)
     from .schema import is_free_text
 
-    if not isinstance(value, str):
-        return value
     free_text = not key and is_free_text(path)
     index = controls.first_forbidden(value, free_text)
     if index is None:
