@@ -60,6 +60,10 @@ class FastSandbox(SandboxedEnvironment):
             return super().getattr(obj, attribute)
         if type(value) in _METHODS:
             return super().getattr(obj, attribute)  # str.format and friends: the base wraps them
-        if self.is_safe_attribute(obj, attribute, value):
+        cls = type(obj)
+        safe = self._safe.get((cls, attribute))  # is_safe_attribute's cache, read here: one call less per read
+        if safe is None or getattr(obj, "__class__", None) is not cls:
+            safe = self.is_safe_attribute(obj, attribute, value)
+        if safe:
             return value
         return self.unsafe_undefined(obj, attribute)
