@@ -191,3 +191,24 @@ def test_pieces_corner_cases(text: str) -> None:
             return type(exc)
 
     assert outcome(lambda: contexts._parses(text, 1)) == outcome(lambda: _whole(text))
+
+
+@pytest.mark.parametrize("text", [
+    "X = {\n}\n" + "y = [\n" + "    1,\n" * 50 + "]\n", "X = {\n}\n", "X = f({\n})\nY = {\n    'a': 1,\n}\n",
+    "X = {\n    'a': 1,\n}\n" * 3,
+])
+def test_cutting_a_dict_display_always_shrinks_what_is_left(text: str) -> None:
+    """`_parses` parses what `_split_literal` leaves again: each text it leaves must be shorter than the piece,
+    or an empty display (`X = {\\n}`, its own skeleton) would be cut forever."""
+    split = contexts._split_literal(text, 1)
+    if split is not None:
+        modules, chunks = split
+        assert all(len(m) < len(text) for m in modules) and chunks
+    assert contexts._parses(text, 1) == _whole(text)
+
+
+def test_cuts_shrink_on_every_rendered_file(rendered: list[str]) -> None:
+    for text in (contexts._strip(t) for t in rendered):
+        for piece in contexts._pieces(text, 1):
+            split = contexts._split_literal(piece, 1)
+            assert split is None or all(len(m) < len(piece) for m in split[0])

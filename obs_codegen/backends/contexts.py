@@ -163,8 +163,8 @@ def _split_literal(piece: str, size: int) -> tuple[list[str], list[str]] | None:
         return None
     head, start = piece[:opener.start()], opener.end()
     close = piece.find("\n}", start)
-    if close < 0:
-        return None
+    if close <= start:
+        return None  # no closer, or no items: a skeleton is its own skeleton, so it is parsed as it is
     chunks, at = [], start
     while close - at > size:
         cut = _ITEM_END.search(piece, at + size, close)
