@@ -212,3 +212,15 @@ def test_fast_sandbox_gives_the_sandbox_verdicts(template: str) -> None:
     assert outcome(fast) == expected
     assert outcome(fast) == expected  # and again, from the cache
     assert outcome(FastSandbox()) == outcome(SandboxedEnvironment())  # the lenient Undefined alike
+
+
+def test_escaped_pieces_pickle_and_copy_as_their_kind() -> None:
+    """Each (languages, origin) pair is a class of its own, with no instance dictionary."""
+    import copy
+    import pickle
+
+    piece = escaped("py_str", "a'b")
+    assert not hasattr(piece, "__dict__") and type(piece) is not Escaped and isinstance(piece, Escaped)
+    for again in (pickle.loads(pickle.dumps(piece)), copy.copy(piece), copy.deepcopy(piece)):
+        assert again == piece and isinstance(again, Escaped)
+        assert (again.languages, again.origin) == (frozenset({"python"}), "py_str")

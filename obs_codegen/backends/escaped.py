@@ -38,6 +38,10 @@ class Escaped(str):
     def __new__(cls, text: str, languages: Iterable[Language] | None, origin: str) -> Escaped:
         return kind(languages, origin)(text)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and copied by what makes it (a kind's qualified name is the base class's)."""
+        return (Escaped, (str(self), self.languages, self.origin))
+
 
 _KINDS: dict[tuple[tuple[Language, ...] | frozenset[Language] | None, str], Callable[[str], Escaped]] = {}
 
