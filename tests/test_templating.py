@@ -16,6 +16,7 @@ import pytest
 from conftest import SPEC, run_cli, tree
 
 from obs_codegen.backends import escape
+from obs_codegen.backends import escaped as escaped_module
 from obs_codegen.backends.escaped import Escaped, UnescapedOutput, code, escaped, template_language
 from obs_codegen.backends.templating import Templates
 
@@ -88,6 +89,15 @@ def test_filter_blocks_are_refused_when_the_template_loads(tmp_path: Path) -> No
 def test_the_sandbox_stops_forging_an_escaped_value(tmp_path: Path) -> None:
     with pytest.raises(jinja2.exceptions.SecurityError):
         render(tmp_path, "x/a.py.j2", "{{ (title | py_str).__class__(title, none, 'forged') }}")
+
+
+@pytest.mark.parametrize("source", ["T = {{ title | template literal }}", "T = {{ title | template }}",
+                                    "T = {{ title | template_literal }}"])
+def test_no_template_can_name_the_template_literal_filter(tmp_path: Path, source: str) -> None:
+    """Printed template literals pass through a filter that trusts its input; its name is not an identifier."""
+    assert " " in escaped_module._LITERAL_FILTER
+    with pytest.raises((jinja2.TemplateSyntaxError, jinja2.TemplateAssertionError)):
+        render(tmp_path, "x/a.py.j2", source)
 
 
 def test_backend_code_keeps_languages_apart() -> None:

@@ -278,7 +278,10 @@ _MACRO = kind(None, "macro")
 _TEMPLATE_LITERAL = kind(None, "template literal")
 
 
-_HERE = __name__  # the compiled templates import output_call and template_constant from here
+_HERE = __name__  # the compiled templates import output_call from here
+# The filter a printed template literal goes through: a direct call (a `{{ f(x) }}` call goes through the
+# sandbox's `call`), under a name no template can write (a filter name in a template is an identifier).
+_LITERAL_FILTER = "template literal"
 
 
 def _checked_output(node: Any) -> Any:
@@ -290,8 +293,7 @@ def _checked_output(node: Any) -> Any:
         node.expr2 = _checked_output(node.expr2 if node.expr2 is not None else nodes.Const("", lineno=node.lineno))
         return node
     if isinstance(node, nodes.Const) and isinstance(node.value, str):
-        return nodes.Call(nodes.ImportedName(f"{_HERE}.template_constant", lineno=node.lineno), [node], [], None, None,
-                          lineno=node.lineno)
+        return nodes.Filter(node, _LITERAL_FILTER, [], [], None, None, lineno=node.lineno)
     if isinstance(node, nodes.Call):
         return nodes.Call(nodes.ImportedName(f"{_HERE}.output_call", lineno=node.lineno),
                           [nodes.ContextReference(lineno=node.lineno), node.node, *node.args],
@@ -356,6 +358,7 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
     for filter_name in FILTERS:
         env.filters[filter_name] = _filter(filter_name)
     env.filters.update(_contextual_filters())
+    env.filters[_LITERAL_FILTER] = template_constant
     return env
 
 
