@@ -450,15 +450,9 @@ IDENT_GRAMMAR: dict[Language, str] = {  # applied with fullmatch
 }
 
 
-_IDENT_MATCH: dict[str, Callable[[str], object]] = {}  # language -> the compiled grammar's fullmatch
-
-
 def ident(value: str, language: Language) -> str:
     """`value` unchanged if it is a bare identifier of `language` (Python: not a keyword), else ValueError."""
     text = str(value)
-    match = _IDENT_MATCH.get(language)
-    if match is None:
-        match = _IDENT_MATCH[language] = _re(IDENT_GRAMMAR[language]).fullmatch
-    if not match(text) or (language == "python" and keyword.iskeyword(text)):
+    if not _re(IDENT_GRAMMAR[language]).fullmatch(text) or (language == "python" and keyword.iskeyword(text)):
         raise ValueError(f"{text!r} is not a valid {language} identifier here; escape it as a literal instead")
     return text
