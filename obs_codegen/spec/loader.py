@@ -136,14 +136,18 @@ def _scalar(node: Any, src: Source, diags: list[Diagnostic], constructor: Any) -
 
 def _checked_text(value: Any, node: Any, src: Source, path: PathT, diags: list[Diagnostic], key: bool = False) -> Any:
     """`value`, with a `spec-control-character` diagnostic (and U+FFFD) for each string holding a forbidden character."""
-    if not isinstance(value, str) or controls.first_forbidden(value, False) is None:
+    if not isinstance(value, str):
+        return value
+    index = controls.first_forbidden(value, False)
+    if index is None:
         return value  # nothing a line of text refuses, so nothing free text refuses (a subset)
     from .schema import is_free_text
 
     free_text = not key and is_free_text(path)
-    index = controls.first_forbidden(value, free_text)
-    if index is None:
-        return value
+    if free_text:
+        index = controls.first_forbidden(value, True)
+        if index is None:
+            return value
     text = src.text
     line, col = controls.position(text, node, controls.source_offset(text, node, free_text))
     what = "a mapping key" if key else ".".join(str(p) for p in path) or "the spec"
