@@ -93,6 +93,48 @@ def test_mutated_files_get_tokenizes_verdict(rendered: list[str]) -> None:
     assert min(outcomes.values()) > 100, outcomes  # both verdicts, often
 
 
+def _first_marked_token(text: str) -> int:
+    """Where `_marks_in_place`'s token-by-token lexing first meets a mark: the start of the string or
+    comment holding it, the mark itself when it is in code, or the start of an unterminated string."""
+    i = 0
+    while True:
+        found, mark = contexts._PY_NEXT.search(text, i), contexts._ANY.search(text, i)
+        if found is None or mark is not None and mark.start() < found.start():
+            return len(text) if mark is None else mark.start()
+        start = found.start()
+        if text[start] == "#":
+            line_end = contexts._PY_LINE_END.search(text, start)
+            end = len(text) if line_end is None else line_end.start()
+        else:
+            quote = text[start:start + 3] if text.startswith(('"""', "\'\'\'"), start) else text[start]
+            rest = contexts._PY_END[quote].match(text, start + len(quote))
+            if rest is None:
+                return start
+            end = rest.end()
+        if contexts._ANY.search(text, start, end):
+            return start
+        i = end
+
+
+def test_one_match_skips_what_the_token_loop_would(rendered: list[str]) -> None:
+    """`_PY_SKIP` stops exactly where the token loop first meets a mark, on every rendered file and on
+    files with quotes, comment signs, backslashes and line breaks inserted anywhere (some with no mark)."""
+    rnd = random.Random(7)
+    texts = list(rendered)
+    for _ in range(1500):
+        text = rnd.choice(rendered)
+        for _ in range(rnd.randint(1, 4)):
+            where = rnd.randrange(len(text) + 1)
+            text = text[:where] + rnd.choice(["'", '"', '"""', "\'\'\'", "#", "\\", "\n", "\r", "x"]) + text[where:]
+        texts.append(text if rnd.random() < 0.8 else contexts._strip(text))  # no mark: skipped to the end
+    stops = set()
+    for text in texts:
+        stop = _first_marked_token(text)
+        assert contexts._PY_SKIP.match(text).end() == stop, repr(text[max(0, stop - 80):stop + 80])
+        stops.add(stop == len(text))
+    assert stops == {True, False}
+
+
 @pytest.mark.parametrize("text", [
     f'"""{DOC_OPEN}a{DOC_CLOSE}"""\n',
     f"r'''{DOC_OPEN}a{DOC_CLOSE}'''\n",

@@ -169,6 +169,21 @@ def test_text_in_its_own_context_renders(tmp_path: Path, name: str, source: str)
     assert not any(0xE000 <= ord(ch) <= 0xE003 for ch in text)  # the context marks are gone
 
 
+@pytest.mark.parametrize(("code", "regex"), [
+    ("return /'/", True), ("x = a /'/", False), ("typeof /'/", True), ("areturn /'/", False),
+    ("x" * 40 + "return /'/", False), ("x" * 40 + " return /'/", True), ("f(" + "y" * 40 + ") /'/", False),
+    ("instanceof /'/", True), ("xinstanceof /'/", False), ("$instanceof /'/", False), ("a = b; /'/", True),
+])
+def test_the_typescript_lexer_reads_a_slash_after_a_word_as_javascript_does(code: str, regex: bool) -> None:
+    """A `/` opens a regex after a keyword, divides after any other word (the lexer reads only a word's tail)."""
+    from obs_codegen.backends import contexts
+
+    assert contexts._WORD_TAIL > max(map(len, contexts._REGEX_KEYWORDS))
+    runs = contexts._ts_runs(code)
+    state = runs.states[runs.index(code.index("/'/") + 1)]
+    assert state == ("regex" if regex else "string")
+
+
 def test_rendered_python_must_compile(tmp_path: Path) -> None:
     with pytest.raises(UnescapedOutput, match="does not"):
         render(tmp_path, "x/a.py.j2", "X = (\n")

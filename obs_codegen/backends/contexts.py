@@ -188,12 +188,22 @@ _PY_END = {
 }
 _PY_PREFIXES = frozenset(a + b for a in "bBrRuUfF" for b in ("", *"bBrRfF"))
 
+# Code, strings and comments holding no mark, in one match: the lexing of `_marks_in_place` where no
+# mark is (a backslash escapes anything but a mark), so the loop visits only the tokens marks are in.
+_PY_SKIP = re.compile("(?:" + "|".join([
+    rf"[^#'\"{ALL}]+",
+    rf"#[^\r\n{ALL}]*(?![^\r\n])",
+    *(rf"{q}{q}{q}[^{q}\\{ALL}]*(?:(?:\\[^{ALL}]|{q}(?!{q}{q}))[^{q}\\{ALL}]*)*{q}{q}{q}" for q in "\"'"),
+    *(rf"{q}(?!{q}{q})[^{q}\\\n{ALL}]*(?:\\[^{ALL}][^{q}\\\n{ALL}]*)*{q}" for q in "\"'"),  # not a triple quote's start
+]) + ")*")
+
 
 def _marks_in_place(text: str) -> bool:
     """True when every mark lies in one string or comment token of its kind, with its pair (see check_python)."""
     marks = [m.start() for m in _ANY.finditer(text)]
     i = k = 0
     while k < len(marks):
+        i = _PY_SKIP.match(text, i).end()  # type: ignore[union-attr]  # it matches the empty string
         found = _PY_NEXT.search(text, i)
         if found is None or found.start() > marks[k]:
             return False  # a mark in code
@@ -265,6 +275,11 @@ _REGEX_KEYWORDS = {"return", "typeof", "case", "do", "else", "in", "of", "new", 
 _PLAIN = re.compile(r"[^/'\"`{}]+")  # code that can neither open a string, comment, regex nor change depth
 _PLAIN_OUTSIDE = re.compile(r"[^/'\"`]+")  # with no template literal open, braces only count depth
 _LAST_WORD = re.compile(r"[\w$]+\Z")  # \w is str.isalnum() or "_"
+# `last` only decides whether a `/` may open a regex: after one of _REGEX_AFTER (single characters) or
+# a keyword (at most 10 characters). So the last word is read from a chunk's last 12 characters (a search
+# from the start of a long chunk retries at every position): a longer word keeps only its tail, which is
+# neither a keyword nor one character, exactly as the whole word is neither.
+_WORD_TAIL = 12
 # The rest of a literal after its opening quote, up to its closing quote (a backslash escapes the next
 # character, a line break included; a quoted string also ends at a line break, a template at `${`).
 _TS_REST = {q: re.compile(fr"[^{q}\\\n]*(?:\\.[^{q}\\\n]*)*", re.DOTALL) for q in "'\""}
@@ -353,7 +368,7 @@ def _ts_runs(text: str) -> _Runs:
                 depth += code.count("{") - code.count("}")
             code = code.rstrip()
             if code:
-                word = _LAST_WORD.search(code)
+                word = _LAST_WORD.search(code, max(0, len(code) - _WORD_TAIL))
                 last = word.group() if word else code[-1]
             i = chunk.end()
             runs.add(i, "code")
