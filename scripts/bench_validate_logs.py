@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from obs_codegen.logs.validate import LogValidator, Stats
-from obs_codegen.pipeline import compile_spec
+from obs_codegen.logs.validate import LogValidator, Stats  # noqa: E402 (after the sys.path line above)
+from obs_codegen.pipeline import compile_spec  # noqa: E402
 
 
 def generate(path: Path, n: int, bad_every: int) -> None:

@@ -107,8 +107,12 @@ def selectors(expr: str) -> list[Selector]:
     return list(_selectors(expr))
 
 
-@functools.lru_cache(maxsize=4096)  # each rule file's expressions are read once per test file of its service
+@functools.lru_cache(maxsize=4096)
 def _selectors(expr: str) -> tuple[Selector, ...]:
+    return _read_selectors(expr)
+
+
+def _read_selectors(expr: str) -> tuple[Selector, ...]:
     tokens = _tokens(expr)
     out, i = [], 0
     while i < len(tokens):
@@ -147,7 +151,11 @@ def _selectors(expr: str) -> tuple[Selector, ...]:
 
 def parse_series(text: str) -> tuple[str, dict[str, str]]:
     """`name{a="b"}` of an input series -> (name, labels)."""
-    (sel,) = selectors(text)
+    return _series(_selectors(text))
+
+
+def _series(read: tuple[Selector, ...]) -> tuple[str, dict[str, str]]:
+    (sel,) = read
     return sel.name, {label: value for label, _, value in sel.matchers}
 
 
@@ -214,26 +222,38 @@ def evaluations(doc: dict[str, Any]) -> int:
     return int(max((t for test in doc["tests"] for t in _eval_times(test)), default=0) / step)
 
 
-def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int) -> tuple[int, int]:
+def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
+                  parsed: dict[str, tuple[Selector, ...]] | None = None) -> tuple[int, int]:
     """The most samples one of `exprs` (the rule file's expressions) holds at once in a test group of
-    `doc`, and the index of that expression.
+    `doc`, and the index of that expression. `parsed` keeps the selectors of every expression and
+    input series read, for a caller that asks about many test files (the lint: each rule file's
+    expressions are read once per test file of its service; at 10,000 metrics they are 6,500
+    texts, more than any fixed-size cache holds, and one that thrashes reads them all again).
 
     Prometheus evaluates a range function (`rate(x[28d])`) one series at a time and counts the
     points of that series while it does, on top of the vectors the query holds: so a query holds the
     points of its largest series window plus one sample per series each selector returns. A
     recording rule's output has one sample per evaluation and one series per environment.
     """
+    memo: dict[str, tuple[Selector, ...]] = {} if parsed is None else parsed
+
+    def read(text: str) -> tuple[Selector, ...]:
+        got = memo.get(text)
+        if got is None:
+            got = memo[text] = _read_selectors(text)
+        return got
+
     step = naming.duration_seconds(str(doc["evaluation_interval"]))
-    parsed = [_selectors(e) for e in exprs]
+    rules = [read(e) for e in exprs]
     worst = (0, 0)
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
         interval = naming.duration_seconds(test["interval"])
         inputs: dict[str, list[tuple[dict[str, str], list[tuple[int, int]]]]] = {}  # by metric name
         for series in test["input_series"]:
-            name, labels = parse_series(series["series"])
+            name, labels = _series(read(series["series"]))
             inputs.setdefault(name, []).append((labels, list(sample_runs(series["values"]))))
-        for index, sels in enumerate(parsed):
+        for index, sels in enumerate(rules):
             largest, vectors = 0, 0
             for sel in sels:
                 since = end - (sel.window if sel.window is not None else LOOKBACK)

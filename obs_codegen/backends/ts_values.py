@@ -56,18 +56,27 @@ def _leaf(name: str, value: object) -> str:
         raise UnescapedOutput(f"`{name}` {exc}") from None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.cache
 def _string(value: str) -> str:
-    """A `ts_str` literal (a pure function of the text; a large spec's constants repeat their strings 8x over)."""
+    """A `ts_str` literal (a pure function of the text; a large spec's constants repeat their strings 8x over).
+
+    Unbounded for one render, emptied after it (`forget`): a bounded cache thrashes once a spec has more
+    distinct strings than it holds (10,000 metrics: 73,000), and each miss costs as the spec grows."""
     return _leaf("ts_str", value)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.cache
 def _property(name: str, as_type: bool) -> str:
     """A property name; in a value, `__proto__` is computed (`{"__proto__": x}` would set the prototype)."""
     if name == "__proto__" and not as_type:
         return "[" + _string(name) + "]"
     return name if is_ts_identifier(name) else _string(name)
+
+
+def forget() -> None:
+    """Empty the memos of one render (the TypeScript backend calls this when it is done)."""
+    _string.cache_clear()
+    _property.cache_clear()
 
 
 def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
@@ -79,7 +88,7 @@ def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
     800,000 nodes, and an `isinstance` against the `Mapping` ABC costs more than the rest of a leaf."""
     t = type(value)
     if t is str:
-        out.append(_string(value))  # type: ignore[arg-type]
+        out.append(_string(value))
     elif t is dict:
         _mapping(value, as_type, depth, out)  # type: ignore[arg-type]
     elif t is list or t is tuple:

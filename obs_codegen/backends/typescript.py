@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..spec.model import LogField, Model
+from . import ts_values
 from .escape import ident
 from .escaped import Escaped, code, code_join, escaped
 from .identifiers import Names, check_packages, view
@@ -75,6 +76,13 @@ def code_view(model: Model) -> dict[str, Any]:
 
 
 def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
+    try:
+        return _render(model, templates)
+    finally:
+        ts_values.forget()
+
+
+def _render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
     ctx = code_view(model)
     names: Names = ctx["names"]
     services = ctx["services"]

@@ -221,6 +221,7 @@ def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
     owners: dict[str, tuple[str, tuple[str, ...], bool]] = {
         f"slo-{s.name}{part}": (s.service, ("slos", s.name), True) for s in model.slos for part in ("", ".long-windows")}
     owners.update({a.name: (a.service, ("alerts", a.name, "for"), False) for a in model.alerts})
+    parsed: dict[str, Any] = {}  # the selectors of every expression and input series read (query_samples)
     for name, doc in docs.items():
         service, path, key = owners[name]
         cost = any(a.name == name and a.kind == "cost_per_user" for a in model.alerts)
@@ -231,7 +232,7 @@ def _test_size(model: Model, src: Source) -> Iterator[Diagnostic]:
             yield src.diag(path, "alert-test-size",
                            f"the generated promtool test {name}.test.yml would load {n:,} input samples, over the "
                            f"limit of {MAX_TEST_SAMPLES:,}; {fix} fewer environments", key=key)
-        loaded, index = query_samples(doc, [r.expr for r in rules], len(model.project.environments))
+        loaded, index = query_samples(doc, [r.expr for r in rules], len(model.project.environments), parsed)
         if loaded > MAX_QUERY_SAMPLES:
             what = rules[index].record or rules[index].alert
             yield src.diag(path, "alert-test-size",
