@@ -254,6 +254,60 @@ def test_libyaml_and_pyyaml_give_identical_results(tmp_path: Path) -> None:
     assert differing == []
 
 
+def _composed(text: str, stream: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
+    """What parse_text gives, in order (data, positions and keys as item lists), with or without the one-pass stream."""
+    from obs_codegen.spec import stream as stream_module
+
+    took: list[bool] = []
+
+    def spy(*args: object) -> bool:
+        took.append(stream and stream_module.streamed(*args))  # type: ignore[arg-type]
+        return took[-1]
+
+    monkeypatch.setattr(loader, "streamed", spy)
+    src = loader.Source("spec.yaml", text.encode("utf-8", "surrogatepass"))
+    diags = loader.parse_text(src, text)
+    return src.data, list(src.values.items()), list(src.keys.items()), diags, took == [True]
+
+
+_YAML_TRAPS = ["&a ", "*a", "!!int ", "!!str ", "! ", "<<: {x: 1}\n", "? ", "--- \n", "...\n", "\x85", "\u2028",
+               "\x07", "\t", "'", '"', "~", "null", "yes", "0x1F", "1e3", ".inf", "2001-12-14", "=", "- ", ": ", "#"]
+
+
+def test_the_one_pass_stream_gives_what_the_composer_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """spec/stream.py builds the composer's data, positions and keys, in the same order, or leaves the text to
+    the composer: on every spec the tests hold, a synthetic one, and mutants with YAML's traps put anywhere."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synth_spec", ROOT / "scripts" / "synth_spec.py")
+    assert spec and spec.loader
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    texts = [COACHUP.read_text(encoding="utf-8"), synth.generate(300)]
+    for path in sorted((ROOT / "tests").glob("rules/*.yaml")) + sorted((ROOT / "tests").glob("cases/*/spec.yaml")):
+        try:
+            texts.append(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    rnd = random.Random(5)
+    for _ in range(120):
+        chars = texts[0]
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.randrange(len(chars))
+            chars = chars[:at] + rnd.choice(_YAML_TRAPS) + chars[at:]
+        texts.append(chars)
+    texts += _mutants(texts[0], 20, seed=3)
+    streamed = 0
+    for text in texts:
+        fast, slow = _composed(text, True, monkeypatch), _composed(text, False, monkeypatch)
+        assert fast[:4] == slow[:4], text[:200]
+        streamed += fast[4]
+        if fast[4]:
+            assert not slow[3] or all(d.rule not in ("spec-yaml", "spec-duplicate-key", "spec-control-character",
+                                                     "spec-yaml-aliases", "spec-too-large") for d in slow[3])
+    assert 30 < streamed < len(texts) - 50  # both paths, often
+
+
 @pytest.mark.parametrize("snippet", [
     "tag_sets: {s: [{a: 1}]}\n",
     "tags: {a: {type: enum, values: 5, description: A.}}\n",

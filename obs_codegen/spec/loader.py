@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostic
 from ..safe_io import TooLarge, read_regular
 from . import controls
 from .shape import validate_shape
+from .stream import streamed
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 100
@@ -262,6 +263,8 @@ def parse_text(src: Source, text: str, fast: bool = True, limits: Limits = DEFAU
 
     diags: list[Diagnostic] = []
     src.text = text
+    if fast and streamed(src, text, limits.nodes, MAX_DEPTH):  # a clean spec, in one pass (spec/stream.py)
+        return validate_shape(src) if validate else diags
     aliases = depth = nodes = 0
     fast_loader = _libyaml_loader() if fast else None
     try:
