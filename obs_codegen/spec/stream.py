@@ -84,7 +84,7 @@ def streamed(src: Any, text: str, max_nodes: int, max_depth: int) -> bool:
         if kind is mapping_start:
             out: dict[str, Any] = {}
             while True:
-                key = get()
+                key: Any = get()
                 if type(key) is mapping_end:
                     return out
                 if type(key) is not scalar_event or key.anchor is not None or key.tag not in (None, "!"):
