@@ -93,7 +93,7 @@ def streamed(src: Any, text: str, max_nodes: int, max_depth: int) -> bool:
                 if name in out or name == "<<" and key.implicit[0] or forbidden(name, False) is not None:
                     raise _GiveUp  # a duplicate, a merge key (`<<`), a forbidden character
                 key_path = path + (name,)
-                key_mark = key.start_mark
+                key_mark: Any = key.start_mark
                 keys[key_path] = (key_mark.line + 1, key_mark.column + 1)
                 out[name] = node(get(), key_path, depth + 1)
         if kind is sequence_start:
