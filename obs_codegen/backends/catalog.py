@@ -35,7 +35,6 @@ def render(model: Model, templates: Templates) -> dict[PurePosixPath, bytes]:
         "catalog/observability.md.j2",
         model=model,
         per_env=_per_env,
-        num=_num,
         series_count=series_count,
     )
     return {PurePosixPath("docs/observability.md"): text}

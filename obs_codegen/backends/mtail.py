@@ -20,6 +20,7 @@ literals and one-line comments.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePosixPath
 
 from ..spec.model import Metric, Model
@@ -30,20 +31,24 @@ from .ts_web import LOG_MARKER
 PATH = PurePosixPath("mtail", "metrics.mtail")
 _NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _SPECIAL = set("\\.+*?()|[]{}^$/")
+_ESCAPE_SPECIAL = str.maketrans({ch: "\\" + ch for ch in _SPECIAL})
+_MTAIL_SAFE = re.compile(r"[A-Za-z0-9_:.+\-]*")
 
 
 def _re(text: str) -> str:
     """`text` as it appears in a JSON string (JSON.stringify's escapes), as an RE2 literal inside `/.../`."""
-    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in json.dumps(text, ensure_ascii=False)[1:-1])
+    return json.dumps(text, ensure_ascii=False)[1:-1].translate(_ESCAPE_SPECIAL)
 
 
 def _comment(text: str) -> str:
-    return "# " + " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return "# " + " ".join(text.split())
 
 
 def _quoted(text: str) -> str:
     """An mtail string literal (series names and `le` values: `[A-Za-z0-9_:.+-]` only, checked)."""
-    if not all(ch.isascii() and (ch.isalnum() or ch in "_:.+-") for ch in text):
+    if _MTAIL_SAFE.fullmatch(text) is None:
         raise ValueError(f"not an mtail-safe literal: {text!r}")
     return '"' + text + '"'
 
