@@ -239,6 +239,61 @@ def test_fast_sandbox_gives_the_sandbox_verdicts(template: str) -> None:
     assert outcome(FastSandbox()) == outcome(SandboxedEnvironment())  # the lenient Undefined alike
 
 
+def _stops() -> object:
+    raise StopIteration
+
+
+def _marked() -> str:
+    return "marked"
+
+
+_marked.alters_data = True  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("template", [
+    "{{ plain(1) }}", "{{ plain(1, b=2) }}", "{% for i in [1, 2] %}{{ plain(i) }}{% endfor %}",
+    "{% for i in [1] %}{% set v = i %}{{ with_context(v) }}{% endfor %}", "{{ with_context(3) }}",
+    "{{ marked() }}", "{{ unsafe() }}", "{{ stops() }}", "{{ stops() is defined }}", "{{ env_fn() }}",
+    "{% macro m(x) %}[{{ x }}]{% endmacro %}{% for i in [1] %}{{ m(i) }}{% endfor %}", "{{ lam() }}",
+    "{{ plain() }}", "{{ builtin([3, 1]) }}", "{{ callable_obj(2) }}", "{{ wrapped(5) }}",
+])
+def test_fast_sandbox_calls_as_the_sandbox_does(template: str) -> None:
+    """`FastSandbox.call` returns, passes and refuses exactly what `SandboxedEnvironment.call` does."""
+    import functools
+
+    from jinja2.sandbox import SandboxedEnvironment, unsafe
+
+    from obs_codegen.backends.sandbox import FastSandbox
+
+    def plain(a: object, b: object = 0) -> str:
+        return f"{a}+{b}"
+
+    @jinja2.pass_context
+    def with_context(context: jinja2.runtime.Context, x: object) -> str:
+        return f"{x}:{context.get('v', '-')}"
+
+    @jinja2.pass_environment
+    def env_fn(environment: jinja2.Environment) -> str:
+        return type(environment).__mro__[-2].__name__
+
+    class Callable:
+        def __call__(self, x: int) -> int:
+            return x * 2
+
+    context = {"plain": plain, "with_context": with_context, "marked": _marked, "unsafe": unsafe(lambda: "u"),
+               "stops": _stops, "env_fn": env_fn, "lam": lambda: "l", "builtin": sorted, "callable_obj": Callable(),
+               "wrapped": functools.wraps(plain)(lambda x: x)}
+
+    def outcome(env: jinja2.Environment) -> str:
+        try:
+            return env.from_string(template).render(**context)
+        except Exception as exc:
+            return re.sub(r" at 0x[0-9a-f]+", "", f"{type(exc).__name__}: {exc}")
+
+    for undefined in (jinja2.StrictUndefined, jinja2.Undefined):
+        assert outcome(FastSandbox(undefined=undefined)) == outcome(SandboxedEnvironment(undefined=undefined))
+
+
 def test_escaped_pieces_pickle_and_copy_as_their_kind() -> None:
     """Each (languages, origin) pair is a class of its own, with no instance dictionary."""
     import copy
