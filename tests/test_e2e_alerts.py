@@ -32,7 +32,7 @@ from conftest import write_files
 from e2e.stack import EXPORTER, STARTUP_SECONDS, Prometheus, Stack, free_port, parse_time, stop, tail
 
 from obs_codegen.backends import alertmanager, render_all
-from obs_codegen.backends.escape import yaml_document
+from obs_codegen.backends.yaml_doc import yaml_document
 from obs_codegen.spec.model import Model
 
 WAIT_SECONDS = 60.0

@@ -22,7 +22,7 @@ import tomllib
 import yaml
 from conftest import ROOT, node_tool, run
 
-from obs_codegen.backends import escape
+from obs_codegen.backends import escape, yaml_doc
 
 HOSTILE = [
     '"""', "'''", '"', "'", "\"'\"", '""', "''", '""""', "x\"", "'x", "“smart” ‘quotes’",
@@ -189,7 +189,7 @@ def test_yaml_documents_round_trip(value: str) -> None:
     """The emitter the rules, promtool tests and Grafana provisioning are written with (`yaml_document`)."""
     for doc in ({"k": value}, {"k": value + "\nsecond line"}, {"k": "first\n" + value, "z": [value]}):
         for sort_keys in (False, True):
-            text = escape.yaml_document(doc, sort_keys=sort_keys)
+            text = yaml_doc.yaml_document(doc, sort_keys=sort_keys)
             text.encode("utf-8")
             assert yaml.safe_load(text) == doc
 

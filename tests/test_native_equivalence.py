@@ -4,10 +4,11 @@ Corpus: the Coach Up spec, every tests/cases/*/spec.yaml, every lint fixture (te
 and every spec of the default adversarial set (tests/adversarial/). For each:
   * loading (libyaml's scanner and parser, spec/loader.py) gives exactly the diagnostics (file,
     line, column, rule, severity, message) and data the pure-Python loader gives;
-  * every YAML document the backends emit with libyaml's emitter (escape.yaml_document's
-    CSafeDumper path) is re-emitted by PyYAML's pure-Python emitter and must be byte-identical;
+  * every YAML document the backends emit with libyaml's emitter (yaml_doc.yaml_document's native
+    path: its own node tree, libyaml's serializer) is re-emitted through PyYAML's own representer and
+    pure-Python emitter and must be byte-identical;
   * (Coach Up and the cases) rendering everything with the native paths switched off
-    (escape.NATIVE = False) gives the same files.
+    (yaml_doc.NATIVE = False) gives the same files.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from adversarial import generate
 from conftest import CASES, ROOT, SPEC
 
-from obs_codegen.backends import escape, render_all
+from obs_codegen.backends import render_all, yaml_doc
 from obs_codegen.backends.templating import Templates
 from obs_codegen.pipeline import compile_bytes
 from obs_codegen.spec.loader import Source, parse_text
@@ -34,6 +34,23 @@ CORPUS: list[tuple[str, bytes]] = (
 CHUNKS = 8
 
 
+def _writers() -> list[Any]:
+    """Every backend module that writes YAML documents (each imports yaml_document by name)."""
+    import importlib
+    import sys
+
+    from obs_codegen.backends import BACKENDS
+
+    for module in BACKENDS.values():
+        importlib.import_module(module)
+    return [m for name, m in sorted(sys.modules.items())
+            if name.startswith("obs_codegen.backends") and getattr(m, "yaml_document", None) is yaml_doc.yaml_document
+            and name != "obs_codegen.backends.yaml_doc"]
+
+
+_YAML_WRITERS = _writers()
+
+
 def _load(raw: bytes, name: str, fast: bool) -> tuple[Any, list[Any]]:
     src = Source(name, raw)
     try:
@@ -45,22 +62,18 @@ def _load(raw: bytes, name: str, fast: bool) -> tuple[Any, list[Any]]:
 
 
 class _CheckedDump:
-    """yaml.dump that re-emits every libyaml-emitted document with PyYAML's emitter and compares."""
+    """yaml_doc.yaml_document that re-emits every natively emitted document the pure-Python way and compares."""
 
     def __init__(self) -> None:
-        self.real = yaml.dump
+        self.real = yaml_doc.yaml_document
         self.native = 0
         self.mismatches: list[str] = []
 
-    def __call__(self, doc: Any, stream: Any = None, Dumper: Any = yaml.Dumper, **kw: Any) -> Any:  # noqa: N803
-        out = self.real(doc, stream, Dumper=Dumper, **kw)
-        if issubclass(Dumper, yaml.CSafeDumper):
+    def __call__(self, doc: Any, sort_keys: bool = False) -> str:
+        out = self.real(doc, sort_keys)
+        if yaml_doc._nodes(doc, sort_keys) is not None:
             self.native += 1
-
-            class Pure(yaml.SafeDumper):
-                yaml_representers = dict(Dumper.yaml_representers)
-
-            pure = self.real(doc, stream, Dumper=Pure, **kw)
+            pure = yaml_doc._pure(doc, sort_keys)
             if pure != out:
                 self.mismatches.append(f"libyaml {out!r}\nPyYAML  {pure!r}")
         return out
@@ -69,7 +82,8 @@ class _CheckedDump:
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_libyaml_loads_and_emits_like_pure_python(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
     checked = _CheckedDump()
-    monkeypatch.setattr(yaml, "dump", checked)
+    for module in _YAML_WRITERS:
+        monkeypatch.setattr(module, "yaml_document", checked)
     rendered = 0
     for name, raw in CORPUS[chunk::CHUNKS]:
         fast, pure = _load(raw, name, True), _load(raw, name, False)
@@ -78,7 +92,8 @@ def test_libyaml_loads_and_emits_like_pure_python(chunk: int, monkeypatch: pytes
         if not compiled.ok:
             continue
         try:
-            render_all(compiled.model, Templates(), only=["dashboards", "prometheus"])
+            render_all(compiled.model, Templates(), only=["dashboards", "prometheus", "alertmanager", "rulers",
+                                                          "prometheus_operator", "grafana_operator"])
         except Exception:  # noqa: S112 - a spec the backends refuse: refused the same way on either path
             continue
         rendered += 1
@@ -91,12 +106,53 @@ def test_native_paths_off_give_the_same_files(spec: Path, monkeypatch: pytest.Mo
     compiled = compile_bytes(spec.read_bytes(), spec.relative_to(ROOT).as_posix())
     assert compiled.ok
     native = render_all(compiled.model, Templates())
-    monkeypatch.setattr(escape, "NATIVE", False)
+    monkeypatch.setattr(yaml_doc, "NATIVE", False)
     assert render_all(compiled.model, Templates()) == native
 
 
 def test_plain_ascii_guard() -> None:
-    """Documents libyaml might style differently stay on PyYAML's emitter."""
-    assert escape._plain_ascii({"a": [1, 2.5, True, None, "x y\nz"]})
-    for doc in ({"a": "café"}, {"a": "\x85"}, {"a": "tab\there"}, {"k\u2028": 1}, {"a": b"bytes"}, {"a": (1,)}):
-        assert not escape._plain_ascii(doc), doc
+    """Documents libyaml might style differently (or the representer would alias) stay on PyYAML's emitter."""
+    assert yaml_doc._nodes({"a": [1, 2.5, True, None, "x y\nz"]}, False) is not None
+    shared: list[int] = [1]
+    for doc in ({"a": "café"}, {"a": "\x85"}, {"a": "tab\there"}, {"k\u2028": 1}, {"a": b"bytes"}, {"a": (1,)},
+                {"a": shared, "b": shared}, {"a": type("D", (dict,), {})()}, {"a": _Int(3)}, {"": 1}):
+        assert yaml_doc._nodes(doc, False) is None, doc
+
+
+class _Int(int):
+    pass
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_native_nodes_emit_what_the_representer_emits(seed: int) -> None:
+    """Random plain documents (nested maps and lists of text, numbers, booleans, None; keys of mixed types,
+    sorted or not) come out of the native path byte for byte as PyYAML's representer and emitter write them."""
+    import random
+
+    rnd = random.Random(seed)
+    words = ["a", "yes", "No", "null", "~", "1", "0x1F", "1e3", ".inf", "-.5", "2001-12-14", "<<", "=", "x: y", "- z",
+             "#c", "'q'", '"d"', "a\nb", "a \nb", "trailing ", " lead", "", "*x", "&y", "!t", "%p", "@", "`", "|", ">",
+             "a" * 130, "long " * 40, "line\n" * 3, "{}", "[]", "?", "k", "on", "OFF", "0o17", "0b1", "+1", "1_000"]
+    numbers = [0, -1, 7, 1 << 40, 0.0, -0.0, 0.5, 1e17, 1e-7, 3.14159, float("inf"), float("-inf"), float("nan")]
+
+    def value(depth: int) -> Any:
+        pick = rnd.random()
+        if depth < 4 and pick < 0.25:
+            return {key(): value(depth + 1) for _ in range(rnd.randint(0, 4))}
+        if depth < 4 and pick < 0.4:
+            return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+        return rnd.choice([*words, *numbers, True, False, None])
+
+    def key() -> Any:
+        return rnd.choice(words) if rnd.random() < 0.9 else rnd.choice([1, 2.5, True, None])
+
+    compared = 0
+    for _ in range(150):
+        doc = {key(): value(0) for _ in range(rnd.randint(1, 6))}
+        for sort_keys in (False, True):
+            node = yaml_doc._nodes(doc, sort_keys)
+            if node is None:
+                continue
+            compared += 1
+            assert yaml_doc._native(node) == yaml_doc._pure(doc, sort_keys), doc
+    assert compared > 200

@@ -25,9 +25,10 @@ from typing import Any
 from ..spec import naming
 from ..spec.model import Model
 from . import promql
-from .escape import yaml_comment, yaml_document
+from .escape import yaml_comment
 from .rules.base import Rule, env_label
 from .templating import Templates
+from .yaml_doc import yaml_document
 
 GROUP_WAIT, GROUP_INTERVAL = "30s", "5m"
 REPEAT = {"page": "1h", "ticket": "12h"}  # pages repeat until acknowledged; tickets twice a day

@@ -33,7 +33,7 @@ import keyword
 import math
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 Language = Literal["python", "typescript", "json", "toml", "yaml", "markdown"]
 LANGUAGES: tuple[Language, ...] = ("python", "typescript", "json", "toml", "yaml", "markdown")
@@ -270,63 +270,6 @@ def yaml_str(value: str) -> str:
 def yaml_comment(value: str) -> str:
     """Text after `#` in YAML: one line."""
     return _one_line(value)
-
-
-def yaml_document(doc: object, sort_keys: bool = False) -> str:
-    """A whole YAML document (PyYAML's emitter is the escaper), deterministic, UTF-8 text.
-
-    libyaml emits the documents it writes identically (`_plain_ascii`, below), PyYAML the rest.
-    Multi-line strings become literal blocks when that keeps them exact; a string holding a
-    character YAML reads as a line break (NEL, U+2028, U+2029: PyYAML would write NEL raw and
-    read it back as a newline) or one that is not printable is written double-quoted with escapes.
-    """
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    def text(dumper: Any, value: str) -> yaml.Node:
-        style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
-        if not value.replace("\n", "").isprintable():  # NEL, U+2028 and U+2029 are not printable either
-            style = '"'
-        node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-        return node
-
-    Dumper.add_representer(str, text)
-    dumper: Any = Dumper
-    if NATIVE and _plain_ascii(doc) and hasattr(yaml, "CSafeDumper"):
-        class CDumper(yaml.CSafeDumper):  # libyaml's emitter, the same representer: the same bytes (see below)
-            pass
-
-        CDumper.add_representer(str, text)
-        dumper = CDumper
-    return str(yaml.dump(doc, Dumper=dumper, sort_keys=sort_keys, allow_unicode=True, width=120,
-                         default_flow_style=False))
-
-
-# libyaml's emitter (yaml.CSafeDumper) writes the same bytes as PyYAML's, which is a port of it, for
-# documents of plain ASCII text, numbers, booleans and None; it is 5-10x faster. Elsewhere (non-ASCII,
-# control characters, other types) the two may choose different scalar styles, so PyYAML's emitter
-# writes those documents. tests/test_performance.py renders every test case, lint fixture, adversarial
-# spec and the Coach Up spec both ways and compares the bytes. NATIVE = False: pure Python everywhere.
-NATIVE = True
-
-
-def _plain_ascii(doc: object) -> bool:
-    stack = [doc]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not (item.isascii() and item.replace("\n", "").isprintable()):
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif item is not None and type(item) not in (bool, int, float):
-            return False
-    return True
 
 
 # --- PromQL ------------------------------------------------------------------------------

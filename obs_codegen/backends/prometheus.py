@@ -32,7 +32,7 @@ from typing import Any
 
 from ..spec import naming
 from ..spec.model import Model
-from .escape import yaml_comment, yaml_document
+from .escape import yaml_comment
 from .rules.base import (
     RATE_WINDOW,
     Group,
@@ -60,6 +60,7 @@ from .rules.slo import (
 )
 from .rules.threshold import alert_expr, alert_labels, alert_rule, alert_rules, cost_records
 from .templating import Templates
+from .yaml_doc import yaml_document
 
 __all__ = ["ABSENT_FOR", "BURN_FOR", "BURN_FORMAT", "RATE_WINDOW", "TIERS", "Group", "Label", "Rule", "Text", "Tier",
            "Value", "alert_expr", "alert_labels", "alert_rule", "alert_rules", "branches", "build", "burn_tier_expr", "cost_records",
@@ -131,7 +132,7 @@ def header(model: Model, what: str) -> str:
 
 
 def dump_yaml(doc: object) -> str:
-    """Deterministic YAML: keys in construction order, multi-line strings as literal blocks (`escape.yaml_document`)."""
+    """Deterministic YAML: keys in construction order, multi-line strings as literal blocks (`yaml_doc.yaml_document`)."""
     return yaml_document(doc)
 
 

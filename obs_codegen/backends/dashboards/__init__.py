@@ -26,8 +26,9 @@ from typing import Any
 
 from ...spec import naming
 from ...spec.model import Model
-from ..escape import json_value, yaml_comment, yaml_document
+from ..escape import json_value, yaml_comment
 from ..templating import Templates
+from ..yaml_doc import yaml_document
 from .layout import Plan
 from .service import service_dashboard
 from .slo import slo_dashboard

@@ -24,7 +24,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ...spec.model import Model
-from ..escape import yaml_comment, yaml_document
+from ..escape import yaml_comment
+from ..yaml_doc import yaml_document
 
 Files = dict[PurePosixPath, bytes]
 

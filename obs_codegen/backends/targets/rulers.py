@@ -18,7 +18,8 @@ from typing import Any
 
 from ...spec.model import Model
 from ...spec.targets import Ruler
-from ..escape import yaml_comment, yaml_document
+from ..escape import yaml_comment
+from ..yaml_doc import yaml_document
 from . import Files, rule_groups, standalone
 
 WRAPS = ("prometheus",)
