@@ -59,11 +59,16 @@ def _pure(doc: object, sort_keys: bool) -> str:
 
 def yaml_document(doc: object, sort_keys: bool = False) -> str:
     """A whole YAML document, deterministic, UTF-8 text (see the module)."""
-    if NATIVE:
-        node = _nodes(doc, sort_keys)
-        if node is not None:
-            return _native(node)
-    return _pure(doc, sort_keys)
+    from ..heap import paused
+
+    with paused():  # a node per value, none in a reference cycle: reference counting frees them all
+        if NATIVE:
+            node = _nodes(doc, sort_keys)
+            if node is not None:
+                text = _native(node)
+                del node  # freed before the collector is back, so it never walks the tree
+                return text
+        return _pure(doc, sort_keys)
 
 
 def _float_text(value: float) -> str:
