@@ -254,7 +254,8 @@ def test_libyaml_and_pyyaml_give_identical_results(tmp_path: Path) -> None:
     assert differing == []
 
 
-def _composed(text: str, stream: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
+def _composed(text: str, stream: bool, monkeypatch: pytest.MonkeyPatch,
+              limits: loader.Limits = loader.DEFAULT_LIMITS) -> tuple[object, ...]:
     """What parse_text gives, in order (data, positions and keys as item lists), with or without the one-pass stream."""
     from obs_codegen.spec import stream as stream_module
 
@@ -266,7 +267,7 @@ def _composed(text: str, stream: bool, monkeypatch: pytest.MonkeyPatch) -> tuple
 
     monkeypatch.setattr(loader, "streamed", spy)
     src = loader.Source("spec.yaml", text.encode("utf-8", "surrogatepass"))
-    diags = loader.parse_text(src, text)
+    diags = loader.parse_text(src, text, limits=limits)
     return src.data, list(src.values.items()), list(src.keys.items()), diags, took == [True]
 
 
@@ -306,6 +307,11 @@ def test_the_one_pass_stream_gives_what_the_composer_gives(monkeypatch: pytest.M
             assert not slow[3] or all(d.rule not in ("spec-yaml", "spec-duplicate-key", "spec-control-character",
                                                      "spec-yaml-aliases", "spec-too-large") for d in slow[3])
     assert 30 < streamed < len(texts) - 50  # both paths, often
+    for text in texts[:3]:  # node limits around the spec's own count (keys count, as the composer counts them)
+        composed = len(_composed(text, False, monkeypatch)[1]) + len(_composed(text, False, monkeypatch)[2])
+        for nodes in (composed - 1, composed, composed + 1, len(_composed(text, False, monkeypatch)[1])):
+            limits = loader.Limits(nodes=nodes)
+            assert _composed(text, True, monkeypatch, limits)[:4] == _composed(text, False, monkeypatch, limits)[:4]
 
 
 @pytest.mark.parametrize("snippet", [

@@ -8,7 +8,8 @@ marks (positions), and the same resolver table and constructors for plain scalar
 same values. It gives up (returns False, and the caller runs the composer as before) at
 anything that would need the composer's bounds or a diagnostic: an alias or anchor, an
 explicit tag, a merge key, a key that is not a plain string, a duplicate key, a forbidden
-character, a value a constructor refuses, more nodes or nesting than the limits allow, a
+character, a value a constructor refuses, more nodes (keys count, as the composer counts them) or
+nesting than the limits allow, a
 second document, a root that is not a mapping, or any YAML error. So every diagnostic, and
 every bound against YAML bombs, comes from the one path that always made them.
 tests/test_loader.py holds the two paths to identical data, positions and key order.
@@ -87,7 +88,9 @@ def streamed(src: Any, text: str, max_nodes: int, max_depth: int) -> bool:
                 key: Any = get()
                 if type(key) is mapping_end:
                     return out
-                if type(key) is not scalar_event or key.anchor is not None or key.tag not in (None, "!"):
+                budget[0] -= 1  # the composer counts key nodes against the limit too
+                if budget[0] < 0 or type(key) is not scalar_event or key.anchor is not None \
+                        or key.tag not in (None, "!"):
                     raise _GiveUp
                 name = key.value
                 if name in out or name == "<<" and key.implicit[0] or forbidden(name, False) is not None:
