@@ -274,6 +274,18 @@ def test_le_matcher_covers_client_spellings() -> None:
     assert promql.le_spellings(8000) == ("8000", "8000.0")
     assert promql.le_spellings(1800000) == ("1.8e+06", "1800000")
     assert promql.le_spellings(0.25) == ("0.25",)
+    assert promql.le_spellings(-1.5) == ("-1.5",)
+
+
+@pytest.mark.parametrize(("value", "go"), [
+    (8000, "8000"), (0.25, "0.25"), (1800000, "1.8e+06"), (123456, "123456"), (1234567, "1.234567e+06"),
+    (0.0001, "0.0001"), (0.00001, "1e-05"), (0.0, "0"), (-0.0, "-0"), (-1.5, "-1.5"), (-2e7, "-2e+07"),
+    (-1e-7, "-1e-07"), (-250, "-250"), (1e21, "1e+21"), (0.1 + 0.2, "0.30000000000000004"),
+])
+def test_go_float_spells_as_strconv_formatfloat(value: float, go: str) -> None:
+    """strconv.FormatFloat(v, 'g', -1, 64), as Go client libraries write `le` (reference values from Go)."""
+    assert promql.go_float(value) == go
+    assert promql.go_float(value) == go  # and from the memo
     assert promql.le_matcher(8000) == 'le=~"8000|8000\\\\.0"'
 
 

@@ -7,6 +7,7 @@ PromQL string literal with Go escapes), every regular expression through
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -60,7 +61,12 @@ def rounded_number(value: float) -> str:
     well as spec thresholds. Not for histogram bucket bounds in generated code: those must
     be exactly the spec's value (see `identifiers.exact_number`).
     """
-    rounded = denoise(value)
+    return _rounded(repr(float(value)))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # keyed by the float's repr, as _go_float; test values repeat
+def _rounded(shortest: str) -> str:
+    rounded = denoise(float(shortest))
     if rounded == int(rounded) and abs(rounded) < 1e15:
         return str(int(rounded))
     return repr(rounded)
@@ -74,7 +80,13 @@ def by(labels: Iterable[str]) -> str:
 
 def go_float(value: float) -> str:
     """Go's strconv.FormatFloat(v, 'g', -1, 64): shortest digits, exponent from 1e+06."""
-    d = Decimal(repr(float(value))).normalize()
+    return _go_float(repr(float(value)))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # keyed by the float's repr: 0.0 and -0.0 are equal keys, their texts differ
+def _go_float(shortest: str) -> str:
+    """go_float of the float whose shortest repr is `shortest` (a test file spells each bucket bound ~10 times)."""
+    d = Decimal(shortest).normalize()
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
     point = len(digits) + exp  # position of the decimal point after the first digit run
@@ -83,7 +95,7 @@ def go_float(value: float) -> str:
     if e10 < -4 or e10 >= 6:
         mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
         return ("-" if sign else "") + f"{mantissa}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
-    return ("-" if sign else "") + format(d, "f")
+    return format(d, "f")  # the sign included: -1.5 -> "-1.5", -0.0 -> "-0" (Go's spellings)
 
 
 def le_spellings(bound: float) -> tuple[str, ...]:
