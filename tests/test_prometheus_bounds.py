@@ -8,6 +8,7 @@ with every control character carried through PromQL and YAML into passing promto
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -213,3 +214,59 @@ def test_empty_label_values_and_lone_surrogates_are_lint_errors() -> None:
 
     assert unsafe_value_reason("") and unsafe_value_reason("a\ud800b")
     assert unsafe_value_reason("a" + CONTROLS) is None and unsafe_value_reason('"\\') is None
+
+
+def _query_samples_plainly(doc: dict[str, Any], exprs: list[str], environments: int) -> tuple[int, int]:
+    """query_samples's definition, written out with no shortcut: every rule's every selector, every sample's time."""
+    from obs_codegen.backends.promtool_cost import LOOKBACK, parse_series, sample_indices, selectors
+    from obs_codegen.spec.naming import duration_seconds
+
+    step = duration_seconds(str(doc["evaluation_interval"]))
+    worst = (0, 0)
+    for test in doc["tests"]:
+        checks = test.get("alert_rule_test", []) + test.get("promql_expr_test", [])
+        end = max((duration_seconds(c["eval_time"]) for c in checks), default=0)
+        interval = duration_seconds(test["interval"])
+        inputs = [(*parse_series(s["series"]), [i * interval for i in sample_indices(s["values"])])
+                  for s in test["input_series"]]
+        for index, expr in enumerate(exprs):
+            largest = vectors = 0
+            for sel in selectors(expr):
+                window = sel.window if sel.window is not None else LOOKBACK
+                if ":" in sel.name:
+                    largest = max(largest, int((min(sel.window, end) if sel.window is not None else 0) // step) + 1)
+                    vectors += environments
+                    continue
+                for name, labels, times in inputs:
+                    if name == sel.name and sel.matches_labels(labels):
+                        vectors += 1
+                        if sel.window is not None:
+                            largest = max(largest, sum(1 for t in times if end - window <= t <= end))
+            worst = max(worst, (largest + vectors, index))
+    return worst
+
+
+def test_query_samples_is_its_plain_definition(compile_text) -> None:  # type: ignore[no-untyped-def]
+    """The lint's estimate (per-test memos, recorded windows worked out once per end, counts per sample run)
+    equals the plain definition above on every generated test file of the Coach Up spec, the cases and the
+    specs at the bounds, with one memo shared across files as the lint shares it."""
+    from obs_codegen.backends.promtool_cost import query_samples
+
+    specs = [SPEC.read_text(encoding="utf-8"), *(p.read_text(encoding="utf-8") for p in sorted(CASES.glob("*/spec.yaml"))),
+             yaml.safe_dump(at_bounds(), sort_keys=False)]
+    compared, memo, nonzero = 0, {}, 0
+    for i, text in enumerate(specs):
+        compiled = compile_text(text, f"spec{i}.yaml")
+        if not compiled.ok:
+            continue
+        groups = prometheus.build(compiled.model)
+        for name, doc in prometheus.tests_of(compiled.model).items():
+            service = doc["rule_files"][0].split("/")[-1].split(".")[0]
+            exprs = [r.expr for g in groups.get(service, []) for r in g.rules]
+            for environments in (1, 3):
+                expected = _query_samples_plainly(doc, exprs, environments)
+                assert query_samples(doc, exprs, environments) == expected, (i, name)
+                assert query_samples(doc, exprs, environments, memo) == expected, (i, name)
+                compared += 1
+                nonzero += expected[0] > environments
+    assert compared > 50 and nonzero > 20

@@ -208,8 +208,17 @@ def _samples_between(runs: list[tuple[int, int]], interval: float, since: float,
     if interval <= 0:  # promtool refuses such a test; count as bisecting the list of times always did
         times = [i * interval for first, count in runs for i in range(first, first + count)]
         return bisect.bisect_right(times, end) - bisect.bisect_left(times, since)
-    lo, hi = _first_at_or_after(since, interval), _last_at_or_before(end, interval)
-    return sum(max(0, min(hi, first + count - 1) - max(lo, first) + 1) for first, count in runs)
+    return _samples_in(runs, _first_at_or_after(since, interval), _last_at_or_before(end, interval))
+
+
+def _samples_in(runs: Iterable[tuple[int, int]], lo: int, hi: int) -> int:
+    """How many samples of `runs` have an index in [lo, hi]."""
+    total = 0
+    for first, count in runs:
+        n = min(hi, first + count - 1) - max(lo, first) + 1
+        if n > 0:
+            total += n
+    return total
 
 
 def _eval_times(test: dict[str, Any]) -> list[float]:
@@ -223,7 +232,7 @@ def evaluations(doc: dict[str, Any]) -> int:
 
 
 def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
-                  parsed: dict[str, tuple[Selector, ...]] | None = None) -> tuple[int, int]:
+                  parsed: dict[Any, Any] | None = None) -> tuple[int, int]:
     """The most samples one of `exprs` (the rule file's expressions) holds at once in a test group of
     `doc`, and the index of that expression. `parsed` keeps the selectors of every expression and
     input series read, for a caller that asks about many test files (the lint: each rule file's
@@ -233,9 +242,12 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
     Prometheus evaluates a range function (`rate(x[28d])`) one series at a time and counts the
     points of that series while it does, on top of the vectors the query holds: so a query holds the
     points of its largest series window plus one sample per series each selector returns. A
-    recording rule's output has one sample per evaluation and one series per environment.
+    recording rule's output has one sample per evaluation and one series per environment. What
+    a rule's recording-rule selectors hold depends on a test only through its end (worked out once
+    per set of windows and end); a series window's samples are counted per run of the `values`
+    text (parsed once); tests/test_prometheus_bounds.py holds this to the plain definition.
     """
-    memo: dict[str, tuple[Selector, ...]] = {} if parsed is None else parsed
+    memo: dict[Any, Any] = {} if parsed is None else parsed
 
     def read(text: str) -> tuple[Selector, ...]:
         got = memo.get(text)
@@ -243,27 +255,57 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
             got = memo[text] = _read_selectors(text)
         return got
 
+    def runs_of(values: str) -> tuple[tuple[int, int], ...]:
+        key = ("runs", values)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = tuple(sample_runs(values))
+        return got
+
     step = naming.duration_seconds(str(doc["evaluation_interval"]))
-    rules = [read(e) for e in exprs]
+    # Per rule: the windows of its recording-rule selectors (their load depends on the test only through
+    # its end, so it is worked out once per distinct set and end) and its other selectors.
+    rules = []
+    for e in exprs:
+        sels = read(e)
+        rules.append((tuple(s.window for s in sels if ":" in s.name), tuple(s for s in sels if ":" not in s.name)))
     worst = (0, 0)
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
         interval = naming.duration_seconds(test["interval"])
-        inputs: dict[str, list[tuple[dict[str, str], list[tuple[int, int]]]]] = {}  # by metric name
+        inputs: dict[str, list[tuple[dict[str, str], tuple[tuple[int, int], ...]]]] = {}  # by metric name
         for series in test["input_series"]:
             name, labels = _series(read(series["series"]))
-            inputs.setdefault(name, []).append((labels, list(sample_runs(series["values"]))))
-        for index, sels in enumerate(rules):
-            largest, vectors = 0, 0
-            for sel in sels:
-                since = end - (sel.window if sel.window is not None else LOOKBACK)
-                if ":" in sel.name:
-                    span = min(sel.window, end) if sel.window is not None else 0
-                    largest, vectors = max(largest, int(span // step) + 1), vectors + environments
+            inputs.setdefault(name, []).append((labels, runs_of(series["values"])))
+        recorded: dict[tuple[float | None, ...], int] = {}  # recording-rule windows -> the most points one holds
+        bounds: dict[float, tuple[int, int]] = {}  # window -> the sample indices it holds at `end`
+        for index, (windows, raw) in enumerate(rules):
+            largest = vectors = 0
+            if windows:
+                largest = recorded.get(windows, -1)
+                if largest < 0:
+                    largest = recorded[windows] = max(int((min(w, end) if w is not None else 0) // step) + 1
+                                                      for w in windows)
+                vectors = environments * len(windows)
+            for sel in raw:
+                matching = inputs.get(sel.name)  # a selector matches its own name only
+                if not matching:
                     continue
-                for labels, runs in inputs.get(sel.name, ()):  # a selector matches its own name only
+                window = sel.window
+                if window is None:  # an instant selector: one sample per series
+                    vectors += sum(1 for labels, _ in matching if sel.matches_labels(labels))
+                    continue
+                lo_hi = bounds.get(window)
+                if lo_hi is None and interval > 0:
+                    lo_hi = bounds[window] = (_first_at_or_after(end - window, interval),
+                                              _last_at_or_before(end, interval))
+                for labels, runs in matching:
                     if sel.matches_labels(labels):
-                        inside = _samples_between(runs, interval, since, end)
-                        largest, vectors = max(largest, inside if sel.window is not None else 0), vectors + 1
-            worst = max(worst, (largest + vectors, index))
+                        vectors += 1
+                        inside = _samples_in(runs, *lo_hi) if lo_hi is not None else \
+                            _samples_between(list(runs), interval, end - window, end)
+                        if inside > largest:
+                            largest = inside
+            if (largest + vectors, index) > worst:
+                worst = (largest + vectors, index)
     return worst
