@@ -180,8 +180,7 @@ def test_the_typescript_lexer_reads_a_slash_after_a_word_as_javascript_does(code
 
     assert contexts._WORD_TAIL > max(map(len, contexts._REGEX_KEYWORDS))
     runs = contexts._ts_runs(code)
-    state = runs.states[runs.index(code.index("/'/") + 1)]
-    assert state == ("regex" if regex else "string")
+    assert (runs.states[runs.index(code.index("/'/") + 1)] == "regex") == regex
 
 
 def test_rendered_python_must_compile(tmp_path: Path) -> None:

@@ -284,6 +284,13 @@ _WORD_TAIL = 12
 # character, a line break included; a quoted string also ends at a line break, a template at `${`).
 _TS_REST = {q: re.compile(fr"[^{q}\\\n]*(?:\\.[^{q}\\\n]*)*", re.DOTALL) for q in "'\""}
 _TS_REST["`"] = re.compile(r"[^`\\$]*(?:(?:\\.|\$(?!\{))[^`\\$]*)*", re.DOTALL)
+# With no template literal open: code and quoted strings that hold no `/`-started token, backtick or
+# mark, in one match. Their exact states do not matter (no mark is in them, and brace depth counts only
+# inside a template literal); what follows needs only the last significant token (`last`).
+_TS_SKIP = re.compile("(?:" + "|".join([
+    rf"[^/'\"`{ALL}]+",
+    *(rf"{q}[^{q}\\\n{ALL}]*(?:\\[^{ALL}][^{q}\\\n{ALL}]*)*{q}" for q in "'\""),
+]) + ")*")
 
 
 class _Runs:
@@ -309,13 +316,32 @@ def _ts_runs(text: str) -> _Runs:
     """The lexical state of each character (code, string, template, regex, line or block comment), as runs.
 
     Literals are skipped with one regular-expression match each, and code between them in one chunk
-    (braces too, while no template literal is open: they only count depth then)."""
+    (braces too, while no template literal is open: they only count depth then). With no template
+    literal open, code and quoted strings up to the next `/`, backtick or mark are one match
+    (`_TS_SKIP`) and one "code" run: no mark is in them, so only `last` is read from their end.
+    tests/test_ts_context_check.py holds the verdicts to those of the token-by-token reading."""
     runs = _Runs()
     i, n = 0, len(text)
     stack: list[int] = []  # brace depth at each open `${` of a template literal
     depth = 0
     last = ""  # the last significant code token (a character, or a word)
     while i < n:
+        if not stack:
+            j = _TS_SKIP.match(text, i).end()  # type: ignore[union-attr]  # it matches the empty string
+            if j > i:
+                runs.add(j, "code")
+                k = j
+                while k > i and text[k - 1].isspace():
+                    k -= 1
+                if k > i:
+                    if text[k - 1] in "'\"":
+                        last = "x"  # a string
+                    else:
+                        word = _LAST_WORD.search(text, max(i, k - _WORD_TAIL), k)
+                        last = word.group() if word else text[k - 1]
+                i = j
+                if i >= n:
+                    break
         ch, nxt = text[i], text[i + 1:i + 2]
         if ch == "/" and nxt == "/":
             end = text.find("\n", i)
