@@ -48,6 +48,29 @@ def model_of(path: Path, lint: bool = True) -> Model:
     return compiled.model
 
 
+def checked_texts(check: str, render: Any, model: Model) -> list[str]:
+    """Every text the templating layer hands to `contexts.<check>` (marks in) while `render` runs on `model`
+    and on every test case's model."""
+    from obs_codegen.backends import contexts
+    from obs_codegen.backends.templating import Templates
+
+    texts: list[str] = []
+    original = getattr(contexts, check)
+
+    def capture(text: str) -> str:
+        texts.append(text)
+        return original(text)  # type: ignore[no-any-return]
+
+    setattr(contexts, check, capture)
+    try:
+        for m in [model, *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]:
+            render(m, Templates())
+    finally:
+        setattr(contexts, check, original)
+    assert texts
+    return texts
+
+
 @pytest.fixture
 def compile_text(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Compile a spec given as YAML text (dedented); returns the Compiled result."""

@@ -15,11 +15,10 @@ import random
 from collections.abc import Callable
 
 import pytest
-from conftest import CASE_NAMES, CASES, model_of
+from conftest import CASE_NAMES, checked_texts
 
 from obs_codegen.backends import contexts
 from obs_codegen.backends.python_pkg import render
-from obs_codegen.backends.templating import Templates
 from obs_codegen.spec.model import Model
 
 # a mutated file may hold `\w` in a string: compile warns (invalid escape), and these tests compile many
@@ -42,21 +41,7 @@ def same(text: str) -> None:
 @pytest.fixture(scope="module")
 def rendered(model: Model) -> list[str]:
     """Every rendered Python file, marks in, as the Python backend hands it to check_python."""
-    texts: list[str] = []
-    original = contexts.check_python
-
-    def capture(text: str) -> str:
-        texts.append(text)
-        return original(text)
-
-    contexts.check_python = capture
-    try:
-        for m in [model, *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]:
-            render(m, Templates())
-    finally:
-        contexts.check_python = original
-    assert texts
-    return texts
+    return checked_texts("check_python", render, model)
 
 
 def test_every_rendered_file_takes_the_shortcut_with_tokenizes_result(rendered: list[str]) -> None:

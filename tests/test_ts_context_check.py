@@ -14,10 +14,9 @@ import random
 import re
 
 import pytest
-from conftest import CASE_NAMES, CASES, model_of
+from conftest import checked_texts
 
 from obs_codegen.backends import contexts
-from obs_codegen.backends.templating import Templates
 from obs_codegen.backends.typescript import render
 from obs_codegen.spec.model import Model
 
@@ -43,21 +42,7 @@ def same(text: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="module")
 def rendered(model: Model) -> list[str]:
     """Every rendered TypeScript/JavaScript file, marks in, as the templating layer hands it to check_typescript."""
-    texts: list[str] = []
-    original = contexts.check_typescript
-
-    def capture(text: str) -> str:
-        texts.append(text)
-        return original(text)
-
-    contexts.check_typescript = capture
-    try:
-        for m in [model, *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]:
-            render(m, Templates())
-    finally:
-        contexts.check_typescript = original
-    assert texts
-    return texts
+    return checked_texts("check_typescript", render, model)
 
 
 def test_every_rendered_file_gets_the_same_verdict(rendered: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
