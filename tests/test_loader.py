@@ -298,6 +298,8 @@ def test_the_one_pass_stream_gives_what_the_composer_gives(monkeypatch: pytest.M
             chars = chars[:at] + rnd.choice(_YAML_TRAPS) + chars[at:]
         texts.append(chars)
     texts += _mutants(texts[0], 20, seed=3)
+    texts += [HEAD + "a: 2001-1-4\t1:59:43\n", HEAD + 'a: ! "2001-12-14\\n"\n', HEAD + 'a: ! "2001-12-14 1:02:03\\n"\n',
+              HEAD + "a: 2001-12-14\n", HEAD + "a: !!timestamp 2001-12-14\n"]  # timestamps keep their text, checked
     streamed = 0
     for text in texts:
         fast, slow = _composed(text, True, monkeypatch), _composed(text, False, monkeypatch)

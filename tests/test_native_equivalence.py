@@ -115,7 +115,7 @@ def test_plain_ascii_guard() -> None:
     assert yaml_doc._nodes({"a": [1, 2.5, True, None, "x y\nz"]}, False) is not None
     shared: list[int] = [1]
     for doc in ({"a": "café"}, {"a": "\x85"}, {"a": "tab\there"}, {"k\u2028": 1}, {"a": b"bytes"}, {"a": (1,)},
-                {"a": shared, "b": shared}, {"a": type("D", (dict,), {})()}, {"a": _Int(3)}, {"": 1}):
+                {"a": shared, "b": shared}, {"a": type("D", (dict,), {})()}, {"a": _Int(3)}, {"": 1}, {"k" * 125: 1}):
         assert yaml_doc._nodes(doc, False) is None, doc
 
 
@@ -132,7 +132,8 @@ def test_native_nodes_emit_what_the_representer_emits(seed: int) -> None:
     rnd = random.Random(seed)
     words = ["a", "yes", "No", "null", "~", "1", "0x1F", "1e3", ".inf", "-.5", "2001-12-14", "<<", "=", "x: y", "- z",
              "#c", "'q'", '"d"', "a\nb", "a \nb", "trailing ", " lead", "", "*x", "&y", "!t", "%p", "@", "`", "|", ">",
-             "a" * 130, "long " * 40, "line\n" * 3, "{}", "[]", "?", "k", "on", "OFF", "0o17", "0b1", "+1", "1_000"]
+             "a" * 130, "long " * 40, "line\n" * 3, "k" * 99, "k" * 100, "k" * 101, "k" * 123, "k" * 128, "{}", "[]", "?", "k", "on", "OFF", "0o17", "0b1", "+1", "1_000"]
+    short = [w for w in words if 0 < len(w) <= 100]
     numbers = [0, -1, 7, 1 << 40, 0.0, -0.0, 0.5, 1e17, 1e-7, 3.14159, float("inf"), float("-inf"), float("nan")]
 
     def value(depth: int) -> Any:
@@ -143,8 +144,9 @@ def test_native_nodes_emit_what_the_representer_emits(seed: int) -> None:
             return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
         return rnd.choice([*words, *numbers, True, False, None])
 
-    def key() -> Any:
-        return rnd.choice(words) if rnd.random() < 0.9 else rnd.choice([1, 2.5, True, None])
+    def key() -> Any:  # keys the native path takes, mostly; some it leaves to PyYAML (empty, 101+ characters)
+        pick = rnd.random()
+        return rnd.choice(short) if pick < 0.9 else rnd.choice(words) if pick < 0.95 else rnd.choice([1, 2.5, True, None])
 
     compared = 0
     for _ in range(150):

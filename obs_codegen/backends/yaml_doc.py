@@ -10,7 +10,8 @@ is a port of it, for documents of plain ASCII text, numbers, booleans and None (
 may choose different scalar styles, so PyYAML's emitter writes those documents). For such a
 document `_nodes` builds the node tree SafeRepresenter would (the same tags, styles and flow
 styles; it gives up at any other type, at a container that appears twice, which the representer
-would write as an alias, and at any text that is not plain ASCII), and libyaml serializes it: no
+would write as an alias, at any text that is not plain ASCII, and at a mapping key that is empty or
+longer than 100 characters, which the two emitters write differently), and libyaml serializes it: no
 Python representer call per value. The serializer asks the resolver, for every scalar, whether
 its tag is implicit; `_FastResolve` answers at once for text that no implicit resolver can match
 (the table is keyed by first character) and asks PyYAML's otherwise. tests/test_native_equivalence.py
@@ -29,6 +30,9 @@ NATIVE = True
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Keys up to this length are written alike by both emitters (PyYAML counts the `!!str` tag it does not
+# write against its 128-character limit for a simple key, libyaml does not); longer ones go to PyYAML.
+_SIMPLE_KEY = 100
 
 
 def _style(value: str) -> str | None:
@@ -110,8 +114,8 @@ def _nodes(doc: object, sort_keys: bool) -> Any:
                     items = sorted(items)
                 except TypeError:
                     pass
-            if "" in data:  # type: ignore[operator]
-                raise _NotPlain  # libyaml writes an empty key as `? ''`, PyYAML as `'':`
+            if any(type(k) is str and not 0 < len(k) <= _SIMPLE_KEY for k in data):  # type: ignore[attr-defined]
+                raise _NotPlain  # PyYAML writes an empty key, and one of 123-128 characters, as `? key`; libyaml not
             return MappingNode(_MAP, [(build(k), build(v)) for k, v in items], flow_style=False)
         if kind is bool:
             return ScalarNode(_BOOL, "true" if data else "false")

@@ -61,13 +61,11 @@ def streamed(src: Any, text: str, max_nodes: int, max_depth: int) -> bool:
         value = event.value
         if event.implicit[0]:
             tag = plain_tag(value)
-            if tag == _TIMESTAMP:
-                return value  # as loader._scalar: a timestamp stays its text
-            if tag != _STR:
+            if tag != _STR and tag != _TIMESTAMP:  # as loader._scalar: a timestamp stays its text
                 node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
-                return constructor.construct_object(node, deep=True)
-        if forbidden(value, False) is not None:
-            raise _GiveUp
+                value = constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and forbidden(value, False) is not None:  # as loader._checked_text
+            raise _GiveUp  # (a timestamp's text may hold a tab, or end in a line break)
         return value
 
     def node(event: Any, path: tuple[Any, ...], depth: int) -> Any:
