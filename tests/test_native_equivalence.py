@@ -132,7 +132,8 @@ def test_native_nodes_emit_what_the_representer_emits(seed: int) -> None:
     rnd = random.Random(seed)
     words = ["a", "yes", "No", "null", "~", "1", "0x1F", "1e3", ".inf", "-.5", "2001-12-14", "<<", "=", "x: y", "- z",
              "#c", "'q'", '"d"', "a\nb", "a \nb", "trailing ", " lead", "", "*x", "&y", "!t", "%p", "@", "`", "|", ">",
-             "a" * 130, "long " * 40, "line\n" * 3, "k" * 99, "k" * 100, "k" * 101, "k" * 123, "k" * 128, "{}", "[]", "?", "k", "on", "OFF", "0o17", "0b1", "+1", "1_000"]
+             "a" * 130, "long " * 40, "line\n" * 3,
+             "k" * 99, "k" * 100, "k" * 101, "k" * 123, "k" * 128, "{}", "[]", "?", "k", "on", "OFF", "0o17", "0b1", "+1", "1_000"]
     short = [w for w in words if 0 < len(w) <= 100]
     numbers = [0, -1, 7, 1 << 40, 0.0, -0.0, 0.5, 1e17, 1e-7, 3.14159, float("inf"), float("-inf"), float("nan")]
 
