@@ -312,6 +312,18 @@ class _Runs:
         return bisect.bisect_right(self.ends, i)
 
 
+def _last_token(text: str, start: int, end: int) -> str | None:
+    """The last significant token of code and strings `text[start:end]` (a string reads as "x"); None if blank."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end == start:
+        return None
+    if text[end - 1] in "'\"":
+        return "x"
+    word = _LAST_WORD.search(text, max(start, end - _WORD_TAIL), end)
+    return word.group() if word else text[end - 1]
+
+
 def _ts_runs(text: str) -> _Runs:
     """The lexical state of each character (code, string, template, regex, line or block comment), as runs.
 
@@ -330,15 +342,7 @@ def _ts_runs(text: str) -> _Runs:
             j = _TS_SKIP.match(text, i).end()  # type: ignore[union-attr]  # it matches the empty string
             if j > i:
                 runs.add(j, "code")
-                k = j
-                while k > i and text[k - 1].isspace():
-                    k -= 1
-                if k > i:
-                    if text[k - 1] in "'\"":
-                        last = "x"  # a string
-                    else:
-                        word = _LAST_WORD.search(text, max(i, k - _WORD_TAIL), k)
-                        last = word.group() if word else text[k - 1]
+                last = _last_token(text, i, j) or last
                 i = j
                 if i >= n:
                     break
@@ -389,13 +393,9 @@ def _ts_runs(text: str) -> _Runs:
         else:
             chunk = (_PLAIN if stack else _PLAIN_OUTSIDE).match(text, i)
             assert chunk is not None
-            code = chunk.group()
             if not stack:
-                depth += code.count("{") - code.count("}")
-            code = code.rstrip()
-            if code:
-                word = _LAST_WORD.search(code, max(0, len(code) - _WORD_TAIL))
-                last = word.group() if word else code[-1]
+                depth += chunk.group().count("{") - chunk.group().count("}")
+            last = _last_token(text, i, chunk.end()) or last
             i = chunk.end()
             runs.add(i, "code")
     return runs

@@ -21,6 +21,7 @@ over every spec the tests hold; NATIVE = False writes everything the pure-Python
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import Any
@@ -150,13 +151,9 @@ def _native(node: Any) -> str:
     return stream.getvalue()
 
 
-_DUMPER: list[Any] = []
-
-
+@functools.cache
 def _dumper() -> Any:
     """CSafeDumper whose `resolve` answers at once for text no implicit resolver can match."""
-    if _DUMPER:
-        return _DUMPER[0]
     import yaml
 
     table = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -170,5 +167,4 @@ def _dumper() -> Any:
                 return self.DEFAULT_SCALAR_TAG
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
-    _DUMPER.append(FastResolve)
     return FastResolve

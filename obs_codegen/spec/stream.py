@@ -8,10 +8,10 @@ marks (positions), and the same resolver table and constructors for plain scalar
 same values. It gives up (returns False, and the caller runs the composer as before) at
 anything that would need the composer's bounds or a diagnostic: an alias or anchor, an
 explicit tag, a merge key, a key that is not a plain string, a duplicate key, a forbidden
-character, a value a constructor refuses, more nodes (keys count, as the composer counts them) or
-nesting than the limits allow, a
-second document, a root that is not a mapping, or any YAML error. So every diagnostic, and
-every bound against YAML bombs, comes from the one path that always made them.
+character, a value a constructor refuses, more nodes (keys count, as the composer counts
+them) or nesting than the limits allow, a second document, a root that is not a mapping, or
+any YAML error. So every diagnostic, and every bound against YAML bombs, comes from the one
+path that always made them.
 tests/test_loader.py holds the two paths to identical data, positions and key order.
 """
 
