@@ -203,7 +203,7 @@ def _last_at_or_before(end: float, interval: float) -> int:
     return i
 
 
-def _samples_between(runs: list[tuple[int, int]], interval: float, since: float, end: float) -> int:
+def _samples_between(runs: Iterable[tuple[int, int]], interval: float, since: float, end: float) -> int:
     """How many samples of `runs` (at index * interval) lie in [since, end], without listing their times."""
     if interval <= 0:  # promtool refuses such a test; count as bisecting the list of times always did
         times = [i * interval for first, count in runs for i in range(first, first + count)]
@@ -303,7 +303,7 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
                     if sel.matches_labels(labels):
                         vectors += 1
                         inside = _samples_in(runs, *lo_hi) if lo_hi is not None else \
-                            _samples_between(list(runs), interval, end - window, end)
+                            _samples_between(runs, interval, end - window, end)
                         if inside > largest:
                             largest = inside
             if (largest + vectors, index) > worst:

@@ -13,7 +13,7 @@ styles; it gives up at any other type, at a container that appears twice, which 
 would write as an alias, at any text that is not plain ASCII, and at a mapping key that is empty or
 longer than 100 characters, which the two emitters write differently), and libyaml serializes it: no
 Python representer call per value. The serializer asks the resolver, for every scalar, whether
-its tag is implicit; `_FastResolve` answers at once for text that no implicit resolver can match
+its tag is implicit; the `resolve` of `_dumper()`'s class answers at once for text that no implicit resolver can match
 (the table is keyed by first character) and asks PyYAML's otherwise. tests/test_native_equivalence.py
 re-emits every document the backends write with PyYAML's pure-Python path and compares the bytes,
 over every spec the tests hold; NATIVE = False writes everything the pure-Python way.
