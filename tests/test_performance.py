@@ -3,7 +3,9 @@ and every shortcut gives the answer the slow path gives. Speed itself is scripts
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -11,14 +13,18 @@ from pathlib import Path
 import pytest
 from conftest import OBS_CODEGEN, ROOT, SPEC, run, run_cli
 
-from obs_codegen.cli.entry import _check_options
+from obs_codegen.cli.entry import _check_options, exit_status
 from obs_codegen.output import fresh
 
 HEAVY = ("click", "importlib.metadata", "jinja2", "yaml", "jsonschema", "grafanalib", "typing")
+# The CLI leaves by os._exit (entry.leave): the probe reports the modules loaded at that moment, then leaves.
 PROBE = (
-    "import sys\nsys.argv = ['obs-codegen', *sys.argv[1:]]\nfrom obs_codegen.cli.entry import main\n"
-    "try:\n    main()\n    code = 0\nexcept SystemExit as e:\n    code = e.code\n"
-    f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    "import os, sys\nsys.argv = ['obs-codegen', *sys.argv[1:]]\nfrom obs_codegen.cli.entry import main\n"
+    "real_exit = os._exit\n"
+    "def probe(code):\n"
+    f"    print(code, sorted(m for m in {HEAVY!r} if m in sys.modules), flush=True)\n"
+    "    real_exit(code)\n"
+    "os._exit = probe\nmain()\n"
 )
 
 
@@ -47,6 +53,44 @@ def test_check_on_stale_out_goes_to_the_full_cli(workdir: Path) -> None:
     assert "hand-edited: out/docs/observability.md" in r.stdout
     installed = run_cli("check", cwd=workdir)
     assert installed.returncode == 1 and "hand-edited: out/docs/observability.md" in installed.stdout
+
+
+@pytest.mark.parametrize(("code", "status", "printed"), [
+    (None, 0, ""), (0, 0, ""), (2, 2, ""), (True, 1, ""), (256, 0, ""), (-1, 255, ""), ("bad spec", 1, "bad spec\n"),
+])
+def test_exit_status_is_what_sys_exit_gives(code: object, status: int, printed: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert exit_status(code) == status
+    assert capsys.readouterr().err == printed
+    r = run([sys.executable, "-c", f"import sys; sys.exit({code!r})"], ROOT)
+    assert (r.returncode, r.stderr) == (status, printed)  # the interpreter's own exit, for reference
+
+
+def test_leaving_early_loses_no_output(workdir: Path) -> None:
+    """The installed command (which leaves by os._exit, entry.leave) prints byte for byte what the click CLI prints
+    when the interpreter exits normally, with the same status: a long stale-out report, lint errors, help."""
+    for target in (workdir / "out").rglob("*"):
+        if target.suffix in (".md", ".py", ".yml", ".ts"):  # every line with a `(` or `|` differs: long diffs
+            target.write_text(target.read_text().replace("|", "¦").replace("(", "[("))
+    spec = workdir / "spec" / "bad.yaml"
+    spec.write_text((workdir / "spec" / "observability.yaml").read_text().replace("version: 1\n", "version: 1\nbogus: 1\n"))
+    normal = "import sys\nsys.argv = ['obs-codegen', *sys.argv[1:]]\nfrom obs_codegen.cli.main import main\nmain()\n"
+    for args in (["check"], ["lint", "--spec", "spec/bad.yaml"], ["generate", "--spec", "spec/bad.yaml"], ["--help"],
+                 ["check", "--full"]):
+        ours, reference = run_cli(*args, cwd=workdir), run([sys.executable, "-c", normal, *args], workdir, timeout=60)
+        assert (ours.returncode, ours.stdout, ours.stderr) == \
+            (reference.returncode, reference.stdout, reference.stderr), args
+        assert ours.stdout + ours.stderr, args
+    assert len(run_cli("check", cwd=workdir).stdout) > 1 << 16  # more than a pipe holds: written while read
+
+
+def test_leave_flushes_what_is_still_buffered() -> None:
+    """click flushes each line it echoes; `leave` also flushes what anything else left in the buffers."""
+    probe = ("import sys\nfrom obs_codegen.cli.entry import leave\n"
+             "sys.stdout.write('buffered')\nsys.stderr.write('no newline')\nleave(3)\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as a user's shell has it
+    r = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "buffered", "no newline")
 
 
 def test_installed_command_uses_the_entry_point() -> None:

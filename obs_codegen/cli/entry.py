@@ -6,12 +6,25 @@ untouched, it prints what `check` prints and exits 0. Anything else (another com
 options, a stale or missing out/, an unreadable spec) goes to the click CLI in cli/main.py,
 which decides everything again from scratch, so this shortcut can only ever say "fresh" when
 the full CLI's own fast path would.
+
+When a command is done, the process leaves with `os._exit` once stdout and stderr are flushed
+(`leave`), as mypy's `hard_exit` does: an interpreter's normal exit frees every object it holds, one
+by one (the model, the rendered files, the compiled templates), which took 50 ms of a 0.4 s
+`generate` on the Coach Up spec and 0.3 s at 10,000 metrics. Everything a command writes is closed
+by then (the writer's files, the log validator's worker pool), and no command registers an `atexit`
+handler or leaves a thread running, so nothing else is skipped. An uncaught exception still takes
+the normal way out (its traceback, then a normal exit).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+TYPE_CHECKING = False  # `typing` costs the fast path 5 ms; mypy reads this name as typing's own
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 DEFAULT_SPEC = "spec/observability.yaml"
 DEFAULT_OUT = "out"
@@ -54,6 +67,27 @@ def fast_check(spec: Path, out: Path) -> bool:
     return fresh.is_fresh(out, fresh.inputs_hash(raw, fresh.display_path(spec), templates, include, included))
 
 
+def exit_status(code: object) -> int:
+    """The status `sys.exit(code)` gives: None is 0, an int itself, anything else is printed to stderr and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code % 256  # what the C exit status keeps
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def leave(code: object) -> NoReturn:
+    """Exit with `sys.exit(code)`'s status, without freeing the heap (see the module docstring)."""
+    status = exit_status(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): as the interpreter's exit, status 120
+            status = status or 120
+    os._exit(status)
+
+
 def main() -> None:
     from ..cache import enable_bytecode_cache
 
@@ -65,11 +99,13 @@ def main() -> None:
             out = Path(options[1])
             if fast_check(Path(options[0]), out):
                 sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
-                sys.stderr.flush()
-                sys.exit(0)
+                leave(0)
     from ..heap import tune_for_batch
     from .main import main as cli
 
     tune_for_batch()
-
-    cli()
+    try:
+        cli()
+    except SystemExit as exc:  # click ends every command with one
+        leave(exc.code)
+    leave(0)
