@@ -11,11 +11,13 @@ are chosen.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import CASES, model_of, run_cli, tree
+from conftest import CASES, SPEC, model_of, run_cli, tree
 
 from obs_codegen.backends import BACKENDS, TARGETS, parallel, render_all, rendering
 from obs_codegen.backends.escaped import UnescapedOutput
@@ -101,6 +103,29 @@ def test_a_worker_sending_garbage_costs_only_time(coachup: Compiled, monkeypatch
     expected = render_all(coachup.model, jobs=2)
     monkeypatch.setattr(parallel.pickle, "dump", lambda obj, pipe, **kw: pipe.write(b"not a pickle"))
     assert render_all(coachup.model, jobs=2) == expected
+
+
+def test_the_backends_that_wrap_others_are_the_deploy_targets() -> None:
+    """`rendering` shares out the backends that are not deploy targets without importing any module (each worker
+    imports what it renders, after the fork): that holds only while exactly the targets wrap other backends."""
+    import importlib
+
+    wrapping = {n for n, module in BACKENDS.items() if getattr(importlib.import_module(module), "WRAPS", None) is not None}
+    assert wrapping == TARGETS and TARGETS
+
+
+def test_rendering_imports_no_backend_before_the_workers_start(coachup: Compiled) -> None:
+    """Forking comes first; a backend module is imported by the process that renders it."""
+    assert coachup.model is not None
+    probe = ("import sys\nfrom obs_codegen.backends import BACKENDS, rendering\nfrom obs_codegen.pipeline import compile_spec\n"
+             f"c = compile_spec({str(SPEC)!r}, 'spec/observability.yaml', lint=False)\n"
+             "with rendering(c.model, jobs=2, parent_load=1.0) as finish:\n"
+             "    print(sorted(n for n, m in BACKENDS.items() if m in sys.modules))\n"
+             "    files = finish()\n"
+             "print(len(files))\n")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    before, count = r.stdout.splitlines()
+    assert r.returncode == 0 and before == "[]" and int(count) == len(render_all(coachup.model)), r.stdout + r.stderr
 
 
 def test_shares_cover_every_backend_once_and_balance_by_weight() -> None:

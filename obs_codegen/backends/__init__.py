@@ -97,7 +97,9 @@ def rendering(model: Model, templates: Templates | None = None, only: list[str] 
         return rendered[name]
 
     processes = parallel.jobs() if jobs is None else max(1, jobs)
-    candidates = [n for n in names if getattr(importlib.import_module(BACKENDS[n]), "WRAPS", None) is None]
+    # The deploy targets wrap other backends' files (`WRAPS`); the rest render from the model. Read off the
+    # registry, not the modules: each process imports only the backends it renders, after the fork.
+    candidates = [n for n in names if n not in TARGETS]
     # A caller that lints meanwhile (`generate`) gets `processes` workers beside it: the parent, which
     # holds every file at the end, then renders a light share (the `PARENT` backends, the catalog), so it carries no large
     # backend's leftovers (10k synth: the largest process 334 -> 294 MB), and three shares balance better
