@@ -81,6 +81,23 @@ def test_unescaped_output_is_refused(tmp_path: Path, name: str, source: str, mes
     assert message in str(err.value) and "line 1" in str(err.value), str(err.value)
 
 
+def test_ident_remembers_only_what_each_language_accepted(tmp_path: Path) -> None:
+    """`ident` skips the grammar check for a name it accepted before, per language: a name TypeScript allows
+    (`class`, `$x`) stays refused in Python after TypeScript printed it, and a refused name is refused again."""
+    templates = Templates(tmp_path)
+    for name, source in (("x/a.ts.j2", "{% for n in names %}{{ n | ident }} {% endfor %}"),
+                         ("x/b.py.j2", "{% for n in names %}{{ n | ident }} = 1; {% endfor %}")):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    assert templates.render("x/a.ts.j2", names=["class", "$x", "ok"] * 2).decode() == "class $x ok " * 2 + "\n"
+    for bad in ("class", "$x", "not-a-name", "not-a-name"):
+        with pytest.raises(UnescapedOutput, match="`ident`"):
+            templates.render("x/b.py.j2", names=["ok", bad])
+    assert templates.render("x/b.py.j2", names=["ok", "ok"]).decode() == "ok = 1; ok = 1; \n"
+    with pytest.raises(UnescapedOutput, match="`ident`"):
+        templates.render("x/a.ts.j2", names=["ok", "not-a-name"])
+
+
 def test_filter_blocks_are_refused_when_the_template_loads(tmp_path: Path) -> None:
     with pytest.raises(jinja2.TemplateSyntaxError, match="filter"):
         render(tmp_path, "x/a.py.j2", "{% filter replace('a', title) %}a{% endfilter %}")

@@ -79,7 +79,7 @@ def template_language(name: str | None) -> Language | None:
 
 def _text(fn: Callable[[str], str]) -> Callable[[Any], str]:
     def checked(value: Any) -> str:
-        if not isinstance(value, str):
+        if type(value) is not str and not isinstance(value, str):  # the exact type first: the common case, cheaper
             _raise_if_undefined(value)
             raise TypeError(f"expects a string, got {type(value).__name__} {value!r}")
         return fn(value)
@@ -197,14 +197,27 @@ def _contextual_filters() -> dict[str, Callable[..., Escaped]]:
         return made(fn(value))
 
     idents = {language: kind((language,), "ident") for language in escape.IDENT_GRAMMAR}
+    # Per template name, its language's kind and the strings `escape.ident` accepted for that language (a pure
+    # verdict; a large spec prints each name about fifty times): a name seen before skips the grammar check.
+    ident_kinds: dict[str | None, tuple[Language, Callable[[str], Escaped], set[str]]] = {}
+    accepted: dict[Language, set[str]] = {language: set() for language in escape.IDENT_GRAMMAR}
 
     @jinja2.pass_context
     def ident(context: jinja2.runtime.Context, value: Any) -> Escaped:
-        language = _language_of(context)
+        found = ident_kinds.get(context.name)
+        if found is None:
+            language = _language_of(context)
+            found = ident_kinds[context.name] = (language, idents[language], accepted[language])
+        language, made, seen = found
+        if type(value) is str and value in seen:
+            return made(value)
         try:
-            return idents[language](escape.ident(_as_text(value), language))
+            text = escape.ident(_as_text(value), language)
         except (TypeError, ValueError) as exc:
             raise UnescapedOutput(f"{context.name}: `ident` {exc}") from None
+        if type(value) is str:
+            seen.add(value)
+        return made(text)
 
     @jinja2.pass_context
     def ident_list(context: jinja2.runtime.Context, values: Iterable[Any]) -> Escaped:
@@ -316,8 +329,13 @@ def enforce(tree: Any, name: str | None, filename: str | None) -> Any:
 
 
 def _filter(name: str) -> Callable[..., Escaped]:
-    def apply(value: Any, *args: Any, **kwargs: Any) -> Escaped:
-        return escaped(name, value, *args, **kwargs)
+    fn, made = _FILTER_KINDS[name]
+
+    def apply(value: Any, *args: Any, **kwargs: Any) -> Escaped:  # `escaped(name, ...)`, its lookups done once
+        try:
+            return made(fn(value, *args, **kwargs))
+        except (TypeError, ValueError) as exc:
+            raise UnescapedOutput(f"`{name}` {exc}") from None
 
     apply.__name__ = name
     return apply
