@@ -133,20 +133,20 @@ def test_code_fingerprint_covers_every_source(tmp_path: Path) -> None:
 
 def test_template_cache_gives_the_same_bytes_and_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Cold cache, warm cache (no template is parsed: every one comes from the cache) and no cache agree."""
-    from obs_codegen.backends import escaped, render_all
+    from obs_codegen.backends import render_all, template_compile
     from obs_codegen.backends.templating import Templates
     from obs_codegen.pipeline import compile_spec
 
     model = compile_spec(SPEC, "spec/observability.yaml").model
     assert model is not None
     parsed: list[str | None] = []
-    real_enforce = escaped.enforce
+    real_enforce = template_compile.enforce
 
     def counting(tree: object, name: str | None, filename: str | None) -> object:
         parsed.append(name)
         return real_enforce(tree, name, filename)
 
-    monkeypatch.setattr(escaped, "enforce", counting)
+    monkeypatch.setattr(template_compile, "enforce", counting)
     monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")
     uncached = render_all(model, Templates())
     assert parsed, "the counter sees template parses"

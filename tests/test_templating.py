@@ -133,6 +133,97 @@ def test_template_languages() -> None:
     assert template_language("python/py.typed.j2") is None
 
 
+# --- how templates compile (template_compile) -------------------------------------------------------
+
+def _compiled(name: str, source: str) -> str:
+    env = Templates().env
+    return env.compile(env.parse(source, name), name, raw=True)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(("name", "source", "finalized"), [
+    ("x/a.py.j2", "{{ title | py_str }} {{ names | ident_list }} {{ count | num }} {{ 'lit' }}", False),
+    ("x/a.py.j2", "{{ title | ident }} = {{ (title | py_str) if flag else (title | py_opt_str) }}", False),
+    ("x/a.ts.j2", "{{ title | ts_str }} {{ title | json }} {{ title | ident }}", False),
+    ("x/a.md.j2", "{{ title | md }} {{ title | md_cell_code }}", False),
+    ("x/a.py.j2", '"""{{ title | py_doc }}"""', True),  # marked for its context at run time
+    ("x/a.py.j2", "# {{ title | comment }}", True),
+    ("x/a.ts.j2", "// {{ title | ts_comment }}", True),
+    ("x/a.py.j2", "{{ title | ts_str }}", True),  # another language's escaper: finalize refuses it at run time
+    ("x/a.py.j2", "{{ title | md }}", True),
+    ("x/a.py.j2", "{{ title }}", True),
+    ("x/a.py.j2", "{{ title | upper }}", True),
+    ("x/a.py.j2", "{{ helper() }}", True),
+    ("x/a.py.j2", "{{ (title | py_str) if flag else title }}", True),
+    ("x/a.txt.j2", "{{ title | py_str }}", True),  # no language: no verdict before run time
+    (None, "{{ title | py_str }}", True),
+])
+def test_only_statically_decided_output_skips_finalize(name: str | None, source: str, finalized: bool) -> None:
+    code = _compiled(name, source)  # type: ignore[arg-type]
+    assert ("environment.finalize(" in code) is finalized, code
+
+
+def test_compiling_without_the_finalize_shortcut_renders_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every backend on the Coach Up spec and every test case: the shortcut changes no byte of any output."""
+    from jinja2.compiler import CodeGenerator
+    from conftest import CASE_NAMES, CASES, model_of
+
+    from obs_codegen.backends import escaped as escaped_module, render_all
+
+    models = [model_of(SPEC), *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")
+    shortcut = [render_all(m, Templates()) for m in models]
+    real = escaped_module.make_environment
+
+    def plain(dirs: list[Path]) -> jinja2.Environment:
+        env = real(dirs)
+        type(env).code_generator_class = CodeGenerator
+        return env
+
+    monkeypatch.setattr(escaped_module, "make_environment", plain)
+    templates = Templates()
+    assert "environment.finalize(context, t_" in _compiled_with(templates, "python/metrics.py.j2")
+    assert [render_all(m, templates) for m in models] == shortcut
+
+
+def _compiled_with(templates: Templates, name: str) -> str:
+    env = templates.env
+    return env.compile(env.loader.get_source(env, name)[0], name, raw=True)  # type: ignore[no-any-return,union-attr]
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"x/a.py.j2": '{% include "x/b.md.j2" %}', "x/b.md.j2": "{{ title | md }}"}, "`{% include %}`"),
+    ({"x/a.py.j2": '{% from "x/b.md.j2" import m %}{{ m() }}', "x/b.md.j2": "{% macro m() %}{{ title | md }}{% endmacro %}"},
+     "`{% from ... import %}`"),
+    ({"x/a.py.j2": '{% import "x/b.ts.j2" as b %}', "x/b.ts.j2": ""}, "`{% import %}`"),
+    ({"x/a.py.j2": '{% extends "x/b.md.j2" %}', "x/b.md.j2": "{{ title | md }}"}, "`{% extends %}`"),
+    ({"x/a.py.j2": "{% include which %}", "x/b.py.j2": ""}, "by a string literal"),
+    ({"x/a.py.j2": '{% include ["x/b.py.j2"] %}', "x/b.py.j2": ""}, "by a string literal"),
+])
+def test_another_file_types_template_is_refused(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    """Each template's escapers are checked against its own type, so a Markdown template may not feed a Python file."""
+    for name, source in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    with pytest.raises(jinja2.TemplateSyntaxError, match=re.escape(message)):
+        Templates(tmp_path).render("x/a.py.j2", which="x/b.py.j2", **CONTEXT)
+
+
+def test_a_same_type_parent_runs_with_its_childs_verdicts(tmp_path: Path) -> None:
+    """An extended parent and an included template of the same type render; a parent's wrong escaper is still refused."""
+    files = {"x/base.py.j2": "A = {{ title | py_str }}\n{% block b %}{% endblock %}",
+             "x/a.py.j2": '{% extends "x/base.py.j2" %}{% block b %}B = {{ count | num }}\n{% include "x/c.py.j2" %}{% endblock %}',
+             "x/c.py.j2": "C = {{ flag | py_bool }}\n",
+             "x/bad.py.j2": "A = {{ title | ts_str }}\n{% block b %}{% endblock %}",
+             "x/d.py.j2": '{% extends "x/bad.py.j2" %}'}
+    for name, source in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    templates = Templates(tmp_path)
+    assert templates.render("x/a.py.j2", **CONTEXT).decode() == f"A = {escape.py_str(TITLE)}\nB = 3\nC = True\n"
+    with pytest.raises(UnescapedOutput, match="`ts_str` escapes for typescript"):
+        templates.render("x/d.py.j2", **CONTEXT)
+
+
 # --- through the CLI: a user's --templates directory ---------------------------------------------
 
 def test_user_template_with_raw_interpolation_fails_generate_and_writes_nothing(tmp_path: Path) -> None:

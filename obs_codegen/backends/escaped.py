@@ -291,41 +291,9 @@ _MACRO = kind(None, "macro")
 _TEMPLATE_LITERAL = kind(None, "template literal")
 
 
-_HERE = __name__  # the compiled templates import output_call from here
 # The filter a printed template literal goes through: a direct call (a `{{ f(x) }}` call goes through the
 # sandbox's `call`), under a name no template can write (a filter name in a template is an identifier).
 _LITERAL_FILTER = "template literal"
-
-
-def _checked_output(node: Any) -> Any:
-    """Rewrite one printed expression so that macro calls and template literals count as escaped."""
-    from jinja2 import nodes
-
-    if isinstance(node, nodes.CondExpr):
-        node.expr1 = _checked_output(node.expr1)
-        node.expr2 = _checked_output(node.expr2 if node.expr2 is not None else nodes.Const("", lineno=node.lineno))
-        return node
-    if isinstance(node, nodes.Const) and isinstance(node.value, str):
-        return nodes.Filter(node, _LITERAL_FILTER, [], [], None, None, lineno=node.lineno)
-    if isinstance(node, nodes.Call):
-        return nodes.Call(nodes.ImportedName(f"{_HERE}.output_call", lineno=node.lineno),
-                          [nodes.ContextReference(lineno=node.lineno), node.node, *node.args],
-                          node.kwargs, node.dyn_args, node.dyn_kwargs, lineno=node.lineno)
-    return node
-
-
-def enforce(tree: Any, name: str | None, filename: str | None) -> Any:
-    """Refuse `{% filter %}` blocks and prepare every printed expression for the `finalize` check."""
-    from jinja2 import TemplateSyntaxError, nodes
-
-    for block in tree.find_all(nodes.FilterBlock):
-        raise TemplateSyntaxError("`{% filter %}` blocks print unchecked text; apply an escaping filter in `{{ }}`",
-                                  block.lineno, name, filename)
-    for output in tree.find_all(nodes.Output):
-        output.nodes = [_checked_output(n) for n in output.nodes]
-    for block in tree.find_all(nodes.CallBlock):
-        block.call = _checked_output(block.call)
-    return tree
 
 
 def _filter(name: str) -> Callable[..., Escaped]:
@@ -356,8 +324,11 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
     import jinja2
 
     from .sandbox import FastSandbox
+    from .template_compile import StaticOutput, enforce
 
     class Environment(FastSandbox):
+        code_generator_class = StaticOutput
+
         def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
             return enforce(super()._parse(source, name, filename), name, filename)  # type: ignore[no-any-return]
 

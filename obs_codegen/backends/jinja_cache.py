@@ -2,7 +2,7 @@
 
 Jinja2's `FileSystemBytecodeCache` keys each entry by template name and file name and checks the
 source's sha1 before using it; the directory itself is keyed by everything else the compiled code
-depends on: obs-codegen's own sources (the `escaped.enforce` rewrite, the environment's options),
+depends on: obs-codegen's own sources (the `template_compile.enforce` rewrite and code generator, the environment's options),
 the Jinja2 version and the Python version. So a cached template is only ever the code that
 compiling the same source with the same tool would give, and output bytes do not depend on the
 cache (tests/test_performance.py renders with and without it).
