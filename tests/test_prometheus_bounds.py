@@ -270,3 +270,44 @@ def test_query_samples_is_its_plain_definition(compile_text) -> None:  # type: i
                 compared += 1
                 nonzero += expected[0] > environments
     assert compared > 50 and nonzero > 20
+
+
+def _tokens_one_by_one(expr: str) -> list[tuple[str, str]]:
+    """The plain definition of `promtool_cost._tokens`: the token pattern matched at each position in turn."""
+    from obs_codegen.backends.promtool_cost import _TOKEN
+
+    out, pos = [], 0
+    while pos < len(expr):
+        m = _TOKEN.match(expr, pos)
+        if m is None:
+            raise ValueError(f"unexpected {expr[pos:pos + 20]!r} in generated PromQL")
+        if m.lastgroup != "space":
+            out.append((str(m.lastgroup), m.group()))
+        pos = m.end()
+    return out
+
+
+def test_tokens_in_one_findall_are_the_tokens_matched_one_by_one() -> None:
+    """On every generated rule expression and test series, and on random texts of PromQL's characters (most of
+    them not PromQL): the same tokens, or the same error at the same character."""
+    import random
+
+    from obs_codegen.backends.promtool_cost import _tokens
+
+    texts = [r.expr for groups in prometheus.build(model_of(SPEC)).values() for g in groups for r in g.rules]
+    texts += [s["series"] for doc in prometheus.tests_of(model_of(SPEC)).values() for t in doc["tests"]
+              for s in t["input_series"]]
+    rng = random.Random(17)
+    alphabet = 'ab_:01.5e+-*/%^<>=!~{}(),[] \t\n"\\\'`@#é'
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30))) for _ in range(5000)]
+    assert len(texts) > 5100
+    for text in texts:
+        try:
+            expected: object = _tokens_one_by_one(text)
+        except ValueError as exc:
+            expected = str(exc)
+        try:
+            got: object = _tokens(text)
+        except ValueError as exc:
+            got = str(exc)
+        assert got == expected, text

@@ -90,15 +90,27 @@ def unquote(literal: str) -> str:
     return "".join(out)
 
 
+_KINDS = [name for name, _ in sorted(_TOKEN.groupindex.items(), key=lambda item: item[1])]
+
+
 def _tokens(expr: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
-    while pos < len(expr):
-        m = _TOKEN.match(expr, pos)
-        if m is None:
-            raise ValueError(f"unexpected {expr[pos:pos + 20]!r} in generated PromQL")
-        if m.lastgroup != "space":
-            out.append((str(m.lastgroup), m.group()))
-        pos = m.end()
+    """(kind, text) of each token but spaces; ValueError at the first character no token starts with.
+
+    One `findall` (in C) yields a tuple per token with its text in its kind's group. The tokens cover
+    `expr` exactly when their lengths add up to its length: `findall` skips what no token matches."""
+    out, length = [], 0
+    for groups in _TOKEN.findall(expr):
+        for kind, text in zip(_KINDS, groups):
+            if text:
+                length += len(text)
+                if kind != "space":
+                    out.append((kind, text))
+                break
+    if length != len(expr):
+        pos = 0
+        while (m := _TOKEN.match(expr, pos)) is not None:
+            pos = m.end()
+        raise ValueError(f"unexpected {expr[pos:pos + 20]!r} in generated PromQL")
     return out
 
 
@@ -231,6 +243,26 @@ def evaluations(doc: dict[str, Any]) -> int:
     return int(max((t for test in doc["tests"] for t in _eval_times(test)), default=0) / step)
 
 
+def _returned(sel: Selector, matching: list[tuple[dict[str, str], tuple[tuple[int, int], ...]]],
+              bounds: dict[float, tuple[int, int]], interval: float, end: float) -> tuple[int, int]:
+    """(series `sel` returns from `matching`, the most samples one of them has in `sel`'s window at `end`; 0 when
+    it is an instant selector, which holds one sample per series). `bounds` keeps each window's sample indices."""
+    window = sel.window
+    if window is None:
+        return sum(1 for labels, _ in matching if sel.matches_labels(labels)), 0
+    lo_hi = bounds.get(window)
+    if lo_hi is None and interval > 0:
+        lo_hi = bounds[window] = (_first_at_or_after(end - window, interval), _last_at_or_before(end, interval))
+    count = largest = 0
+    for labels, runs in matching:
+        if sel.matches_labels(labels):
+            count += 1
+            inside = _samples_in(runs, *lo_hi) if lo_hi is not None else _samples_between(runs, interval, end - window, end)
+            if inside > largest:
+                largest = inside
+    return count, largest
+
+
 def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
                   parsed: dict[Any, Any] | None = None) -> tuple[int, int]:
     """The most samples one of `exprs` (the rule file's expressions) holds at once in a test group of
@@ -264,11 +296,13 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
 
     step = naming.duration_seconds(str(doc["evaluation_interval"]))
     # Per rule: the windows of its recording-rule selectors (their load depends on the test only through
-    # its end, so it is worked out once per distinct set and end) and its other selectors.
-    rules = []
-    for e in exprs:
-        sels = read(e)
-        rules.append((tuple(s.window for s in sels if ":" in s.name), tuple(s for s in sels if ":" not in s.name)))
+    # its end, so it is worked out once per distinct set and end) and its other selectors; once per rule file.
+    texts = tuple(exprs)
+    rules = memo.get(("rules", texts))
+    if rules is None:
+        rules = memo[("rules", texts)] = [
+            (tuple(s.window for s in sels if ":" in s.name), tuple(s for s in sels if ":" not in s.name))
+            for sels in map(read, texts)]
     worst = (0, 0)
     for test in doc["tests"]:
         end = max(_eval_times(test), default=0)
@@ -279,6 +313,9 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
             inputs.setdefault(name, []).append((labels, runs_of(series["values"])))
         recorded: dict[tuple[float | None, ...], int] = {}  # recording-rule windows -> the most points one holds
         bounds: dict[float, tuple[int, int]] = {}  # window -> the sample indices it holds at `end`
+        # selector -> (series it returns, the most points of one series window): a test's input series are
+        # fixed, and a rule file repeats its selectors (every rule of a metric reads it the same way)
+        returned: dict[Selector, tuple[int, int]] = {}
         for index, (windows, raw) in enumerate(rules):
             largest = vectors = 0
             if windows:
@@ -291,21 +328,12 @@ def query_samples(doc: dict[str, Any], exprs: Iterable[str], environments: int,
                 matching = inputs.get(sel.name)  # a selector matches its own name only
                 if not matching:
                     continue
-                window = sel.window
-                if window is None:  # an instant selector: one sample per series
-                    vectors += sum(1 for labels, _ in matching if sel.matches_labels(labels))
-                    continue
-                lo_hi = bounds.get(window)
-                if lo_hi is None and interval > 0:
-                    lo_hi = bounds[window] = (_first_at_or_after(end - window, interval),
-                                              _last_at_or_before(end, interval))
-                for labels, runs in matching:
-                    if sel.matches_labels(labels):
-                        vectors += 1
-                        inside = _samples_in(runs, *lo_hi) if lo_hi is not None else \
-                            _samples_between(runs, interval, end - window, end)
-                        if inside > largest:
-                            largest = inside
+                got = returned.get(sel)
+                if got is None:
+                    got = returned[sel] = _returned(sel, matching, bounds, interval, end)
+                vectors += got[0]
+                if got[1] > largest:
+                    largest = got[1]
             if (largest + vectors, index) > worst:
                 worst = (largest + vectors, index)
     return worst
