@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import CASE_NAMES, checked_texts
 
-from obs_codegen.backends import contexts
+from obs_codegen.backends import contexts, python_parse
 from obs_codegen.backends.python_pkg import render
 from obs_codegen.spec.model import Model
 
@@ -157,16 +158,16 @@ def _whole(text: str) -> bool:
 
 
 def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) -> None:
-    """`_parses` cuts a file into pieces; tiny pieces (cut before almost every column-0 line) on every rendered
+    """`parses` cuts a file into pieces; tiny pieces (cut before almost every column-0 line) on every rendered
     file and on mutations that break statements across cuts (open brackets, strings, continuations, clauses,
     decorators, indentation) must give the verdict of parsing the whole file."""
     rnd = random.Random(17)
     texts = [contexts._strip(t) for t in rendered]
-    assert sum(contexts._split_literal(t, 1) is not None for t in texts) >= len(CASE_NAMES)  # labels.py, at least
+    assert sum(python_parse._split_literal(t, 1) is not None for t in texts) >= len(CASE_NAMES)  # labels.py, at least
     for text in texts:
-        assert len(contexts._pieces(text, 1)) > 1 or text.count("\n") < 3
+        assert len(python_parse._pieces(text, 1)) > 1 or text.count("\n") < 3
         for size in (1, 64, 4096):
-            assert contexts._parses(text, size) == _whole(text) is True
+            assert python_parse.parses(text, size) == _whole(text) is True
     inserts = ["(", ")", "[", "]", "{", "'''", '"""', "'", '"', "\\\n", "\n", "  ", "\t", "else:\n", "elif x:\n",
                "except:\n", "finally:\n", "case 1:\n", "@x\n", "def f():\n", "class C:\n", "if x:\n", "x = (\n",
                "from __future__ import annotations\n", "#", "return\n", "\n    pass\n", "lambda", ":", "async "]
@@ -177,8 +178,8 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
     outcomes = {True: 0, False: 0}
     for _ in range(1500):
         text = rnd.choice(texts)
-        lines = [m.start() + 1 for m in contexts._STATEMENT_START.finditer(text)] or [0]
-        items = [m.end() for m in contexts._ITEM_END.finditer(text)] + [m.end() for m in contexts._DICT_OPENER.finditer(text)]
+        lines = [m.start() + 1 for m in python_parse._STATEMENT_START.finditer(text)] or [0]
+        items = [m.end() for m in python_parse._ITEM_END.finditer(text)] + [m.end() for m in python_parse._DICT_OPENER.finditer(text)]
         for _ in range(rnd.randint(1, 3)):
             if items and rnd.random() < 0.3:
                 at, insert = rnd.choice(items), rnd.choice(item_inserts + inserts)
@@ -187,7 +188,7 @@ def test_parsing_in_pieces_gives_the_whole_texts_verdict(rendered: list[str]) ->
                 insert = rnd.choice(inserts)
             text = text[:at] + insert + text[at:]
         whole = _whole(text)
-        assert contexts._parses(text, rnd.choice([1, 40, 300])) == whole, repr(text[:300])
+        assert python_parse.parses(text, rnd.choice([1, 40, 300])) == whole, repr(text[:300])
         outcomes[whole] += 1
     assert min(outcomes.values()) > 200, outcomes
 
@@ -217,7 +218,7 @@ def test_pieces_corner_cases(text: str) -> None:
         except ValueError as exc:  # null bytes, on a Python that raises ValueError for them: the whole text's
             return type(exc)
 
-    assert outcome(lambda: contexts._parses(text, 1)) == outcome(lambda: _whole(text))
+    assert outcome(lambda: python_parse.parses(text, 1)) == outcome(lambda: _whole(text))
 
 
 @pytest.mark.parametrize("text", [
@@ -225,17 +226,124 @@ def test_pieces_corner_cases(text: str) -> None:
     "X = {\n    'a': 1,\n}\n" * 3,
 ])
 def test_cutting_a_dict_display_always_shrinks_what_is_left(text: str) -> None:
-    """`_parses` parses what `_split_literal` leaves again: each text it leaves must be shorter than the piece,
+    """`parses` parses what `_split_literal` leaves again: each text it leaves must be shorter than the piece,
     or an empty display (`X = {\\n}`, its own skeleton) would be cut forever."""
-    split = contexts._split_literal(text, 1)
+    split = python_parse._split_literal(text, 1)
     if split is not None:
         modules, chunks = split
         assert all(len(m) < len(text) for m in modules) and chunks
-    assert contexts._parses(text, 1) == _whole(text)
+    assert python_parse.parses(text, 1) == _whole(text)
 
 
 def test_cuts_shrink_on_every_rendered_file(rendered: list[str]) -> None:
     for text in (contexts._strip(t) for t in rendered):
-        for piece in contexts._pieces(text, 1):
-            split = contexts._split_literal(piece, 1)
+        for piece in python_parse._pieces(text, 1):
+            split = python_parse._split_literal(piece, 1)
             assert split is None or all(len(m) < len(piece) for m in split[0])
+
+
+# --- the verdict cache (python_parse._Verdicts) --------------------------------------------------------
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """A fresh cache directory and process state; returns the texts `symtable` parses from then on."""
+    import symtable
+
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(python_parse._Verdicts, "_loaded", None)
+    parsed: list[str] = []
+    real = symtable.symtable
+
+    def counting(text: str, filename: str, mode: str) -> object:
+        parsed.append(text)
+        return real(text, filename, mode)
+
+    monkeypatch.setattr(symtable, "symtable", counting)
+    return parsed
+
+
+def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(python_parse._Verdicts, "_loaded", None)  # what a new process starts with
+
+
+def _cut_cleanly(texts: list[str], size: int) -> list[str]:
+    """The texts each of whose pieces parses alone (the others are decided by one whole parse, uncached)."""
+    import symtable
+
+    def alone(piece: str) -> bool:
+        try:
+            symtable.symtable(piece, "<piece>", "exec")
+            return True
+        except SyntaxError:
+            return False
+
+    return [t for t in texts if all(alone(p) for p in python_parse._pieces(t, size))]
+
+
+def test_a_piece_that_passed_once_is_not_parsed_again(rendered: list[str], counted: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    texts = _cut_cleanly([contexts._strip(t) for t in rendered], 2000)
+    assert len(texts) > len(rendered) * 0.8
+    counted.clear()
+    assert all(python_parse.parses(t, 2000) for t in texts)
+    cold = len(counted)
+    (entries,) = (tmp_path / "cache").glob("parsed-*/verdicts")
+    assert cold > len(texts) and len(entries.read_text().split()) == len(set(counted))
+    counted.clear()
+    _fresh_process(monkeypatch)
+    assert all(python_parse.parses(t, 2000) for t in texts) and counted == []
+    bad = texts[-1] + "def (\n"
+    for _ in range(2):  # a failing text is parsed every time: only passes are remembered
+        assert python_parse.parses(bad, 2000) is False and counted
+        counted.clear()
+
+
+def test_after_an_edit_only_the_pieces_around_it_are_parsed(rendered: list[str], counted: list[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cuts follow the text (`_pieces`): a statement added near the start leaves the later pieces as they were."""
+    text = max(_cut_cleanly([contexts._strip(t) for t in rendered], 500), key=len)
+    counted.clear()
+    pieces = python_parse._pieces(text, 500)
+    assert len(pieces) > 20
+    assert python_parse.parses(text, 500)
+    counted.clear()
+    _fresh_process(monkeypatch)
+    cut = len(pieces[0]) + len(pieces[1])  # between two statements
+    edited = text[:cut] + "EDITED_CONSTANT = 1\n" * 7 + text[cut:]
+    assert python_parse.parses(edited, 500) and 1 <= len(counted) <= 4, len(counted)
+
+
+@pytest.mark.parametrize("content", ["garbage\n\x00\xff", "0" * 32 + "\n" + "z" * 32, ""])
+def test_a_damaged_cache_file_is_no_cache(rendered: list[str], counted: list[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    text = contexts._strip(rendered[0])
+    assert python_parse.parses(text, 2000)
+    (entries,) = (tmp_path / "cache").glob("parsed-*/verdicts")
+    entries.write_bytes(content.encode("latin-1"))
+    _fresh_process(monkeypatch)
+    counted.clear()
+    assert python_parse.parses(text, 2000) and counted
+    assert python_parse.parses(text + "def (\n", 2000) is False
+
+
+def test_no_cache_directory_means_no_cache(rendered: list[str], counted: list[str], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")
+    text = contexts._strip(rendered[0])
+    for _ in range(2):
+        _fresh_process(monkeypatch)
+        counted.clear()
+        assert python_parse.parses(text, 2000) and counted
+    assert not (tmp_path / "cache").exists()
+
+
+def test_cuts_follow_the_text_where_statements_are_short(counted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cuts placed by distance alone would all move after one inserted statement in a run of short ones (every later
+    piece new); cuts placed by the text resynchronise within a few pieces."""
+    lines = [f"METRIC_{i:05d}: Final = {i % 10}\n" for i in range(4000)]  # all of one length, as the insert
+    text, edited = "".join(lines), "".join(lines[:40] + ["METRIC_EXTRA: Final = 0\n"] + lines[40:])
+    assert python_parse.parses(text, 2000)
+    before = len(counted)
+    counted.clear()
+    _fresh_process(monkeypatch)
+    assert python_parse.parses(edited, 2000) and before > 30 and len(counted) <= 3, (before, len(counted))

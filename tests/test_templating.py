@@ -164,10 +164,11 @@ def test_only_statically_decided_output_skips_finalize(name: str | None, source:
 
 def test_compiling_without_the_finalize_shortcut_renders_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every backend on the Coach Up spec and every test case: the shortcut changes no byte of any output."""
-    from jinja2.compiler import CodeGenerator
     from conftest import CASE_NAMES, CASES, model_of
+    from jinja2.compiler import CodeGenerator
 
-    from obs_codegen.backends import escaped as escaped_module, render_all
+    from obs_codegen.backends import escaped as escaped_module
+    from obs_codegen.backends import render_all
 
     models = [model_of(SPEC), *(model_of(CASES / case / "spec.yaml") for case in CASE_NAMES)]
     monkeypatch.setenv("OBS_CODEGEN_CACHE_DIR", "")

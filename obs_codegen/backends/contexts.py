@@ -16,6 +16,8 @@ import bisect
 import re
 from typing import Literal
 
+from .python_parse import parses
+
 Kind = Literal["docstring", "comment"]
 # kind -> (open, close): private-use characters.
 SENTINELS: dict[Kind, tuple[str, str]] = {"docstring": ("\ue000", "\ue001"), "comment": ("\ue002", "\ue003")}
@@ -66,114 +68,10 @@ def check_python(text: str) -> str:
     with paused():
         if sys.version_info < (3, 12) and _marks_in_place(text):
             stripped = _strip(text)
-            if _parses(stripped):
+            if parses(stripped):
                 return stripped
             # else tokenize names the first problem, as it always did
         return _check_python(text)
-
-
-_PIECE_CHARS = 1 << 18
-# A line break before a line that may begin a top-level statement (not a clause continuing the one above).
-_STATEMENT_START = re.compile(r"\n(?=[A-Za-z_@])(?!(?:else|elif|except|finally|case)\b)")
-
-
-def _pieces(text: str, size: int) -> list[str]:
-    """`text` cut, every `size` characters or so, after a line break followed by a line that may start a statement."""
-    out, start = [], 0
-    while len(text) - start > size:
-        cut = _STATEMENT_START.search(text, start + size)
-        if cut is None:
-            break
-        out.append(text[start:cut.start() + 1])
-        start = cut.start() + 1
-    out.append(text[start:])
-    return out
-
-
-def _parses(text: str, size: int = _PIECE_CHARS) -> bool:
-    """True when `text` parses as a Python module (`compile` with `ast.PyCF_ONLY_AST`: parse, run nothing).
-
-    Parsing a 5 MB module at once builds a 350 MB syntax tree; so the text is read in pieces of about
-    256 KiB, cut before lines at column 0, by `symtable` (the C parser and the compiler's symbol-table
-    pass, which checks more than the parse: `nonlocal` at module level...; it builds no Python syntax
-    tree and, unlike `compile`, no bytecode: 40 % less time). When every piece passes, the whole parses: a piece that parses
-    alone ends with its last statement complete and the tokenizer outside any bracket, string or
-    continuation line, so the next piece starts a statement at column 0 in the state a fresh parse
-    starts in, and a module is any sequence of statements (this parse checks no placement rule, not
-    even that of `from __future__`; a text naming `barry_as_FLUFL`, which changes the grammar of what
-    follows, is parsed whole). When a cut was not between statements (inside a string, before an
-    `else` ...), a piece fails and the whole text is parsed at once, as before: the verdict is always
-    the whole text's. A piece that is one large dict display (`labels.LABEL_CHECKS`: 2.7 MB, 170 MB of
-    syntax tree at 10,000 metrics) is cut into its items (`_split_literal`). tests/test_python_context_check.py
-    holds it to that on cut rendered files."""
-    import symtable
-    import warnings
-
-    try:
-        if "barry_as_FLUFL" in text:  # the one import that changes how the parser reads what follows it
-            raise ValueError("parsed whole")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SyntaxWarning)  # the compiler's own warnings: the whole parse has none
-            pending = _pieces(text, size)
-            while pending:
-                piece = pending.pop()
-                split = _split_literal(piece, size) if len(piece) > 2 * size else None
-                if split is None:
-                    symtable.symtable(piece, "<rendered>", "exec")  # parsed in C: no Python syntax tree, no bytecode
-                    continue
-                modules, items = split
-                for i, chunk in enumerate(items):
-                    symtable.symtable("{**{}, " + chunk + ("\n}" if i == len(items) - 1 else "\n0: 0}"),
-                                      "<rendered>", "eval")
-                for module in modules:
-                    pending.extend(_pieces(module, size))
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass  # undecided: the whole text decides
-    try:
-        compile(text, "<rendered>", "exec", dont_inherit=True, flags=0x400)  # ast.PyCF_ONLY_AST
-        return True
-    except SyntaxError:
-        return False
-
-
-# The first line of a statement that opens a dict display at module scope, `NAME[: TYPE] = [CALLEE(]{`,
-# at the start of a line.
-_DICT_OPENER = re.compile(r"(?:\A|(?<=\n))[A-Za-z_]\w*(?:: [\w\[\], .]+)? = (?:[A-Za-z_][\w.]*\()?\{(?=\n)")
-_ITEM_END = re.compile(r",\n(?=    [^\s)\]}])")  # after a dict item, before the next one at the item indent
-
-
-def _split_literal(piece: str, size: int) -> tuple[list[str], list[str]] | None:
-    """A piece too large to parse at once that holds a dict display, cut around its items; None if it holds none.
-
-    `HEAD` + `NAME = f({` + items + `\n})REST` becomes the module texts `HEAD` and `NAME = f({\n})REST` (the
-    skeleton) and chunks of about `size` characters of items, each cut after an item's `,` line. The whole
-    parses when the module texts do and every chunk but the last parses as `{**{}, CHUNK\n0: 0}` (the last
-    as `{**{}, CHUNK\n}`):
-      * HEAD ends before a line at column 0, so when it parses the opener line starts a statement, as
-        at any cut of `_pieces`;
-      * the opener line holds no string, comment, lambda or comprehension: its `{` opens a dict display
-        at module scope;
-      * a chunk that parses so is a balanced run of dict items ending in a `,` token, read from and
-        ending in the state a bracket leaves the tokenizer in (no string, no line structure);
-    so the chunks joined are an item list that the empty `{\n}` of the skeleton can hold. A cut inside a
-    string, a comment or a nested bracket makes some text fail, and the caller parses the whole."""
-    opener = _DICT_OPENER.search(piece)
-    if opener is None:
-        return None
-    head, start = piece[:opener.start()], opener.end()
-    close = piece.find("\n}", start)
-    if close <= start:
-        return None  # no closer, or no items: a skeleton is its own skeleton, so it is parsed as it is
-    chunks, at = [], start
-    while close - at > size:
-        cut = _ITEM_END.search(piece, at + size, close)
-        if cut is None:
-            break
-        chunks.append(piece[at:cut.start() + 2])
-        at = cut.start() + 2
-    chunks.append(piece[at:close])
-    return [t for t in (head, piece[opener.start():start] + piece[close:]) if t], chunks
 
 
 _PY_NEXT = re.compile("[#'\"]")  # what starts a string or a comment in code
