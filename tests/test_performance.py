@@ -93,6 +93,23 @@ def test_leave_flushes_what_is_still_buffered() -> None:
     assert (r.returncode, r.stdout, r.stderr) == (3, "buffered", "no newline")
 
 
+def test_leaving_with_a_closed_stream_keeps_the_status(workdir: Path) -> None:
+    """A job that starts the command with stdout or stderr closed (`>&-`) gets the status a normal exit gives."""
+    for args, status in ((["--version"], 0), (["check"], 0), (["lint", "--spec", "missing.yaml"], 2)):
+        for fd in (1, 2):
+            r = subprocess.run(["/bin/sh", "-c", f'"$0" "$@" {fd}>&-', OBS_CODEGEN, *args], cwd=workdir,
+                               capture_output=True, text=True, timeout=60)
+            assert r.returncode == status and "Traceback" not in r.stdout + r.stderr, (args, fd, r.stdout + r.stderr)
+
+
+def test_a_profiled_run_exits_normally_so_the_profile_is_written(workdir: Path, tmp_path: Path) -> None:
+    """Under a profiler (or a debugger, or coverage) the command exits as the interpreter does: their results are
+    written at that exit, which os._exit would skip."""
+    profile = tmp_path / "run.prof"
+    r = run([sys.executable, "-m", "cProfile", "-o", str(profile), OBS_CODEGEN, "check"], workdir, timeout=60)
+    assert r.returncode == 0 and profile.stat().st_size > 0, r.stderr
+
+
 def test_installed_command_uses_the_entry_point() -> None:
     assert "obs_codegen.cli.entry" in Path(OBS_CODEGEN).read_text()
 

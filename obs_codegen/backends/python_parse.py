@@ -47,9 +47,8 @@ class _Verdicts:
         """Return when `text` parses in `mode` (known, or parsed now); raise SyntaxError (...) as `symtable` does."""
         key = hashlib.sha256(f"{mode}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
         if key in self.known:
-            del self.known[key]  # most recently used last
+            del self.known[key]  # most recently used last (written with the next new entry)
             self.known[key] = None
-            self.changed = True
             return
         import symtable
 
@@ -58,7 +57,7 @@ class _Verdicts:
         self.changed = True
 
     def save(self) -> None:
-        """Write the most recently used entries back, when anything changed (a failed write: no cache next time)."""
+        """Write the most recently used entries back, when a piece was added (a failed write: no cache next time)."""
         if self.path is None or not self.changed:
             return
         keys = list(self.known)[-_KEEP:]

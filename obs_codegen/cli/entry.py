@@ -73,14 +73,19 @@ def exit_status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code % 256  # what the C exit status keeps
-    sys.stderr.write(f"{code}\n")
+    if sys.stderr is not None:  # None when the process started with fd 2 closed
+        sys.stderr.write(f"{code}\n")
     return 1
 
 
 def leave(code: object) -> NoReturn:
     """Exit with `sys.exit(code)`'s status, without freeing the heap (see the module docstring)."""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        raise SystemExit(code)  # a debugger, profiler or coverage run writes its results at the normal exit
     status = exit_status(code)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # the process started with that descriptor closed: nothing to flush
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`| head`): as the interpreter's exit, status 120
@@ -98,7 +103,8 @@ def main() -> None:
         if options is not None:
             out = Path(options[1])
             if fast_check(Path(options[0]), out):
-                sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
+                if sys.stderr is not None:  # None when started with fd 2 closed
+                    sys.stderr.write(f"obs-codegen: {out.as_posix()}/ is up to date\n")
                 leave(0)
     from ..heap import tune_for_batch
     from .main import main as cli

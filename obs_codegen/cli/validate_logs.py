@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -58,7 +59,7 @@ def _open_log(name: str) -> IO[bytes]:
         raise InputError(f"cannot read log file {name}: {describe_os_error(exc)}") from exc
 
 
-def _findings(validator: LogValidator, files: tuple[str, ...], stats: Stats, jobs: int = 1) -> Iterator[Finding]:
+def _findings(validator: LogValidator, files: tuple[str, ...], stats: Stats, jobs: int = 1) -> Generator[Finding, None, None]:
     from ..logs.parallel import validate_parallel
 
     def check(stream: Any, name: str) -> Iterator[Finding]:
@@ -87,14 +88,17 @@ def _run(validator: LogValidator, files: tuple[str, ...], fmt: str, out: IO[str]
     from ..logs.validate import Stats
 
     stats = Stats()
-    if fmt == "text":
-        for f in _findings(validator, files, stats, jobs):
-            out.write(f.text() + "\n")
-        out.write("\n".join(_summary_text(stats)) + "\n")
-        return stats
-    out.write('{"findings": [')
-    for n, f in enumerate(_findings(validator, files, stats, jobs)):
-        out.write(("," if n else "") + "\n  " + json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True))
+    # closing(): a write that fails (a closed pipe) closes the generator, and with it the `--jobs` worker pool,
+    # at once rather than whenever the generator is freed (the CLI leaves by os._exit, without freeing).
+    with closing(_findings(validator, files, stats, jobs)) as findings:
+        if fmt == "text":
+            for f in findings:
+                out.write(f.text() + "\n")
+            out.write("\n".join(_summary_text(stats)) + "\n")
+            return stats
+        out.write('{"findings": [')
+        for n, f in enumerate(findings):
+            out.write(("," if n else "") + "\n  " + json.dumps(f.to_dict(), ensure_ascii=False, sort_keys=True))
     summary: dict[str, Any] = stats.to_dict()
     out.write('\n], "summary": ' + json.dumps(summary, ensure_ascii=False, sort_keys=True) + "}\n")
     return stats
