@@ -1,11 +1,11 @@
 """Rendering on several cores (backends/parallel.py) gives what one process gives: the files, and the errors.
 
-`render_all(jobs=N)` forks N-1 workers that render a share of the backends; the tests hold every
-N to `jobs=1` on the Coach Up spec and every test case, show that a template error raised in a
-worker's share surfaces in the parent with the one-process error's type and message (and that
+`render_all(jobs=N)` forks N-1 workers that render the backends from one queue with the parent; the
+tests hold every N to `jobs=1` on the Coach Up spec and every test case, show that a template error
+raised in a worker surfaces in the parent with the one-process error's type and message (and that
 the first failing backend in registry order wins whichever process rendered it), that a worker
-that dies or sends garbage costs nothing but time, and check how shares and the process count
-are chosen.
+that dies or sends garbage costs nothing but time, that the queue hands every backend to exactly
+one process, and check the queue's order and the process count.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CASES, SPEC, model_of, run_cli, tree
@@ -28,9 +31,8 @@ from obs_codegen.spec.model import Model
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def worker_share(processes: int = 2) -> list[str]:
-    plain = sorted(set(BACKENDS) - TARGETS)
-    return parallel.shares(plain, processes)[1]
+def queued() -> list[str]:
+    return parallel.queue_order(sorted(set(BACKENDS) - TARGETS))
 
 
 @pytest.mark.parametrize("jobs", [2, 3, 8])
@@ -73,12 +75,13 @@ def _error(model: Model, templates: Templates, jobs: int) -> tuple[type[BaseExce
 def test_a_template_error_is_the_one_process_error(coachup: Compiled, tmp_path: Path,
                                                     languages: tuple[str, ...]) -> None:
     assert coachup.model is not None
-    assert len({"python", "typescript"} & set(worker_share())) == 1  # one in a worker, one in the parent
+    assert queued()[0] == "typescript"  # the worker's first backend; python goes to whichever process is free
     templates = _broken_templates(tmp_path, *languages)
     one = _error(coachup.model, templates, 1)
     assert one[0] is UnescapedOutput
     assert (languages[0] + "/metrics") in one[1]  # registry order: python's error first when both fail
     assert _error(coachup.model, templates, 2) == one
+    assert _error(coachup.model, templates, 3) == one  # both in workers
 
 
 def test_a_worker_that_dies_costs_only_time(coachup: Compiled, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,7 +122,7 @@ def test_rendering_imports_no_backend_before_the_workers_start(coachup: Compiled
     assert coachup.model is not None
     probe = ("import sys\nfrom obs_codegen.backends import BACKENDS, rendering\nfrom obs_codegen.pipeline import compile_spec\n"
              f"c = compile_spec({str(SPEC)!r}, 'spec/observability.yaml', lint=False)\n"
-             "with rendering(c.model, jobs=2, parent_load=1.0) as finish:\n"
+             "with rendering(c.model, jobs=2, parent_lints=True) as finish:\n"
              "    print(sorted(n for n, m in BACKENDS.items() if m in sys.modules))\n"
              "    files = finish()\n"
              "print(len(files))\n")
@@ -128,18 +131,39 @@ def test_rendering_imports_no_backend_before_the_workers_start(coachup: Compiled
     assert r.returncode == 0 and before == "[]" and int(count) == len(render_all(coachup.model)), r.stdout + r.stderr
 
 
-def test_shares_cover_every_backend_once_and_balance_by_weight() -> None:
+def test_the_queue_holds_every_plain_backend_but_the_parents_heaviest_first() -> None:
     names = sorted(BACKENDS)
-    for processes in (1, 2, 3, 5, 40):
-        split = parallel.shares(names, processes)
-        assert sorted(n for share in split for n in share) == names
-        assert len(split) <= processes
-    two = parallel.shares(names, 2)
-    weight = [sum(parallel.WEIGHTS.get(n, 0.05) for n in share) for share in two]
-    heaviest = max(parallel.WEIGHTS.values())
-    assert abs(weight[0] - weight[1]) <= heaviest  # no share holds both of the two heaviest
-    assert not {"python", "typescript"} <= set(two[0]) and not {"python", "typescript"} <= set(two[1])
-    assert parallel.shares([], 2) == [[]]
+    order = parallel.queue_order(names)
+    assert sorted(order) == sorted(set(names) - parallel.PARENT)
+    weights = [parallel.WEIGHTS.get(n, 0.05) for n in order]
+    assert weights == sorted(weights, reverse=True) and order[:2] == ["typescript", "python"]
+    assert parallel.queue_order([]) == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 20])
+def test_every_queued_backend_is_rendered_once_by_some_process(count: int) -> None:
+    """Workers and the parent drain one queue: each name is rendered by exactly one process, whatever the count."""
+    queue = [f"b{i:02d}" for i in range(12)]
+    parent = os.getpid()
+    with parallel.workers(lambda name: (name, os.getpid()), queue, count) as (take, collect):
+        mine = []
+        while (name := take()) is not None:
+            mine.append(name)
+        theirs = collect()
+    assert sorted([*mine, *theirs]) == queue and not set(mine) & set(theirs)
+    pids = {pid for _, pid in theirs.values()}
+    assert parent not in pids and len(pids) <= count
+    assert all(theirs[n][0] == n for n in theirs)
+    assert all(q in theirs for q in queue[:min(count, len(queue))])  # each worker's first backend is its own
+
+
+def test_a_queue_too_long_for_one_ticket_write_is_rendered_by_the_parent() -> None:
+    queue = [f"b{i}" for i in range(1000)]
+    with parallel.workers(lambda name: name, queue, 2) as (take, collect):
+        mine = []
+        while (name := take()) is not None:
+            mine.append(name)
+        assert collect() == {} and mine == queue
 
 
 def test_process_count(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,7 +213,7 @@ def test_leaving_early_kills_the_workers(coachup: Compiled, monkeypatch: pytest.
     import importlib
 
     parent = os.getpid()
-    stuck = worker_share()[0]
+    stuck = queued()[0]  # a worker's first backend
     module = importlib.import_module(BACKENDS[stuck])
     real = module.render
 
@@ -214,25 +238,35 @@ def test_jobs_flag_overrides_the_environment(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "--jobs" in refused.stderr and not (tmp_path / "zero").exists()
 
 
-@pytest.mark.parametrize("parent_load, workers", [(0.0, 1), (parallel.LINT_WEIGHT, 2)])
+@pytest.mark.parametrize("parent_lints, workers", [(False, 1), (True, 2)])
 def test_a_parent_that_lints_gets_jobs_workers_beside_it(coachup: Compiled, monkeypatch: pytest.MonkeyPatch,
-                                                       parent_load: float, workers: int) -> None:
-    """`jobs=2`: two processes in all for a plain render, two workers beside a parent that lints (`generate`),
-    which keeps the `PARENT` backends and renders neither of the two largest."""
+                                                       parent_lints: bool, workers: int) -> None:
+    """`jobs=2`: two processes in all for a plain render, two workers beside a parent that lints (`generate`);
+    the parent renders the `PARENT` backends, and neither of the two largest while the workers live."""
     assert coachup.model is not None
-    seen: list[list[str]] = []
+    expected = render_all(coachup.model, jobs=1)
+    seen: list[int] = []
+    taken: list[str] = []
     real = parallel.workers
 
-    def spy(render: object, shares: list[list[str]]) -> object:
-        seen.extend(list(s) for s in shares)
-        return real(render, shares)  # type: ignore[arg-type]
+    @contextmanager
+    def spy(render: Any, queue: list[str], count: int) -> Iterator[Any]:
+        seen.append(count)
+        assert "prometheus" not in queue
+        with real(render, queue, count) as (take, collect):
+
+            def parent_takes() -> str | None:
+                name = take()
+                if name is not None:
+                    taken.append(name)
+                return name
+
+            yield parent_takes, collect
 
     monkeypatch.setattr(parallel, "workers", spy)
-    with rendering(coachup.model, Templates(), jobs=2, parent_load=parent_load) as finish:
+    with rendering(coachup.model, Templates(), jobs=2, parent_lints=parent_lints) as finish:
         files = finish()
-    assert files == render_all(coachup.model, jobs=1)
-    assert len(seen) == workers
-    mine = set(BACKENDS) - TARGETS - {n for s in seen for n in s}
-    assert parallel.PARENT <= mine
-    if parent_load:
-        assert not {"python", "typescript"} & mine
+    assert files == expected
+    assert seen == [workers]
+    if parent_lints:
+        assert not {"python", "typescript"} & set(taken)

@@ -59,21 +59,20 @@ def render_all(model: Model, templates: Templates | None = None, only: list[str]
                jobs: int | None = None) -> Files:
     """Run every registered backend (or those in `only`) and merge their files.
 
-    With `jobs` > 1 (default: `parallel.jobs()`) forked workers render a share of the plain
-    backends (`parallel`); the result and any error raised are the same as with `jobs=1`."""
+    With `jobs` > 1 (default: `parallel.jobs()`) forked workers render the plain backends beside this
+    process, from one queue (`parallel`); the result and any error raised are the same as with `jobs=1`."""
     with rendering(model, templates, only, jobs) as finish:
         return finish()
 
 
 @contextmanager
 def rendering(model: Model, templates: Templates | None = None, only: list[str] | None = None,
-              jobs: int | None = None, parent_load: float = 0.0) -> Iterator[Callable[[], Files]]:
+              jobs: int | None = None, parent_lints: bool = False) -> Iterator[Callable[[], Files]]:
     """`render_all` in two steps: workers start on entry, `finish()` renders the rest here and returns the files.
 
-    Between the two the caller may do other work on the same model (`generate` lints meanwhile;
-    `parent_load`, in `parallel.WEIGHTS` units, is what that work costs, so the shares allow for
-    it). Leaving the block kills any worker still running, so a caller that gives up (a lint
-    error) waits for nothing."""
+    Between the two the caller may do other work on the same model (`generate` lints meanwhile, and says
+    so with `parent_lints`: it then gets `jobs` workers beside it instead of `jobs - 1`). Leaving the block
+    kills any worker still running, so a caller that gives up (a lint error) waits for nothing."""
     from ..heap import frozen, refreeze
     from . import parallel
 
@@ -100,21 +99,26 @@ def rendering(model: Model, templates: Templates | None = None, only: list[str] 
     # The deploy targets wrap other backends' files (`WRAPS`); the rest render from the model. Read off the
     # registry, not the modules: each process imports only the backends it renders, after the fork.
     candidates = [n for n in names if n not in TARGETS]
-    # A caller that lints meanwhile (`generate`) gets `processes` workers beside it: the parent, which
-    # holds every file at the end, then renders a light share (the `PARENT` backends, the catalog), so it carries no large
-    # backend's leftovers (10k synth: the largest process 334 -> 294 MB), and three shares balance better
-    # than two (the parent's lint, the two largest backends).
-    bins = processes + 1 if processes > 1 and parent_load else processes
-    mine, *theirs = parallel.shares(candidates, bins, parent_load) if processes > 1 else [[]]
-    with frozen(), parallel.workers(plain, theirs) as collect:  # frozen: the model, outputs, memos are kept
+    # A caller that lints meanwhile (`generate`) gets `processes` workers beside it: the parent, which holds
+    # every file at the end, renders the `PARENT` backends and then takes from the queue like the workers, which
+    # by then have taken the largest backends (10k synth: the largest process 334 -> 294 MB).
+    count = (processes if parent_lints else processes - 1) if processes > 1 else 0
+    queue = parallel.queue_order(candidates) if count else []
+    with frozen(), parallel.workers(plain, queue, count) as (take, collect):  # frozen: the model, outputs, memos
+
+        def attempt(name: str) -> None:
+            try:
+                rendered[name] = plain(name)
+            except Exception:  # raised again below, in registry order, as one process raises it
+                pass
 
         def finish() -> Files:
-            if theirs:
-                for name in mine:
-                    try:
-                        rendered[name] = plain(name)
-                    except Exception:  # raised again below, in registry order, as one process raises it
-                        pass
+            if queue:
+                for name in candidates:
+                    if name not in queue:
+                        attempt(name)
+                while (taken := take()) is not None:
+                    attempt(taken)
                 rendered.update((n, done) for n, done in collect().items() if done is not None)
             files: Files = {}
             owner: dict[PurePosixPath, str] = {}

@@ -126,7 +126,7 @@ def _build(spec: Path, fmt: str, limits: Any, templates: Path | None, jobs: int 
     as before. A spec that does not resolve is linted and reported without rendering anything."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from ..backends import BackendConflict, parallel, rendering
+    from ..backends import BackendConflict, rendering
     from ..backends.escaped import UnescapedOutput
     from ..backends.templating import Templates
     from ..output.writer import UnsafePath, manifest_bytes, safe_relpath
@@ -137,7 +137,7 @@ def _build(spec: Path, fmt: str, limits: Any, templates: Path | None, jobs: int 
     if not compiled.ok:
         _report(spec, fmt, lint_compiled(compiled))
     tpl = Templates(templates)
-    with rendering(compiled.model, tpl, jobs=jobs, parent_load=parallel.LINT_WEIGHT) as finish:
+    with rendering(compiled.model, tpl, jobs=jobs, parent_lints=True) as finish:
         compiled = _report(spec, fmt, lint_compiled(compiled))
         src = compiled.source
         include = tuple(patterns_of(src.data)) if src.included else ()
