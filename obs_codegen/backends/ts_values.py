@@ -73,10 +73,18 @@ def _property(name: str, as_type: bool) -> str:
     return name if is_ts_identifier(name) else _string(name)
 
 
+@functools.cache
+def _keys(name: str, depth: int) -> tuple[str, str]:
+    """What precedes a property's value at `depth` in `_both`: its line start and name, in a value and in a type."""
+    inner = "\n" + _INDENT * (depth + 1)
+    return inner + _property(name, False) + ": ", inner + "readonly " + _property(name, True) + ": "
+
+
 def forget() -> None:
     """Empty the memos of one render (the TypeScript backend calls this when it is done)."""
     _string.cache_clear()
     _property.cache_clear()
+    _keys.cache_clear()
 
 
 def _render(value: Value, as_type: bool, depth: int, out: list[str]) -> None:
@@ -135,6 +143,75 @@ def _sequence(value: Sequence[Value], as_type: bool, depth: int, out: list[str])
             out.append(", ")
         _render(v, as_type, depth, out)
     out.append("]")
+
+
+def _both(value: Value, depth: int, js_out: list[str], dts_out: list[str]) -> None:
+    """`_render` of `value` into `js_out` (as a value) and `dts_out` (as a type) in one walk: a leaf's text is the
+    same in both (each escaped once), only the punctuation and `Typed`/`Ref` leaves differ."""
+    t = type(value)
+    if t is str:
+        text = _string(value)
+        js_out.append(text)
+        dts_out.append(text)
+    elif t is dict:
+        if not value:
+            js_out.append("{}")
+            dts_out.append("{}")
+            return
+        js_add, dts_add = js_out.append, dts_out.append
+        js_add("{")
+        dts_add("{")
+        for k, v in value.items():  # type: ignore[union-attr]
+            js_key, dts_key = _keys(k, depth)
+            if type(v) is str:  # the common leaf, without a call
+                text = _string(v)
+                js_add(js_key + text + ",")
+                dts_add(dts_key + text + ";")
+                continue
+            js_add(js_key)
+            dts_add(dts_key)
+            _both(v, depth + 1, js_out, dts_out)
+            js_add(",")
+            dts_add(";")
+        outer = "\n" + _INDENT * depth + "}"
+        js_add(outer)
+        dts_add(outer)
+    elif t is list or t is tuple:
+        js_out.append("[")
+        dts_out.append("readonly [")
+        for i, v in enumerate(value):  # type: ignore[arg-type]
+            if i:
+                js_out.append(", ")
+                dts_out.append(", ")
+            if type(v) is str:  # the common items (label names, series), without a call
+                text = _string(v)
+                js_out.append(text)
+                dts_out.append(text)
+            else:
+                _both(v, depth, js_out, dts_out)
+        js_out.append("]")
+        dts_out.append("]")
+    elif t is int or t is float or t is bool or value is None:  # the same text in both, escaped once
+        text = "null" if value is None else _leaf("json" if t is bool else "num", value)
+        js_out.append(text)
+        dts_out.append(text)
+    elif isinstance(value, (Typed, Ref)) or not isinstance(value, (str, Mapping, Sequence)):
+        _render(value, False, depth, js_out)  # `Typed`, `Ref`, and what only `_render` knows (a subclass of int)
+        _render(value, True, depth, dts_out)
+    elif isinstance(value, str):
+        _both(str(value), depth, js_out, dts_out)
+    elif isinstance(value, Mapping):
+        _both(dict(value), depth, js_out, dts_out)
+    else:
+        _both(list(value), depth, js_out, dts_out)
+
+
+def js_and_dts(value: Value, depth: int = 0) -> tuple[Escaped, Escaped]:
+    """`(js(value, depth), dts(value, depth))`, in one walk of `value`."""
+    js_out: list[str] = []
+    dts_out: list[str] = []
+    _both(value, depth, js_out, dts_out)
+    return _CODE("".join(js_out)), _CODE("".join(dts_out))
 
 
 def js(value: Value, depth: int = 0) -> Escaped:

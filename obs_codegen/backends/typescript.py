@@ -29,7 +29,7 @@ from .escaped import Escaped, code, code_join, escaped
 from .identifiers import Names, check_packages, view
 from .templating import Templates
 from .ts_instrumentation import LABELS_BUILTINS, instrumentation_view
-from .ts_values import Ref, Typed, Value, dts, js
+from .ts_values import Ref, Typed, Value, js, js_and_dts
 from .ts_values import key as ts_key
 from .ts_web import web_view
 
@@ -190,7 +190,7 @@ def constants(ctx: dict[str, Any], opaque: dict[str, str]) -> dict[str, Constant
             entry["deprecation"] = {k: v for k, v in (("since", d.since), ("replacement", d.replacement),
                                                       ("removeAfter", d.remove_after)) if v is not None}
         values[m["const"]] = entry
-    return {name: Constant(js(value), dts(value)) for name, value in values.items()}
+    return {name: Constant(*js_and_dts(value)) for name, value in values.items()}
 
 
 def _label_check(check: dict[str, Any]) -> Value:
